@@ -1,0 +1,14 @@
+//! The pure core: everything Boda decides, with no browser in sight.
+//!
+//! Nothing here imports web-sys, js-sys, wasm-bindgen or leptos, so all of it runs and is tested natively.
+//! Browser work (storage, network, pixels) reaches the core only through the traits in [`ports`].
+
+pub mod client;
+pub mod image_plan;
+pub mod markdown;
+pub mod model;
+pub mod openai;
+pub mod ports;
+pub mod prompt;
+pub mod sse;
+pub mod turn;

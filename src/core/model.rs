@@ -1,0 +1,334 @@
+//! The session model: chats, messages, images and settings as plain data.
+//!
+//! These are the records Boda stores and reasons about. They carry no behaviour that needs a browser, and no
+//! Leptos signals: views wrap them in signals, adapters serialise them. Ids are opaque strings made by the
+//! caller (the browser adapter uses `crypto.randomUUID()`), so the core stays deterministic in tests.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How much of each image the model looks at. Stored per chat and sent as `image_url.detail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Detail {
+    #[default]
+    Auto,
+    Low,
+    High,
+}
+
+impl Detail {
+    pub const ALL: [Detail; 3] = [Detail::Auto, Detail::Low, Detail::High];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Detail::Auto => "auto",
+            Detail::Low => "low",
+            Detail::High => "high",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Detail> {
+        Detail::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+/// A conversation: its title, its detail setting and when it last changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chat {
+    pub id: String,
+    pub title: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_ms: f64,
+    pub updated_ms: f64,
+    #[serde(default)]
+    pub detail: Detail,
+}
+
+impl Chat {
+    pub const DEFAULT_TITLE: &'static str = "New chat";
+
+    pub fn new(id: String, now_ms: f64) -> Chat {
+        Chat { id, title: Chat::DEFAULT_TITLE.to_owned(), created_ms: now_ms, updated_ms: now_ms, detail: Detail::Auto }
+    }
+
+    /// A title taken from the first question: its first line, cut at a word boundary near 48 characters.
+    pub fn title_from_question(question: &str) -> String {
+        let line = question.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+        if line.chars().count() <= 48 {
+            return if line.is_empty() { Chat::DEFAULT_TITLE.to_owned() } else { line.to_owned() };
+        }
+        let cut: String = line.chars().take(48).collect();
+        let cut = match cut.rfind(' ') {
+            Some(i) if i > 24 => &cut[..i],
+            _ => &cut[..],
+        };
+        format!("{}…", cut.trim_end())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+/// Where a message is in its life. Only assistant messages are ever anything but `Complete`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageStatus {
+    #[default]
+    Complete,
+    /// Tokens are still arriving. Found like this after a reload, it means the tab went away mid-answer.
+    Streaming,
+    /// The answer stopped early (Stop, a dropped connection, unreadable stream data); the text is what arrived.
+    Interrupted,
+    /// No answer arrived at all; `error` says why.
+    Failed,
+}
+
+/// Token counts reported by the API for one answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Usage {
+    pub prompt_tokens: u32,
+    pub completion_tokens: u32,
+    pub total_tokens: u32,
+    #[serde(default)]
+    pub cached_tokens: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: String,
+    pub chat_id: String,
+    pub role: Role,
+    pub content: String,
+    pub created_ms: f64,
+    #[serde(default)]
+    pub status: MessageStatus,
+    /// A user-facing explanation when the answer failed or was interrupted.
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub usage: Option<Usage>,
+    /// The model that wrote an assistant message.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// How many older messages were left out of the request that produced this answer.
+    #[serde(default)]
+    pub trimmed: u32,
+}
+
+impl Message {
+    pub fn is_answer_in_progress(&self) -> bool {
+        self.status == MessageStatus::Streaming
+    }
+}
+
+/// Puts messages in conversation order: by creation time, ties broken by id so the order is stable.
+pub fn sort_messages(messages: &mut [Message]) {
+    messages.sort_by(|a, b| a.created_ms.total_cmp(&b.created_ms).then_with(|| a.id.cmp(&b.id)));
+}
+
+/// Marks answers that were streaming when the page went away as interrupted, keeping their text.
+/// Returns the messages that changed, so the caller can store them.
+pub fn recover_interrupted(messages: &mut [Message]) -> Vec<Message> {
+    let mut changed = Vec::new();
+    for m in messages.iter_mut().filter(|m| m.status == MessageStatus::Streaming) {
+        m.status = MessageStatus::Interrupted;
+        m.error =
+            Some("The page was closed or reloaded while this answer was arriving; it is kept as far as it got.".into());
+        changed.push(m.clone());
+    }
+    changed
+}
+
+/// An image as the chat knows it. The pixels live in the store as a Blob beside this record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageMeta {
+    pub id: String,
+    pub chat_id: String,
+    /// The file name the user gave it.
+    pub name: String,
+    /// MIME type of the stored, model-ready image (image/jpeg, image/webp or image/png).
+    pub mime: String,
+    /// Bytes of the stored, model-ready image.
+    pub bytes: u64,
+    pub width: u32,
+    pub height: u32,
+    pub original_mime: String,
+    pub original_bytes: u64,
+    pub original_width: u32,
+    pub original_height: u32,
+    pub created_ms: f64,
+}
+
+/// Where requests go and how. The API key never leaves this struct except into an `Authorization` header.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    #[serde(default)]
+    pub api_key: String,
+    #[serde(default = "Settings::default_base_url")]
+    pub base_url: String,
+    #[serde(default = "Settings::default_model")]
+    pub model: String,
+    /// Tokens of earlier conversation sent with each question; older turns are left out first.
+    #[serde(default = "Settings::default_history_budget")]
+    pub history_budget: u32,
+}
+
+impl Settings {
+    pub const DEFAULT_BASE_URL: &'static str = "https://api.openai.com/v1";
+    pub const DEFAULT_MODEL: &'static str = "gpt-4o-mini";
+
+    fn default_base_url() -> String {
+        Settings::DEFAULT_BASE_URL.to_owned()
+    }
+    fn default_model() -> String {
+        Settings::DEFAULT_MODEL.to_owned()
+    }
+    fn default_history_budget() -> u32 {
+        8_000
+    }
+
+    pub fn has_key(&self) -> bool {
+        !self.api_key.trim().is_empty()
+    }
+
+    /// The base URL without trailing slashes, so paths can be appended.
+    pub fn api_root(&self) -> &str {
+        self.base_url.trim().trim_end_matches('/')
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            api_key: String::new(),
+            base_url: Settings::default_base_url(),
+            model: Settings::default_model(),
+            history_budget: Settings::default_history_budget(),
+        }
+    }
+}
+
+/// Debug output never shows the key, so settings can be logged safely.
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("api_key", &if self.has_key() { "<set>" } else { "<empty>" })
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("history_budget", &self.history_budget)
+            .finish()
+    }
+}
+
+/// Checks a base URL typed by the user and says what is wrong with it.
+pub fn validate_base_url(url: &str) -> Result<(), String> {
+    let url = url.trim();
+    let rest = if let Some(r) = url.strip_prefix("https://") {
+        r
+    } else if let Some(r) = url.strip_prefix("http://") {
+        r
+    } else {
+        return Err("The API base URL must start with https:// (or http:// for a server on this computer).".into());
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() {
+        return Err("The API base URL has no host name.".into());
+    }
+    if url.contains(['?', '#']) {
+        return Err("The API base URL must not contain a query (?) or fragment (#).".into());
+    }
+    if host.contains('@') {
+        return Err("The API base URL must not contain a user name or password; the key goes in its own field.".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_comes_from_the_first_line_and_is_cut_at_a_word() {
+        assert_eq!(Chat::title_from_question("\n  What is this?\nmore"), "What is this?");
+        let long = "What do the two photos have in common, and which one was taken first in the morning?";
+        let t = Chat::title_from_question(long);
+        assert!(t.ends_with('…'));
+        assert!(t.chars().count() <= 49);
+        assert!(long.starts_with(t.trim_end_matches('…')));
+        assert_eq!(Chat::title_from_question("   "), "New chat");
+        let korean = "두 사진의 공통점은 무엇인가요? 아주 길게 써 보는 질문입니다 정말로 길게 길게 길게 길게 씁니다";
+        assert!(Chat::title_from_question(korean).chars().count() <= 49);
+    }
+
+    #[test]
+    fn messages_sort_by_time_then_id() {
+        let m = |id: &str, t: f64| Message {
+            id: id.into(),
+            chat_id: "c".into(),
+            role: Role::User,
+            content: String::new(),
+            created_ms: t,
+            status: MessageStatus::Complete,
+            error: None,
+            usage: None,
+            model: None,
+            trimmed: 0,
+        };
+        let mut v = vec![m("b", 2.0), m("a", 2.0), m("z", 1.0)];
+        sort_messages(&mut v);
+        let ids: Vec<_> = v.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["z", "a", "b"]);
+    }
+
+    #[test]
+    fn streaming_answers_become_interrupted_after_reload() {
+        let mut v = vec![Message {
+            id: "a".into(),
+            chat_id: "c".into(),
+            role: Role::Assistant,
+            content: "partial".into(),
+            created_ms: 1.0,
+            status: MessageStatus::Streaming,
+            error: None,
+            usage: None,
+            model: None,
+            trimmed: 0,
+        }];
+        let changed = recover_interrupted(&mut v);
+        assert_eq!(changed.len(), 1);
+        assert_eq!(v[0].status, MessageStatus::Interrupted);
+        assert_eq!(v[0].content, "partial");
+        assert!(recover_interrupted(&mut v).is_empty());
+    }
+
+    #[test]
+    fn settings_debug_hides_the_key() {
+        let s = Settings { api_key: "sk-secret-123".into(), ..Settings::default() };
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains("<set>"));
+    }
+
+    #[test]
+    fn settings_deserialise_with_defaults() {
+        let s: Settings = serde_json::from_str(r#"{"api_key":"k"}"#).unwrap();
+        assert_eq!(s.base_url, Settings::DEFAULT_BASE_URL);
+        assert_eq!(s.model, "gpt-4o-mini");
+        assert_eq!(Settings { base_url: "http://x/v1///".into(), ..s }.api_root(), "http://x/v1");
+    }
+
+    #[test]
+    fn base_urls_are_checked() {
+        assert!(validate_base_url("https://api.openai.com/v1").is_ok());
+        assert!(validate_base_url("http://127.0.0.1:8080/v1").is_ok());
+        assert!(validate_base_url("ftp://x").is_err());
+        assert!(validate_base_url("https://").is_err());
+        assert!(validate_base_url("https://u:p@host/v1").is_err());
+        assert!(validate_base_url("https://host/v1?x=1").is_err());
+    }
+}

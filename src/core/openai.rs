@@ -1,0 +1,610 @@
+//! The OpenAI chat-completions protocol as data: request bodies, streamed chunks, the model list, and what
+//! every failure means for the person using Boda.
+//!
+//! Requests serialise to exactly what `CreateChatCompletionRequest` allows (the end-to-end tests validate every
+//! one against the official spec). Failures become an [`ApiError`] with a plain-language message and a retry
+//! policy. No networking happens here: see [`crate::core::client`] for the loop that drives a transport.
+
+use crate::core::model::{Detail, Usage};
+use crate::core::sse::SseEvent;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChatRequest {
+    pub model: String,
+    pub messages: Vec<ChatMessage>,
+    pub stream: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_options: Option<StreamOptions>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct StreamOptions {
+    pub include_usage: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "role", rename_all = "lowercase")]
+pub enum ChatMessage {
+    System { content: String },
+    User { content: UserContent },
+    Assistant { content: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum UserContent {
+    Text(String),
+    Parts(Vec<ContentPart>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ContentPart {
+    Text { text: String },
+    ImageUrl { image_url: ImageUrl },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImageUrl {
+    /// A `data:` URL; images never leave the browser any other way.
+    pub url: String,
+    pub detail: Detail,
+}
+
+/// One streamed `chat.completion.chunk`, or an error object some servers send mid-stream.
+#[derive(Debug, Deserialize)]
+struct Chunk {
+    #[serde(default)]
+    choices: Vec<ChunkChoice>,
+    #[serde(default)]
+    usage: Option<WireUsage>,
+    #[serde(default)]
+    error: Option<ErrorBody>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ChunkChoice {
+    #[serde(default)]
+    delta: Option<Delta>,
+    #[serde(default)]
+    finish_reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Delta {
+    #[serde(default)]
+    content: Option<String>,
+    #[serde(default)]
+    refusal: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireUsage {
+    #[serde(default)]
+    prompt_tokens: u32,
+    #[serde(default)]
+    completion_tokens: u32,
+    #[serde(default)]
+    total_tokens: u32,
+    #[serde(default)]
+    prompt_tokens_details: Option<PromptDetails>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PromptDetails {
+    #[serde(default)]
+    cached_tokens: Option<u32>,
+}
+
+impl From<WireUsage> for Usage {
+    fn from(u: WireUsage) -> Usage {
+        Usage {
+            prompt_tokens: u.prompt_tokens,
+            completion_tokens: u.completion_tokens,
+            total_tokens: if u.total_tokens > 0 { u.total_tokens } else { u.prompt_tokens + u.completion_tokens },
+            cached_tokens: u.prompt_tokens_details.and_then(|d| d.cached_tokens).unwrap_or(0),
+        }
+    }
+}
+
+/// The `error` object of an OpenAI error body.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct ErrorBody {
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// A string for OpenAI; some compatible servers send numbers.
+    #[serde(default)]
+    pub code: Option<serde_json::Value>,
+}
+
+impl ErrorBody {
+    fn code_str(&self) -> Option<&str> {
+        self.code.as_ref().and_then(|c| c.as_str())
+    }
+    fn is(&self, what: &str) -> bool {
+        self.code_str() == Some(what) || self.kind.as_deref() == Some(what)
+    }
+}
+
+#[derive(Deserialize)]
+struct ErrorEnvelope {
+    error: ErrorBody,
+}
+
+/// Reads an error body, whatever shape it has: OpenAI's `{"error":{…}}`, a bare string, or nothing.
+pub fn parse_error_body(body: &str) -> ErrorBody {
+    if let Ok(e) = serde_json::from_str::<ErrorEnvelope>(body) {
+        return e.error;
+    }
+    let text = body.trim();
+    ErrorBody {
+        message: (!text.is_empty() && text.len() < 500 && !text.starts_with('<')).then(|| text.to_owned()),
+        ..ErrorBody::default()
+    }
+}
+
+/// Everything that can go wrong talking to the API, as the person needs to hear it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// 401: the key was refused.
+    InvalidKey { detail: Option<String> },
+    /// 403: the key works but may not do this (region, organisation, project permissions).
+    Forbidden { detail: Option<String> },
+    /// 404: usually an unknown model or a wrong base URL.
+    NotFound { detail: Option<String> },
+    /// 429 for too many requests; `retry_after_ms` when the server said how long to wait.
+    RateLimited { retry_after_ms: Option<u64>, detail: Option<String> },
+    /// 429 `insufficient_quota`: out of credit. Retrying cannot help.
+    QuotaExceeded { detail: Option<String> },
+    /// 400, 413, 422 and other client errors: the server explains.
+    Rejected { status: u16, detail: Option<String> },
+    /// 5xx.
+    Server { status: u16, detail: Option<String> },
+    /// The request never got an HTTP answer: offline, DNS, refused connection, or blocked by CORS.
+    Unreachable { host: String },
+    /// The connection ended before the answer did.
+    StreamCut,
+    /// The server sent stream data that is not what the protocol says.
+    MalformedStream { detail: String },
+    /// An error object arrived inside the stream.
+    InStream { detail: Option<String> },
+    /// The person pressed Stop.
+    Aborted,
+}
+
+impl ApiError {
+    /// Classifies a non-2xx response.
+    /// `retry_after` is the `Retry-After` header when the browser could read it (CORS may hide it),
+    /// and `now_ms` the current time, for the HTTP-date form.
+    pub fn from_response(status: u16, body: &str, retry_after: Option<&str>, now_ms: f64) -> ApiError {
+        let e = parse_error_body(body);
+        let detail = e.message.clone();
+        match status {
+            401 => ApiError::InvalidKey { detail },
+            403 => ApiError::Forbidden { detail },
+            404 => ApiError::NotFound { detail },
+            429 if e.is("insufficient_quota") => ApiError::QuotaExceeded { detail },
+            429 => {
+                ApiError::RateLimited { retry_after_ms: retry_after.and_then(|h| parse_retry_after(h, now_ms)), detail }
+            }
+            500..=599 => ApiError::Server { status, detail },
+            _ => ApiError::Rejected { status, detail },
+        }
+    }
+
+    /// Classifies an error object that arrived inside a stream.
+    pub fn from_stream_error(e: ErrorBody) -> ApiError {
+        if e.is("insufficient_quota") {
+            ApiError::QuotaExceeded { detail: e.message }
+        } else if e.is("rate_limit_exceeded") {
+            ApiError::RateLimited { retry_after_ms: None, detail: e.message }
+        } else {
+            ApiError::InStream { detail: e.message }
+        }
+    }
+
+    /// How long to wait before trying attempt number `attempt` (1-based) again, or `None` when retrying
+    /// would not help. Only rate limits retry, at most [`MAX_RETRIES`] times: honouring `Retry-After`, else
+    /// backing off exponentially from one second.
+    pub fn retry_delay_ms(&self, attempt: u32) -> Option<u64> {
+        match self {
+            ApiError::RateLimited { retry_after_ms, .. } if attempt <= MAX_RETRIES => {
+                Some(retry_after_ms.unwrap_or(1000u64 << (attempt - 1).min(6)).min(MAX_RETRY_WAIT_MS))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the text received so far is worth keeping and continuing from (the answer was cut short),
+    /// rather than there being no answer at all.
+    pub fn is_interruption(&self) -> bool {
+        matches!(
+            self,
+            ApiError::StreamCut | ApiError::MalformedStream { .. } | ApiError::Aborted | ApiError::InStream { .. }
+        )
+    }
+
+    /// A plain-language explanation. `key` is redacted from anything the server said.
+    pub fn message(&self, key: &str) -> String {
+        let said = |d: &Option<String>| match d {
+            Some(d) if !d.trim().is_empty() => format!(" The server said: “{}”", redact(d.trim(), key)),
+            _ => String::new(),
+        };
+        match self {
+            ApiError::InvalidKey { detail } => format!(
+                "The API key was rejected (401). Check it in Settings: it may be mistyped, revoked, or for a \
+                 different server.{}",
+                said(detail)
+            ),
+            ApiError::Forbidden { detail } => format!(
+                "The key is valid but not allowed to do this (403): the project may lack permission for this \
+                 model, or the service is not offered in your region.{}",
+                said(detail)
+            ),
+            ApiError::NotFound { detail } => format!(
+                "Not found (404): the model name may be wrong or unavailable to your key, or the API base URL \
+                 may be wrong. Check both in Settings.{}",
+                said(detail)
+            ),
+            ApiError::RateLimited { detail, .. } => format!(
+                "Rate limit reached (429) and still limited after {MAX_RETRIES} retries. Wait a minute and press \
+                 Retry.{}",
+                said(detail)
+            ),
+            ApiError::QuotaExceeded { detail } => format!(
+                "Your account has run out of credit (429 insufficient_quota). Retrying will not help: add credit or \
+                 check the billing settings of this key's organisation.{}",
+                said(detail)
+            ),
+            ApiError::Rejected { status, detail } => {
+                format!("The server refused the request ({status}).{}", said(detail))
+            }
+            ApiError::Server { status, detail } => format!(
+                "The server had a problem ({status}). This is usually brief: press Retry in a moment.{}",
+                said(detail)
+            ),
+            ApiError::Unreachable { host } => format!(
+                "Could not reach {host}. You may be offline, the API base URL may be wrong, or the server may not \
+                 allow requests from a browser page (CORS)."
+            ),
+            ApiError::StreamCut => {
+                "The connection dropped before the answer finished. What arrived is kept; press Retry for a full \
+                 answer."
+                    .into()
+            }
+            ApiError::MalformedStream { detail } => format!(
+                "The server sent data Boda could not read ({}), so the answer stopped there. What arrived is kept; \
+                 press Retry.",
+                redact(detail, key)
+            ),
+            ApiError::InStream { detail } => {
+                format!("The server reported an error in the middle of the answer.{}", said(detail))
+            }
+            ApiError::Aborted => "Stopped.".into(),
+        }
+    }
+}
+
+/// How many times a rate-limited request is tried again.
+pub const MAX_RETRIES: u32 = 3;
+/// The longest single wait before a retry, however long the server asks for.
+pub const MAX_RETRY_WAIT_MS: u64 = 30_000;
+
+/// Reads `Retry-After` as delay-seconds or an HTTP-date (RFC 9110), in milliseconds from `now_ms`.
+pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then_some((secs * 1000.0) as u64);
+    }
+    let at = parse_http_date(v)?;
+    Some((at - now_ms).max(0.0) as u64)
+}
+
+/// Parses the IMF-fixdate form, `Sun, 06 Nov 1994 08:49:37 GMT`, to milliseconds since the epoch.
+fn parse_http_date(v: &str) -> Option<f64> {
+    let parts: Vec<&str> = v.split_whitespace().collect();
+    if parts.len() != 6 || parts[5] != "GMT" {
+        return None;
+    }
+    let day: i64 = parts[1].parse().ok()?;
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let month = MONTHS.iter().position(|m| *m == parts[2])? as i64 + 1;
+    let year: i64 = parts[3].parse().ok()?;
+    let hms: Vec<i64> = parts[4].split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    if hms.len() != 3 {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let (y, m) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2]) * 1000) as f64)
+}
+
+/// Removes the API key, and anything shaped like one, from text that may be shown or stored.
+pub fn redact(text: &str, key: &str) -> String {
+    let mut out = if key.trim().len() >= 4 { text.replace(key.trim(), "[your key]") } else { text.to_owned() };
+    // Mask sk-… tokens of any origin (OpenAI already masks its own, other servers may not).
+    let mut masked = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(i) = rest.find("sk-") {
+        masked.push_str(&rest[..i]);
+        let tail = &rest[i + 3..];
+        let n =
+            tail.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '*')).unwrap_or(tail.len());
+        if n >= 8 {
+            masked.push_str("sk-…");
+        } else {
+            masked.push_str(&rest[i..i + 3 + n]);
+        }
+        rest = &tail[n..];
+    }
+    masked.push_str(rest);
+    out = masked;
+    out
+}
+
+/// What a finished stream produced.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Completion {
+    pub content: String,
+    pub finish_reason: Option<String>,
+    pub usage: Option<Usage>,
+}
+
+/// Folds streamed events into an answer.
+#[derive(Debug, Default)]
+pub struct StreamAccumulator {
+    pub completion: Completion,
+    done: bool,
+}
+
+impl StreamAccumulator {
+    pub fn new() -> StreamAccumulator {
+        StreamAccumulator::default()
+    }
+
+    /// Applies one event. Returns the text it added (possibly empty), or the error the stream carried.
+    pub fn apply(&mut self, event: &SseEvent) -> Result<String, ApiError> {
+        let data = event.data.trim();
+        if data == "[DONE]" {
+            self.done = true;
+            return Ok(String::new());
+        }
+        if data.is_empty() {
+            return Ok(String::new());
+        }
+        let chunk: Chunk = serde_json::from_str(data).map_err(|e| ApiError::MalformedStream {
+            detail: format!("{e} in “{}”", data.chars().take(60).collect::<String>()),
+        })?;
+        if let Some(err) = chunk.error {
+            return Err(ApiError::from_stream_error(err));
+        }
+        if event.event.as_deref() == Some("error") {
+            return Err(ApiError::InStream { detail: Some(data.chars().take(200).collect()) });
+        }
+        let mut added = String::new();
+        for choice in chunk.choices {
+            if let Some(delta) = choice.delta {
+                if let Some(c) = delta.content {
+                    added.push_str(&c);
+                }
+                if let Some(r) = delta.refusal {
+                    added.push_str(&r);
+                }
+            }
+            if let Some(f) = choice.finish_reason {
+                self.completion.finish_reason = Some(f);
+            }
+        }
+        if let Some(u) = chunk.usage {
+            self.completion.usage = Some(u.into());
+        }
+        self.completion.content.push_str(&added);
+        Ok(added)
+    }
+
+    /// Whether the stream ended properly: `[DONE]`, or a finish reason from servers that omit `[DONE]`.
+    pub fn is_complete(&self) -> bool {
+        self.done || self.completion.finish_reason.is_some()
+    }
+
+    pub fn saw_done(&self) -> bool {
+        self.done
+    }
+}
+
+/// `GET /models`, as far as Boda needs it.
+#[derive(Debug, Deserialize)]
+pub struct ModelList {
+    pub data: Vec<ModelEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ModelEntry {
+    pub id: String,
+}
+
+/// Model ids from a `/models` body, sorted, chat-capable ones first (embeddings, audio and image models
+/// cannot answer in a chat and go last).
+pub fn chat_models(body: &str) -> Result<Vec<String>, String> {
+    let list: ModelList = serde_json::from_str(body).map_err(|e| format!("the model list could not be read ({e})"))?;
+    let mut ids: Vec<String> = list.data.into_iter().map(|m| m.id).collect();
+    let unlikely = |id: &str| {
+        ["embedding", "whisper", "tts", "dall-e", "moderation", "davinci", "babbage", "transcribe", "image"]
+            .iter()
+            .any(|w| id.contains(w))
+    };
+    ids.sort_by(|a, b| unlikely(a).cmp(&unlikely(b)).then_with(|| a.cmp(b)));
+    ids.dedup();
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(data: &str) -> SseEvent {
+        SseEvent { event: None, data: data.into() }
+    }
+
+    #[test]
+    fn request_serialises_to_the_openai_shape() {
+        let r = ChatRequest {
+            model: "gpt-4o-mini".into(),
+            messages: vec![
+                ChatMessage::System { content: "sys".into() },
+                ChatMessage::User {
+                    content: UserContent::Parts(vec![
+                        ContentPart::Text { text: "Image 1: a.jpg".into() },
+                        ContentPart::ImageUrl {
+                            image_url: ImageUrl { url: "data:image/jpeg;base64,AA==".into(), detail: Detail::High },
+                        },
+                    ]),
+                },
+                ChatMessage::Assistant { content: "hi".into() },
+                ChatMessage::User { content: UserContent::Text("q".into()) },
+            ],
+            stream: true,
+            stream_options: Some(StreamOptions { include_usage: true }),
+        };
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "model": "gpt-4o-mini",
+                "messages": [
+                    {"role": "system", "content": "sys"},
+                    {"role": "user", "content": [
+                        {"type": "text", "text": "Image 1: a.jpg"},
+                        {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,AA==", "detail": "high"}}
+                    ]},
+                    {"role": "assistant", "content": "hi"},
+                    {"role": "user", "content": "q"}
+                ],
+                "stream": true,
+                "stream_options": {"include_usage": true}
+            })
+        );
+    }
+
+    #[test]
+    fn accumulates_deltas_finish_and_usage() {
+        let mut a = StreamAccumulator::new();
+        let role = r#"{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}"#;
+        assert_eq!(a.apply(&ev(role)).unwrap(), "");
+        assert_eq!(a.apply(&ev(r#"{"choices":[{"index":0,"delta":{"content":"Hel"}}]}"#)).unwrap(), "Hel");
+        assert_eq!(a.apply(&ev(r#"{"choices":[{"index":0,"delta":{"content":"lo"}}]}"#)).unwrap(), "lo");
+        assert!(!a.is_complete());
+        a.apply(&ev(r#"{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#)).unwrap();
+        a.apply(&ev(
+            r#"{"choices":[],"usage":{"prompt_tokens":10,"completion_tokens":2,"total_tokens":12,"prompt_tokens_details":{"cached_tokens":4}}}"#,
+        ))
+        .unwrap();
+        a.apply(&ev("[DONE]")).unwrap();
+        assert!(a.is_complete() && a.saw_done());
+        assert_eq!(a.completion.content, "Hello");
+        assert_eq!(a.completion.finish_reason.as_deref(), Some("stop"));
+        assert_eq!(
+            a.completion.usage,
+            Some(Usage { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12, cached_tokens: 4 })
+        );
+    }
+
+    #[test]
+    fn malformed_and_in_stream_errors_are_reported() {
+        let mut a = StreamAccumulator::new();
+        assert!(matches!(a.apply(&ev("{not json")), Err(ApiError::MalformedStream { .. })));
+        let e = a.apply(&ev(r#"{"error":{"message":"overloaded","type":"server_error"}}"#)).unwrap_err();
+        assert_eq!(e, ApiError::InStream { detail: Some("overloaded".into()) });
+        let q =
+            a.apply(&ev(r#"{"error":{"message":"no money","type":"insufficient_quota","code":"insufficient_quota"}}"#));
+        assert!(matches!(q, Err(ApiError::QuotaExceeded { .. })));
+    }
+
+    #[test]
+    fn classifies_http_errors() {
+        let body = |code: &str, kind: &str| {
+            format!(r#"{{"error":{{"message":"m","type":"{kind}","param":null,"code":"{code}"}}}}"#)
+        };
+        assert!(matches!(
+            ApiError::from_response(401, &body("invalid_api_key", "invalid_request_error"), None, 0.0),
+            ApiError::InvalidKey { .. }
+        ));
+        assert!(matches!(ApiError::from_response(403, "", None, 0.0), ApiError::Forbidden { detail: None }));
+        assert!(matches!(
+            ApiError::from_response(404, &body("model_not_found", "invalid_request_error"), None, 0.0),
+            ApiError::NotFound { .. }
+        ));
+        assert_eq!(
+            ApiError::from_response(429, &body("rate_limit_exceeded", "requests"), Some("2"), 0.0),
+            ApiError::RateLimited { retry_after_ms: Some(2000), detail: Some("m".into()) }
+        );
+        assert!(matches!(
+            ApiError::from_response(429, &body("insufficient_quota", "insufficient_quota"), Some("2"), 0.0),
+            ApiError::QuotaExceeded { .. }
+        ));
+        assert!(matches!(
+            ApiError::from_response(503, "<html>busy</html>", None, 0.0),
+            ApiError::Server { status: 503, detail: None }
+        ));
+        assert!(matches!(
+            ApiError::from_response(400, "plain words", None, 0.0),
+            ApiError::Rejected { status: 400, detail: Some(_) }
+        ));
+    }
+
+    #[test]
+    fn retries_only_rate_limits_a_bounded_number_of_times() {
+        let rl = ApiError::RateLimited { retry_after_ms: None, detail: None };
+        assert_eq!(rl.retry_delay_ms(1), Some(1000));
+        assert_eq!(rl.retry_delay_ms(2), Some(2000));
+        assert_eq!(rl.retry_delay_ms(3), Some(4000));
+        assert_eq!(rl.retry_delay_ms(4), None);
+        let told = ApiError::RateLimited { retry_after_ms: Some(1500), detail: None };
+        assert_eq!(told.retry_delay_ms(1), Some(1500));
+        let huge = ApiError::RateLimited { retry_after_ms: Some(3_600_000), detail: None };
+        assert_eq!(huge.retry_delay_ms(1), Some(MAX_RETRY_WAIT_MS));
+        assert_eq!(ApiError::QuotaExceeded { detail: None }.retry_delay_ms(1), None);
+        assert_eq!(ApiError::Server { status: 500, detail: None }.retry_delay_ms(1), None);
+    }
+
+    #[test]
+    fn reads_retry_after_in_both_forms() {
+        assert_eq!(parse_retry_after("3", 0.0), Some(3000));
+        assert_eq!(parse_retry_after("0.5", 0.0), Some(500));
+        let now = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        assert_eq!(now, 784_111_777_000.0);
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now), Some(10_000));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:27 GMT", now), Some(0));
+        assert_eq!(parse_retry_after("soon", 0.0), None);
+        assert_eq!(parse_retry_after("-1", 0.0), None);
+    }
+
+    #[test]
+    fn messages_never_contain_the_key() {
+        let key = "sk-proj-abcdefghijklmnop1234";
+        let e = ApiError::InvalidKey {
+            detail: Some(format!("Incorrect API key provided: {key}. And sk-other-secret-value too")),
+        };
+        let m = e.message(key);
+        assert!(!m.contains("abcdefghijklmnop"), "{m}");
+        assert!(!m.contains("other-secret"), "{m}");
+        assert!(m.contains("401"));
+        assert!(ApiError::Unreachable { host: "api.example.com".into() }.message(key).contains("CORS"));
+        assert!(ApiError::QuotaExceeded { detail: None }.message(key).contains("will not help"));
+    }
+
+    #[test]
+    fn model_lists_put_chat_models_first() {
+        let body = r#"{"object":"list","data":[{"id":"text-embedding-3-small"},{"id":"gpt-4o"},{"id":"gpt-4o-mini"},{"id":"whisper-1"}]}"#;
+        assert_eq!(chat_models(body).unwrap(), ["gpt-4o", "gpt-4o-mini", "text-embedding-3-small", "whisper-1"]);
+        assert!(chat_models("nope").is_err());
+    }
+}

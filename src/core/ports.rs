@@ -1,0 +1,119 @@
+//! The small traits through which the browser plugs into the core: storage, HTTP, and time.
+//!
+//! The browser adapters in `web/` implement them for IndexedDB, `fetch` and `setTimeout`; the core's tests
+//! implement them with in-memory fakes. Browsers run one thread, so the futures are not `Send` and the traits
+//! use plain `async fn`.
+#![allow(async_fn_in_trait)]
+
+use crate::core::model::{Chat, ImageMeta, Message, Settings};
+use std::fmt;
+
+/// An HTTP request as the core describes it. The adapter adds nothing but the transport.
+#[derive(Clone, PartialEq)]
+pub struct HttpRequest {
+    pub method: &'static str,
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<String>,
+}
+
+/// Debug output leaves out header values, one of which is the API key.
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &names)
+            .field("body_len", &self.body.as_ref().map(String::len))
+            .finish()
+    }
+}
+
+impl HttpRequest {
+    /// A request to an OpenAI-compatible API, authorised with the key from settings.
+    pub fn api(settings: &Settings, method: &'static str, path: &str, body: Option<String>) -> HttpRequest {
+        let mut headers = vec![("Authorization", format!("Bearer {}", settings.api_key.trim()))];
+        if body.is_some() {
+            headers.push(("Content-Type", "application/json".to_owned()));
+        }
+        HttpRequest { method, url: format!("{}/{}", settings.api_root(), path.trim_start_matches('/')), headers, body }
+    }
+
+    /// The host the request goes to, for messages.
+    pub fn host(&self) -> String {
+        let rest = self.url.split("://").nth(1).unwrap_or(&self.url);
+        rest.split('/').next().unwrap_or(rest).to_owned()
+    }
+}
+
+/// The status line and the headers the core cares about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpHead {
+    pub status: u16,
+    /// `Retry-After`, when present and readable (a cross-origin server must expose it).
+    pub retry_after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TransportError {
+    /// No HTTP answer at all: offline, refused, DNS, TLS, or blocked by CORS (browsers do not say which).
+    Unreachable,
+    /// The caller aborted (the Stop button).
+    Aborted,
+    /// The connection broke while the body was arriving.
+    Cut,
+}
+
+pub trait ResponseBody {
+    /// The next bytes of the body, or `None` at its end.
+    async fn chunk(&mut self) -> Result<Option<Vec<u8>>, TransportError>;
+}
+
+pub trait Transport {
+    type Body: ResponseBody;
+    async fn send(&self, request: &HttpRequest) -> Result<(HttpHead, Self::Body), TransportError>;
+}
+
+/// Time and identity: the parts of the environment the core needs to be deterministic in tests.
+pub trait Runtime {
+    fn now_ms(&self) -> f64;
+    async fn sleep(&self, ms: u64);
+    fn new_id(&self) -> String;
+}
+
+/// Why storage failed, as far as the person needs to know.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StoreError {
+    #[error("Browser storage is full, so this was not saved. Delete some chats or images, or free disk space, then try again.")]
+    QuotaExceeded,
+    #[error("Boda was updated in another tab. Reload this tab to keep working.")]
+    VersionChanged,
+    #[error("Saving failed: {0}")]
+    Other(String),
+}
+
+/// Where chats, messages, images and settings live. Deleting anything deletes what refers to it, in one
+/// transaction, so nothing is left orphaned.
+pub trait Store {
+    /// The adapter's binary type (a `Blob` in the browser).
+    type Blob: Clone;
+
+    async fn load_settings(&self) -> Result<Settings, StoreError>;
+    async fn save_settings(&self, settings: &Settings) -> Result<(), StoreError>;
+
+    async fn load_chats(&self) -> Result<Vec<Chat>, StoreError>;
+    async fn put_chat(&self, chat: &Chat) -> Result<(), StoreError>;
+    /// Deletes the chat with its messages and images.
+    async fn delete_chat(&self, chat_id: &str) -> Result<(), StoreError>;
+
+    async fn load_messages(&self, chat_id: &str) -> Result<Vec<Message>, StoreError>;
+    async fn put_message(&self, message: &Message) -> Result<(), StoreError>;
+    async fn delete_message(&self, message_id: &str) -> Result<(), StoreError>;
+
+    async fn load_images(&self, chat_id: &str) -> Result<Vec<ImageMeta>, StoreError>;
+    async fn put_image(&self, meta: &ImageMeta, blob: &Self::Blob) -> Result<(), StoreError>;
+    async fn image_blob(&self, image_id: &str) -> Result<Option<Self::Blob>, StoreError>;
+    /// Deletes the image record and its Blob.
+    async fn delete_image(&self, image_id: &str) -> Result<(), StoreError>;
+}

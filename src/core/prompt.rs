@@ -1,0 +1,262 @@
+//! Turning a chat into a request: which earlier messages fit the token budget, where the images go, and the
+//! body that is sent.
+//!
+//! The layout keeps a stable prefix so the provider's prompt cache can reuse it turn after turn: a system
+//! message, then one user message carrying every image of the chat (each labelled with its file name), then
+//! the conversation, then the question. History is trimmed oldest turn first; images are never trimmed.
+
+use crate::core::model::{Detail, Message, MessageStatus, Role};
+use crate::core::openai::{ChatMessage, ChatRequest, ContentPart, ImageUrl, StreamOptions, UserContent};
+use base64::Engine;
+
+/// An image ready to send: its label and its encoded bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct PromptImage<'a> {
+    pub name: &'a str,
+    pub mime: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// What one question needs.
+#[derive(Debug, Clone, Copy)]
+pub struct PromptInput<'a> {
+    pub model: &'a str,
+    pub detail: Detail,
+    /// Earlier messages of the chat in order, not including the question.
+    pub history: &'a [Message],
+    pub question: &'a str,
+    pub images: &'a [PromptImage<'a>],
+    /// Tokens of history to send at most.
+    pub history_budget: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuiltPrompt {
+    pub request: ChatRequest,
+    /// How many earlier messages were left out to fit the budget.
+    pub trimmed: u32,
+    /// A rough count of the text tokens sent (images not included).
+    pub text_tokens: u32,
+}
+
+const SYSTEM: &str = "You are Boda, an assistant that answers questions about the images the user has shared in \
+this chat. Look at the images carefully and base your answers on what is visible; say so when something cannot be \
+determined from them. Refer to images by their number and file name when it helps. Answer in the language of the \
+question. Use Markdown where it helps readability.";
+
+/// Estimates tokens of a text: about four characters per token for Latin text, one per character for
+/// Hangul, kana and CJK ideographs (which the tokenizers split finely). Good enough for budgeting.
+pub fn estimate_tokens(text: &str) -> u32 {
+    let mut ascii = 0u32;
+    let mut wide = 0u32;
+    for c in text.chars() {
+        if c.is_ascii() {
+            ascii += 1;
+        } else {
+            wide += 1;
+        }
+    }
+    ascii.div_ceil(4) + wide
+}
+
+/// Tokens a message costs in a request, including the few the chat format adds around each message.
+pub fn message_tokens(m: &Message) -> u32 {
+    estimate_tokens(&m.content) + 4
+}
+
+/// Whether a stored message belongs in the conversation sent to the model. Failed answers have no text;
+/// interrupted ones are kept, because the person saw them.
+pub fn is_sendable(m: &Message) -> bool {
+    m.status != MessageStatus::Failed && !m.content.trim().is_empty()
+}
+
+/// Picks the newest messages that fit `budget` tokens, dropping whole turns from the oldest end, and never
+/// starting the kept history with an assistant message (an answer without its question misleads).
+/// Returns the kept messages and how many sendable messages were dropped.
+pub fn trim_history(history: &[Message], budget: u32) -> (Vec<&Message>, u32) {
+    let sendable: Vec<&Message> = history.iter().filter(|m| is_sendable(m)).collect();
+    let mut used = 0u32;
+    let mut start = sendable.len();
+    while start > 0 {
+        let cost = message_tokens(sendable[start - 1]);
+        if used + cost > budget {
+            break;
+        }
+        used += cost;
+        start -= 1;
+    }
+    while start < sendable.len() && sendable[start].role == Role::Assistant {
+        start += 1;
+    }
+    let dropped = start as u32;
+    (sendable[start..].to_vec(), dropped)
+}
+
+/// A `data:` URL for image bytes.
+pub fn data_url(mime: &str, bytes: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let mut s = String::with_capacity(b64.len() + mime.len() + 13);
+    s.push_str("data:");
+    s.push_str(mime);
+    s.push_str(";base64,");
+    s.push_str(&b64);
+    s
+}
+
+/// Builds the streaming request for one question.
+pub fn build(input: &PromptInput) -> BuiltPrompt {
+    let (kept, trimmed) = trim_history(input.history, input.history_budget);
+    let mut messages = Vec::with_capacity(kept.len() + 3);
+    let mut system = SYSTEM.to_owned();
+    if input.images.is_empty() {
+        system.push_str(" No images have been shared in this chat yet; if the question needs one, ask for it.");
+    } else {
+        system.push_str(&format!(
+            " The user has shared {} image(s), sent in the first user message.",
+            input.images.len()
+        ));
+    }
+    let mut text_tokens = estimate_tokens(&system) + 4;
+    messages.push(ChatMessage::System { content: system });
+    if !input.images.is_empty() {
+        let mut parts = Vec::with_capacity(input.images.len() * 2);
+        for (i, img) in input.images.iter().enumerate() {
+            let label = format!("Image {}: {}", i + 1, img.name);
+            text_tokens += estimate_tokens(&label);
+            parts.push(ContentPart::Text { text: label });
+            parts.push(ContentPart::ImageUrl {
+                image_url: ImageUrl { url: data_url(img.mime, img.bytes), detail: input.detail },
+            });
+        }
+        messages.push(ChatMessage::User { content: UserContent::Parts(parts) });
+    }
+    for m in kept {
+        text_tokens += message_tokens(m);
+        messages.push(match m.role {
+            Role::User => ChatMessage::User { content: UserContent::Text(m.content.clone()) },
+            Role::Assistant => ChatMessage::Assistant { content: m.content.clone() },
+        });
+    }
+    text_tokens += estimate_tokens(input.question) + 4;
+    messages.push(ChatMessage::User { content: UserContent::Text(input.question.to_owned()) });
+    BuiltPrompt {
+        request: ChatRequest {
+            model: input.model.to_owned(),
+            messages,
+            stream: true,
+            stream_options: Some(StreamOptions { include_usage: true }),
+        },
+        trimmed,
+        text_tokens,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(id: &str, role: Role, content: &str, status: MessageStatus) -> Message {
+        Message {
+            id: id.into(),
+            chat_id: "c".into(),
+            role,
+            content: content.into(),
+            created_ms: 0.0,
+            status,
+            error: None,
+            usage: None,
+            model: None,
+            trimmed: 0,
+        }
+    }
+
+    #[test]
+    fn token_estimates_treat_korean_as_dense() {
+        assert_eq!(estimate_tokens(""), 0);
+        assert_eq!(estimate_tokens("abcd"), 1);
+        assert_eq!(estimate_tokens("abcde"), 2);
+        assert_eq!(estimate_tokens("안녕하세요"), 5);
+    }
+
+    #[test]
+    fn trims_oldest_turns_first_and_never_starts_with_an_answer() {
+        let long = "word ".repeat(40); // 50 tokens + 4.
+        let h = vec![
+            msg("1", Role::User, &long, MessageStatus::Complete),
+            msg("2", Role::Assistant, &long, MessageStatus::Complete),
+            msg("3", Role::User, &long, MessageStatus::Complete),
+            msg("4", Role::Assistant, &long, MessageStatus::Complete),
+        ];
+        let (kept, dropped) = trim_history(&h, 1000);
+        assert_eq!((kept.len(), dropped), (4, 0));
+        // Room for three messages: the oldest question goes, and so does its now-orphaned answer.
+        let (kept, dropped) = trim_history(&h, 54 * 3);
+        assert_eq!(kept.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["3", "4"]);
+        assert_eq!(dropped, 2);
+        let (kept, dropped) = trim_history(&h, 10);
+        assert!(kept.is_empty());
+        assert_eq!(dropped, 4);
+    }
+
+    #[test]
+    fn failed_and_empty_answers_are_not_sent_but_interrupted_ones_are() {
+        let h = vec![
+            msg("1", Role::User, "q1", MessageStatus::Complete),
+            msg("2", Role::Assistant, "", MessageStatus::Failed),
+            msg("3", Role::User, "q2", MessageStatus::Complete),
+            msg("4", Role::Assistant, "partial", MessageStatus::Interrupted),
+        ];
+        let (kept, dropped) = trim_history(&h, 1000);
+        assert_eq!(kept.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["1", "3", "4"]);
+        assert_eq!(dropped, 0);
+    }
+
+    #[test]
+    fn every_question_carries_every_image_before_the_history() {
+        let history = vec![
+            msg("1", Role::User, "What do the two photos have in common?", MessageStatus::Complete),
+            msg("2", Role::Assistant, "Both show a cat.", MessageStatus::Complete),
+        ];
+        let images = [
+            PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: &[1, 2, 3] },
+            PromptImage { name: "b.png", mime: "image/webp", bytes: &[4, 5] },
+        ];
+        let built = build(&PromptInput {
+            model: "gpt-4o-mini",
+            detail: Detail::Low,
+            history: &history,
+            question: "What is different between them?",
+            images: &images,
+            history_budget: 8000,
+        });
+        let v = serde_json::to_value(&built.request).unwrap();
+        let msgs = v["messages"].as_array().unwrap();
+        assert_eq!(msgs.len(), 5);
+        assert_eq!(msgs[0]["role"], "system");
+        let parts = msgs[1]["content"].as_array().unwrap();
+        assert_eq!(parts[0]["text"], "Image 1: a.jpg");
+        assert_eq!(parts[1]["image_url"]["url"], "data:image/jpeg;base64,AQID");
+        assert_eq!(parts[1]["image_url"]["detail"], "low");
+        assert_eq!(parts[3]["image_url"]["url"], "data:image/webp;base64,BAU=");
+        assert_eq!(msgs[2]["content"], "What do the two photos have in common?");
+        assert_eq!(msgs[3]["role"], "assistant");
+        assert_eq!(msgs[4]["content"], "What is different between them?");
+        assert_eq!(v["stream"], true);
+        assert_eq!(v["stream_options"]["include_usage"], true);
+        assert_eq!(built.trimmed, 0);
+    }
+
+    #[test]
+    fn a_chat_without_images_sends_no_image_message() {
+        let built = build(&PromptInput {
+            model: "m",
+            detail: Detail::Auto,
+            history: &[],
+            question: "hi",
+            images: &[],
+            history_budget: 100,
+        });
+        assert_eq!(built.request.messages.len(), 2);
+        assert!(built.text_tokens > 0);
+    }
+}

@@ -1,0 +1,399 @@
+//! One turn of the conversation, from the question to the stored answer.
+//!
+//! `ask` stores the question, creates the answer in the `Streaming` state, builds the request, streams the text
+//! in, saves the growing answer at most every [`SAVE_EVERY_MS`] (not once per token), and ends it as `Complete`,
+//! `Interrupted` (kept as far as it got) or `Failed` (with a reason). `regenerate` replaces the last answer the
+//! same way. Every change is also reported as a [`TurnEvent`] so a view can mirror it; the view holds no logic.
+
+use crate::core::client::{open_chat, Progress};
+use crate::core::model::{Chat, Message, MessageStatus, Role, Settings};
+use crate::core::openai::ApiError;
+use crate::core::ports::{Runtime, Store, Transport};
+use crate::core::prompt::{build, PromptImage, PromptInput};
+
+/// How often a growing answer is written to storage while it streams.
+pub const SAVE_EVERY_MS: f64 = 500.0;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TurnEvent {
+    /// A message was created or changed; show this version.
+    Upsert(Message),
+    /// A message was deleted (the old answer, on regenerate).
+    Removed(String),
+    /// Rate limited; the request will be sent again after `wait_ms`.
+    Retrying { attempt: u32, wait_ms: u64 },
+    /// Storage failed; the turn goes on in memory. The text says what to do.
+    StoreFailed(String),
+}
+
+/// What a turn needs from the chat.
+#[derive(Debug, Clone, Copy)]
+pub struct TurnInput<'a> {
+    pub settings: &'a Settings,
+    pub chat: &'a Chat,
+    /// The chat's messages in order.
+    pub messages: &'a [Message],
+    pub images: &'a [PromptImage<'a>],
+}
+
+/// How a turn ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnOutcome {
+    pub answer: Message,
+    pub error: Option<ApiError>,
+}
+
+/// Asks a new question.
+pub async fn ask<S: Store, T: Transport, R: Runtime>(
+    store: &S,
+    transport: &T,
+    runtime: &R,
+    input: TurnInput<'_>,
+    question: &str,
+    on: &mut dyn FnMut(TurnEvent),
+) -> TurnOutcome {
+    let now = next_time(runtime, input.messages);
+    let user = Message {
+        id: runtime.new_id(),
+        chat_id: input.chat.id.clone(),
+        role: Role::User,
+        content: question.to_owned(),
+        created_ms: now,
+        status: MessageStatus::Complete,
+        error: None,
+        usage: None,
+        model: None,
+        trimmed: 0,
+    };
+    save(store, &user, on).await;
+    on(TurnEvent::Upsert(user.clone()));
+    let mut history = input.messages.to_vec();
+    history.push(user);
+    answer(store, transport, runtime, input, &history, on).await
+}
+
+/// Replaces the answers after the last question with a new one. Returns `None` when there is no question.
+pub async fn regenerate<S: Store, T: Transport, R: Runtime>(
+    store: &S,
+    transport: &T,
+    runtime: &R,
+    input: TurnInput<'_>,
+    on: &mut dyn FnMut(TurnEvent),
+) -> Option<TurnOutcome> {
+    let last_user = input.messages.iter().rposition(|m| m.role == Role::User)?;
+    for old in &input.messages[last_user + 1..] {
+        if let Err(e) = store.delete_message(&old.id).await {
+            on(TurnEvent::StoreFailed(e.to_string()));
+        }
+        on(TurnEvent::Removed(old.id.clone()));
+    }
+    let history = &input.messages[..=last_user];
+    Some(answer(store, transport, runtime, input, history, on).await)
+}
+
+/// A creation time after every existing message, so order never depends on clock resolution.
+fn next_time<R: Runtime>(runtime: &R, messages: &[Message]) -> f64 {
+    let last = messages.iter().map(|m| m.created_ms).fold(f64::MIN, f64::max);
+    runtime.now_ms().max(last + 1.0)
+}
+
+async fn save<S: Store>(store: &S, m: &Message, on: &mut dyn FnMut(TurnEvent)) -> bool {
+    match store.put_message(m).await {
+        Ok(()) => true,
+        Err(e) => {
+            on(TurnEvent::StoreFailed(e.to_string()));
+            false
+        }
+    }
+}
+
+/// Streams the answer to the last message of `history`, which is the question.
+async fn answer<S: Store, T: Transport, R: Runtime>(
+    store: &S,
+    transport: &T,
+    runtime: &R,
+    input: TurnInput<'_>,
+    history: &[Message],
+    on: &mut dyn FnMut(TurnEvent),
+) -> TurnOutcome {
+    let (question, earlier) = history.split_last().expect("a turn always has its question");
+    let built = build(&PromptInput {
+        model: &input.settings.model,
+        detail: input.chat.detail,
+        history: earlier,
+        question: &question.content,
+        images: input.images,
+        history_budget: input.settings.history_budget,
+    });
+    let mut answer = Message {
+        id: runtime.new_id(),
+        chat_id: input.chat.id.clone(),
+        role: Role::Assistant,
+        content: String::new(),
+        created_ms: next_time(runtime, history),
+        status: MessageStatus::Streaming,
+        error: None,
+        usage: None,
+        model: Some(input.settings.model.clone()),
+        trimmed: built.trimmed,
+    };
+    save(store, &answer, on).await;
+    on(TurnEvent::Upsert(answer.clone()));
+
+    let result = {
+        let mut retry = |p: Progress| {
+            if let Progress::Retrying { attempt, wait_ms } = p {
+                on(TurnEvent::Retrying { attempt, wait_ms });
+            }
+        };
+        open_chat(transport, runtime, input.settings, &built.request, &mut retry).await
+    };
+    let error = match result {
+        Err(e) => Some(e),
+        Ok(mut stream) => {
+            let mut saved_at = runtime.now_ms();
+            loop {
+                match stream.next().await {
+                    Ok(Some(added)) => {
+                        if added.is_empty() {
+                            continue;
+                        }
+                        answer.content.push_str(&added);
+                        on(TurnEvent::Upsert(answer.clone()));
+                        let now = runtime.now_ms();
+                        if now - saved_at >= SAVE_EVERY_MS {
+                            saved_at = now;
+                            save(store, &answer, on).await;
+                        }
+                    }
+                    Ok(None) => {
+                        answer.usage = stream.completion().usage;
+                        break None;
+                    }
+                    Err(e) => {
+                        answer.usage = stream.completion().usage;
+                        break Some(e);
+                    }
+                }
+            }
+        }
+    };
+    match &error {
+        None => answer.status = MessageStatus::Complete,
+        Some(e) => {
+            answer.status = if answer.content.is_empty() && !e.is_interruption() {
+                MessageStatus::Failed
+            } else {
+                MessageStatus::Interrupted
+            };
+            answer.error = Some(e.message(&input.settings.api_key));
+        }
+    }
+    save(store, &answer, on).await;
+    on(TurnEvent::Upsert(answer.clone()));
+    TurnOutcome { answer, error }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::client::fakes::*;
+    use crate::core::model::{ImageMeta, Usage};
+    use crate::core::ports::{StoreError, TransportError};
+    use std::cell::RefCell;
+
+    /// Only messages matter to a turn; the rest of the store is unreachable here.
+    #[derive(Default)]
+    struct MemStore {
+        messages: RefCell<Vec<Message>>,
+        writes: RefCell<u32>,
+        full: bool,
+    }
+
+    impl Store for MemStore {
+        type Blob = Vec<u8>;
+        async fn load_settings(&self) -> Result<Settings, StoreError> {
+            unreachable!()
+        }
+        async fn save_settings(&self, _: &Settings) -> Result<(), StoreError> {
+            unreachable!()
+        }
+        async fn load_chats(&self) -> Result<Vec<Chat>, StoreError> {
+            unreachable!()
+        }
+        async fn put_chat(&self, _: &Chat) -> Result<(), StoreError> {
+            unreachable!()
+        }
+        async fn delete_chat(&self, _: &str) -> Result<(), StoreError> {
+            unreachable!()
+        }
+        async fn load_messages(&self, _: &str) -> Result<Vec<Message>, StoreError> {
+            Ok(self.messages.borrow().clone())
+        }
+        async fn put_message(&self, m: &Message) -> Result<(), StoreError> {
+            if self.full {
+                return Err(StoreError::QuotaExceeded);
+            }
+            *self.writes.borrow_mut() += 1;
+            let mut v = self.messages.borrow_mut();
+            match v.iter_mut().find(|x| x.id == m.id) {
+                Some(x) => *x = m.clone(),
+                None => v.push(m.clone()),
+            }
+            Ok(())
+        }
+        async fn delete_message(&self, id: &str) -> Result<(), StoreError> {
+            self.messages.borrow_mut().retain(|m| m.id != id);
+            Ok(())
+        }
+        async fn load_images(&self, _: &str) -> Result<Vec<ImageMeta>, StoreError> {
+            unreachable!()
+        }
+        async fn put_image(&self, _: &ImageMeta, _: &Vec<u8>) -> Result<(), StoreError> {
+            unreachable!()
+        }
+        async fn image_blob(&self, _: &str) -> Result<Option<Vec<u8>>, StoreError> {
+            unreachable!()
+        }
+        async fn delete_image(&self, _: &str) -> Result<(), StoreError> {
+            unreachable!()
+        }
+    }
+
+    fn settings() -> Settings {
+        Settings { api_key: "sk-test-123456789".into(), base_url: "http://h/v1".into(), ..Settings::default() }
+    }
+
+    fn run_ask(store: &MemStore, t: &FakeTransport, question: &str) -> (TurnOutcome, Vec<TurnEvent>) {
+        run_ask_with(store, t, &FakeRuntime::default(), question)
+    }
+
+    fn run_ask_with(
+        store: &MemStore,
+        t: &FakeTransport,
+        rt: &FakeRuntime,
+        question: &str,
+    ) -> (TurnOutcome, Vec<TurnEvent>) {
+        let chat = Chat::new("c1".into(), 0.0);
+        let s = settings();
+        let existing = store.messages.borrow().clone();
+        let images = [PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: b"x" }];
+        let mut events = Vec::new();
+        let input = TurnInput { settings: &s, chat: &chat, messages: &existing, images: &images };
+        let out = block_on(ask(store, t, rt, input, question, &mut |e| events.push(e)));
+        (out, events)
+    }
+
+    fn body_of(t: &FakeTransport, i: usize) -> serde_json::Value {
+        serde_json::from_str(t.sent.borrow()[i].body.as_deref().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_question_is_stored_answered_and_completed() {
+        let store = MemStore::default();
+        let t = FakeTransport::new(vec![Scripted::Reply(Reply::sse(&["Both ", "are cats."], true))]);
+        let (out, events) = run_ask(&store, &t, "What do they have in common?");
+        assert_eq!(out.error, None);
+        assert_eq!(out.answer.content, "Both are cats.");
+        assert_eq!(out.answer.status, MessageStatus::Complete);
+        assert_eq!(
+            out.answer.usage,
+            Some(Usage { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10, cached_tokens: 0 })
+        );
+        let stored = store.messages.borrow();
+        assert_eq!(stored.len(), 2);
+        assert_eq!(stored[0].role, Role::User);
+        assert!(stored[0].created_ms < stored[1].created_ms);
+        assert_eq!(stored[1], out.answer);
+        assert!(matches!(&events[0], TurnEvent::Upsert(m) if m.role == Role::User));
+        assert!(matches!(&events[1], TurnEvent::Upsert(m) if m.status == MessageStatus::Streaming));
+        let body = body_of(&t, 0);
+        assert_eq!(body["messages"][1]["content"][1]["type"], "image_url");
+        assert_eq!(body["messages"].as_array().unwrap().last().unwrap()["content"], "What do they have in common?");
+    }
+
+    #[test]
+    fn the_growing_answer_is_saved_in_batches_not_per_token() {
+        let store = MemStore::default();
+        let pieces: Vec<String> = (0..200).map(|i| format!("t{i} ")).collect();
+        let refs: Vec<&str> = pieces.iter().map(String::as_str).collect();
+        let t = FakeTransport::new(vec![Scripted::Reply(Reply::sse(&refs, true))]);
+        let (out, _) = run_ask(&store, &t, "q");
+        assert_eq!(out.answer.content.matches(' ').count(), 200);
+        // The fake clock moves 1 ms per reading, so 200 tokens take far less than one save interval.
+        assert!(*store.writes.borrow() <= 4, "{} writes", store.writes.borrow());
+    }
+
+    #[test]
+    fn a_dropped_stream_is_kept_as_interrupted() {
+        let store = MemStore::default();
+        let t = FakeTransport::new(vec![Scripted::Reply(
+            Reply::sse(&["Half an ", "answer"], false).ending(Err(TransportError::Cut)),
+        )]);
+        let (out, _) = run_ask(&store, &t, "q");
+        assert_eq!(out.error, Some(ApiError::StreamCut));
+        assert_eq!(out.answer.status, MessageStatus::Interrupted);
+        assert_eq!(out.answer.content, "Half an answer");
+        assert!(out.answer.error.as_deref().unwrap().contains("dropped"));
+        assert_eq!(store.messages.borrow()[1].content, "Half an answer");
+    }
+
+    #[test]
+    fn a_refused_request_fails_without_leaking_the_key_and_keeps_the_question() {
+        let store = MemStore::default();
+        let body = r#"{"error":{"message":"Incorrect API key provided: sk-test-123456789.","type":"invalid_request_error","code":"invalid_api_key"}}"#;
+        let t = FakeTransport::new(vec![Scripted::Reply(Reply::error(401, body, None))]);
+        let (out, _) = run_ask(&store, &t, "keep me");
+        assert_eq!(out.answer.status, MessageStatus::Failed);
+        let msg = out.answer.error.unwrap();
+        assert!(msg.contains("401") && !msg.contains("123456789"), "{msg}");
+        assert_eq!(store.messages.borrow()[0].content, "keep me");
+    }
+
+    #[test]
+    fn regenerate_replaces_the_last_answer_and_resends_the_question_with_history() {
+        let store = MemStore::default();
+        let t = FakeTransport::new(vec![
+            Scripted::Reply(Reply::sse(&["first"], true)),
+            Scripted::Reply(Reply::sse(&["second"], true)),
+            Scripted::Reply(Reply::sse(&["third"], true)),
+        ]);
+        let rt = FakeRuntime::default();
+        run_ask_with(&store, &t, &rt, "q1");
+        run_ask_with(&store, &t, &rt, "q2");
+        let chat = Chat::new("c1".into(), 0.0);
+        let s = settings();
+        let existing = store.messages.borrow().clone();
+        let mut events = Vec::new();
+        let input = TurnInput { settings: &s, chat: &chat, messages: &existing, images: &[] };
+        let out = block_on(regenerate(&store, &t, &rt, input, &mut |e| events.push(e))).unwrap();
+        assert_eq!(out.answer.content, "third");
+        let contents: Vec<String> = store.messages.borrow().iter().map(|m| m.content.clone()).collect();
+        assert_eq!(contents, ["q1", "first", "q2", "third"]);
+        assert!(events.contains(&TurnEvent::Removed(existing[3].id.clone())));
+        let body = body_of(&t, 2);
+        let msgs = body["messages"].as_array().unwrap();
+        let texts: Vec<&str> = msgs[1..].iter().map(|m| m["content"].as_str().unwrap()).collect();
+        assert_eq!(texts, ["q1", "first", "q2"]);
+    }
+
+    #[test]
+    fn a_full_disk_is_reported_and_the_answer_still_arrives() {
+        let store = MemStore { full: true, ..MemStore::default() };
+        let t = FakeTransport::new(vec![Scripted::Reply(Reply::sse(&["fine"], true))]);
+        let (out, events) = run_ask(&store, &t, "q");
+        assert_eq!(out.answer.content, "fine");
+        assert!(events.iter().any(|e| matches!(e, TurnEvent::StoreFailed(m) if m.contains("storage is full"))));
+    }
+
+    #[test]
+    fn stopping_keeps_the_partial_answer() {
+        let store = MemStore::default();
+        let t = FakeTransport::new(vec![Scripted::Reply(
+            Reply::sse(&["so far"], false).ending(Err(TransportError::Aborted)),
+        )]);
+        let (out, _) = run_ask(&store, &t, "q");
+        assert_eq!(out.error, Some(ApiError::Aborted));
+        assert_eq!((out.answer.status, out.answer.content.as_str()), (MessageStatus::Interrupted, "so far"));
+    }
+}
