@@ -1,0 +1,281 @@
+//! The one IndexedDB database (`boda`) behind [`Store`], through the `idb` crate.
+//!
+//! Records are the core's serde types stored as plain JS objects (so they read naturally in DevTools and in
+//! tests); an image record also carries its model-ready pixels as a `Blob` under `blob`. Stores are keyed by
+//! `id`, with a `chat_id` index where a record belongs to a chat. Deleting a chat or an image deletes everything
+//! that refers to it in the same transaction. Schema changes are numbered migrations in [`migrate`].
+
+use crate::core::model::{Chat, ImageMeta, Message, Settings};
+use crate::core::ports::{Store, StoreError};
+use idb::{Database, Factory, IndexParams, KeyPath, ObjectStoreParams, Query, TransactionMode};
+use serde::{de::DeserializeOwned, Serialize};
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Blob;
+
+pub const DB_NAME: &str = "boda";
+/// The schema version this build writes. Bump it and add a step to [`migrate`] for every schema change.
+pub const DB_VERSION: u32 = 1;
+
+pub const CHATS: &str = "chats";
+pub const MESSAGES: &str = "messages";
+pub const IMAGES: &str = "images";
+pub const SETTINGS: &str = "settings";
+const BY_CHAT: &str = "chat_id";
+const SETTINGS_KEY: &str = "settings";
+
+#[derive(Clone)]
+pub struct IdbStore {
+    db: Rc<Database>,
+    /// Set when another tab upgraded the schema; this tab's connection is then closed.
+    outdated: Rc<Cell<bool>>,
+}
+
+fn store_error(e: idb::Error) -> StoreError {
+    let text = e.to_string();
+    if text.contains("QuotaExceeded") {
+        StoreError::QuotaExceeded
+    } else if text.contains("InvalidStateError") || text.contains("closing") {
+        StoreError::VersionChanged
+    } else {
+        StoreError::Other(text)
+    }
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, StoreError> {
+    let json = serde_json::to_string(value).map_err(|e| StoreError::Other(e.to_string()))?;
+    js_sys::JSON::parse(&json).map_err(|e| StoreError::Other(crate::web::describe_js_error(&e)))
+}
+
+fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, StoreError> {
+    let json: String =
+        js_sys::JSON::stringify(value).map_err(|e| StoreError::Other(crate::web::describe_js_error(&e)))?.into();
+    serde_json::from_str(&json).map_err(|e| StoreError::Other(format!("a stored record could not be read: {e}")))
+}
+
+/// Applies every schema step after `old_version`. Step N turns a version N-1 database into version N.
+fn migrate(db: &Database, old_version: u32) -> Result<(), idb::Error> {
+    if old_version < 1 {
+        let keyed = || {
+            let mut p = ObjectStoreParams::new();
+            p.key_path(Some(KeyPath::new_single("id")));
+            p
+        };
+        db.create_object_store(CHATS, keyed())?;
+        for name in [MESSAGES, IMAGES] {
+            let store = db.create_object_store(name, keyed())?;
+            store.create_index(BY_CHAT, KeyPath::new_single(BY_CHAT), Some(IndexParams::new()))?;
+        }
+        db.create_object_store(SETTINGS, keyed())?;
+    }
+    Ok(())
+}
+
+impl IdbStore {
+    /// Opens (creating or upgrading) the database.
+    pub async fn open() -> Result<IdbStore, StoreError> {
+        Self::open_named(DB_NAME).await
+    }
+
+    /// Opens a database of another name: tests use their own.
+    pub async fn open_named(name: &str) -> Result<IdbStore, StoreError> {
+        let factory = Factory::new().map_err(store_error)?;
+        let mut request = factory.open(name, Some(DB_VERSION)).map_err(store_error)?;
+        request.on_upgrade_needed(|event| {
+            use idb::DatabaseEvent;
+            let old = event.old_version().unwrap_or(0);
+            if let Ok(db) = event.database() {
+                if let Err(e) = migrate(&db, old) {
+                    web_sys::console::error_1(&format!("Boda: database upgrade failed: {e}").into());
+                }
+            }
+        });
+        let mut db = request.await.map_err(|e| {
+            let s = store_error(e);
+            if let StoreError::Other(text) = &s {
+                if text.contains("VersionError") {
+                    return StoreError::Other(
+                        "this tab runs an older Boda than the data in this browser. Reload to update.".into(),
+                    );
+                }
+            }
+            s
+        })?;
+        let outdated = Rc::new(Cell::new(false));
+        let flag = outdated.clone();
+        db.on_version_change(move |event| {
+            // A newer Boda in another tab wants to upgrade: step aside rather than block it.
+            use idb::DatabaseEvent;
+            flag.set(true);
+            if let Ok(db) = event.database() {
+                db.close();
+            }
+        });
+        Ok(IdbStore { db: Rc::new(db), outdated })
+    }
+
+    /// Whether another tab upgraded the database and this tab must reload.
+    pub fn is_outdated(&self) -> bool {
+        self.outdated.get()
+    }
+
+    fn tx(&self, stores: &[&str], mode: TransactionMode) -> Result<idb::Transaction, StoreError> {
+        if self.outdated.get() {
+            return Err(StoreError::VersionChanged);
+        }
+        self.db.transaction(stores, mode).map_err(store_error)
+    }
+
+    async fn finish(tx: idb::Transaction) -> Result<(), StoreError> {
+        let result = tx.await.map_err(store_error)?;
+        if result.is_committed() {
+            Ok(())
+        } else {
+            Err(StoreError::Other("the change was rolled back".into()))
+        }
+    }
+
+    async fn put_value(&self, store: &str, value: &JsValue) -> Result<(), StoreError> {
+        let tx = self.tx(&[store], TransactionMode::ReadWrite)?;
+        tx.object_store(store)
+            .map_err(store_error)?
+            .put(value, None)
+            .map_err(store_error)?
+            .await
+            .map_err(store_error)?;
+        Self::finish(tx).await
+    }
+
+    async fn get_value(&self, store: &str, key: &str) -> Result<Option<JsValue>, StoreError> {
+        let tx = self.tx(&[store], TransactionMode::ReadOnly)?;
+        let v = tx
+            .object_store(store)
+            .map_err(store_error)?
+            .get(Query::from(JsValue::from_str(key)))
+            .map_err(store_error)?
+            .await
+            .map_err(store_error)?;
+        Ok(v)
+    }
+
+    async fn all_in_chat(&self, store: &str, chat_id: &str) -> Result<Vec<JsValue>, StoreError> {
+        let tx = self.tx(&[store], TransactionMode::ReadOnly)?;
+        let index = tx.object_store(store).map_err(store_error)?.index(BY_CHAT).map_err(store_error)?;
+        index
+            .get_all(Some(Query::from(JsValue::from_str(chat_id))), None)
+            .map_err(store_error)?
+            .await
+            .map_err(store_error)
+    }
+
+    async fn delete_key(&self, store: &str, key: &str) -> Result<(), StoreError> {
+        let tx = self.tx(&[store], TransactionMode::ReadWrite)?;
+        tx.object_store(store)
+            .map_err(store_error)?
+            .delete(Query::from(JsValue::from_str(key)))
+            .map_err(store_error)?
+            .await
+            .map_err(store_error)?;
+        Self::finish(tx).await
+    }
+}
+
+impl Store for IdbStore {
+    type Blob = Blob;
+
+    async fn load_settings(&self) -> Result<Settings, StoreError> {
+        match self.get_value(SETTINGS, SETTINGS_KEY).await? {
+            Some(v) => from_js(&v),
+            None => Ok(Settings::default()),
+        }
+    }
+
+    async fn save_settings(&self, settings: &Settings) -> Result<(), StoreError> {
+        let v = to_js(settings)?;
+        js_sys::Reflect::set(&v, &"id".into(), &SETTINGS_KEY.into())
+            .map_err(|_| StoreError::Other("settings".into()))?;
+        self.put_value(SETTINGS, &v).await
+    }
+
+    async fn load_chats(&self) -> Result<Vec<Chat>, StoreError> {
+        let tx = self.tx(&[CHATS], TransactionMode::ReadOnly)?;
+        let values = tx
+            .object_store(CHATS)
+            .map_err(store_error)?
+            .get_all(None, None)
+            .map_err(store_error)?
+            .await
+            .map_err(store_error)?;
+        let mut chats: Vec<Chat> = values.iter().map(from_js).collect::<Result<_, _>>()?;
+        chats.sort_by(|a, b| b.updated_ms.total_cmp(&a.updated_ms));
+        Ok(chats)
+    }
+
+    async fn put_chat(&self, chat: &Chat) -> Result<(), StoreError> {
+        self.put_value(CHATS, &to_js(chat)?).await
+    }
+
+    async fn delete_chat(&self, chat_id: &str) -> Result<(), StoreError> {
+        let tx = self.tx(&[CHATS, MESSAGES, IMAGES], TransactionMode::ReadWrite)?;
+        let key = JsValue::from_str(chat_id);
+        for name in [MESSAGES, IMAGES] {
+            let store = tx.object_store(name).map_err(store_error)?;
+            let keys = store
+                .index(BY_CHAT)
+                .map_err(store_error)?
+                .get_all_keys(Some(Query::from(key.clone())), None)
+                .map_err(store_error)?
+                .await
+                .map_err(store_error)?;
+            for k in keys {
+                store.delete(Query::from(k)).map_err(store_error)?.await.map_err(store_error)?;
+            }
+        }
+        tx.object_store(CHATS)
+            .map_err(store_error)?
+            .delete(Query::from(key))
+            .map_err(store_error)?
+            .await
+            .map_err(store_error)?;
+        Self::finish(tx).await
+    }
+
+    async fn load_messages(&self, chat_id: &str) -> Result<Vec<Message>, StoreError> {
+        let values = self.all_in_chat(MESSAGES, chat_id).await?;
+        let mut messages: Vec<Message> = values.iter().map(from_js).collect::<Result<_, _>>()?;
+        crate::core::model::sort_messages(&mut messages);
+        Ok(messages)
+    }
+
+    async fn put_message(&self, message: &Message) -> Result<(), StoreError> {
+        self.put_value(MESSAGES, &to_js(message)?).await
+    }
+
+    async fn delete_message(&self, message_id: &str) -> Result<(), StoreError> {
+        self.delete_key(MESSAGES, message_id).await
+    }
+
+    async fn load_images(&self, chat_id: &str) -> Result<Vec<ImageMeta>, StoreError> {
+        let values = self.all_in_chat(IMAGES, chat_id).await?;
+        let mut images: Vec<ImageMeta> = values.iter().map(from_js).collect::<Result<_, _>>()?;
+        images.sort_by(|a, b| a.created_ms.total_cmp(&b.created_ms).then_with(|| a.id.cmp(&b.id)));
+        Ok(images)
+    }
+
+    async fn put_image(&self, meta: &ImageMeta, blob: &Blob) -> Result<(), StoreError> {
+        let v = to_js(meta)?;
+        js_sys::Reflect::set(&v, &"blob".into(), blob).map_err(|_| StoreError::Other("image".into()))?;
+        self.put_value(IMAGES, &v).await
+    }
+
+    async fn image_blob(&self, image_id: &str) -> Result<Option<Blob>, StoreError> {
+        let Some(v) = self.get_value(IMAGES, image_id).await? else { return Ok(None) };
+        let blob = js_sys::Reflect::get(&v, &"blob".into()).map_err(|_| StoreError::Other("image".into()))?;
+        Ok(blob.dyn_into::<Blob>().ok())
+    }
+
+    async fn delete_image(&self, image_id: &str) -> Result<(), StoreError> {
+        self.delete_key(IMAGES, image_id).await
+    }
+}
