@@ -1,0 +1,90 @@
+//! The message box with Add images, Send / Stop and Regenerate. Enter sends, Shift+Enter starts a new line,
+//! and Enter while an input method is composing (Korean, Japanese, Chinese) only finishes the composition.
+
+use crate::core::model::{MessageStatus, Role};
+use crate::ui::controller;
+use crate::ui::state::use_app_state;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// The files in a FileList, in order.
+pub fn file_list(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    let Some(list) = list else { return Vec::new() };
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
+}
+
+#[component]
+pub fn Composer() -> impl IntoView {
+    let state = use_app_state();
+    let streaming = move || state.is_streaming();
+    let can_regenerate = move || {
+        !streaming()
+            && state
+                .messages
+                .with(|v| v.last().is_some_and(|m| m.role == Role::Assistant && m.status != MessageStatus::Streaming))
+    };
+    let on_keydown = move |ev: web_sys::KeyboardEvent| {
+        // keyCode 229 is what browsers report for keys that an input method is processing.
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() && ev.key_code() != 229 {
+            ev.prevent_default();
+            controller::send(state);
+        }
+    };
+    let on_paste = move |ev: web_sys::ClipboardEvent| {
+        let files = file_list(ev.clipboard_data().and_then(|d| d.files()));
+        if !files.is_empty() {
+            ev.prevent_default();
+            controller::add_files(state, files);
+        }
+    };
+    let on_files = move |ev: web_sys::Event| {
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+        controller::add_files(state, file_list(input.files()));
+        // Clear the picker so choosing the same file again still fires a change.
+        input.set_value("");
+    };
+    view! {
+        <form
+            class="composer"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                controller::send(state);
+            }
+        >
+            <label class="button add-images" for="add-images" title="Add images (PNG, JPEG, WebP, GIF)">
+                "Add images"
+            </label>
+            <input id="add-images" class="visually-hidden" type="file" accept="image/*" multiple on:change=on_files />
+            <textarea
+                aria-label="Message"
+                placeholder="Ask about your images…  (Enter to send, Shift+Enter for a new line)"
+                rows="2"
+                prop:value=move || state.draft.get()
+                on:input=move |ev| state.draft.set(event_target_value(&ev))
+                on:keydown=on_keydown
+                on:paste=on_paste
+            ></textarea>
+            <div class="composer-actions">
+                <Show when=can_regenerate>
+                    <button type="button" class="secondary" on:click=move |_| controller::regenerate(state)>
+                        "Regenerate"
+                    </button>
+                </Show>
+                <Show
+                    when=streaming
+                    fallback=move || {
+                        view! {
+                            <button type="submit" class="primary" disabled=move || state.draft.with(|d| d.trim().is_empty())>
+                                "Send"
+                            </button>
+                        }
+                    }
+                >
+                    <button type="button" class="stop" on:click=move |_| controller::stop(state)>
+                        "Stop"
+                    </button>
+                </Show>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,385 @@
+//! What the buttons do: each function reads the state, calls the core and the adapters, and writes the
+//! results back into signals. Decisions (what to send, how to classify a failure, what an image becomes) are
+//! the core's; this module only wires them to the browser and the view.
+
+use crate::core::client::list_models;
+use crate::core::model::{recover_interrupted, validate_base_url, Chat, Detail, Message, Settings};
+use crate::core::ports::{Runtime, Store, StoreError};
+use crate::core::prompt::PromptImage;
+use crate::core::turn::{self, TurnEvent, TurnInput};
+use crate::ui::state::{AppState, ShownImage};
+use crate::web::files::{blob_bytes, object_url, prepare_image, revoke_object_url};
+use crate::web::http::FetchTransport;
+use crate::web::idb_store::IdbStore;
+use crate::web::runtime::BrowserRuntime;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+fn store(state: AppState) -> Option<IdbStore> {
+    state.store.get_untracked()
+}
+
+fn report(state: AppState, result: Result<(), StoreError>) {
+    if let Err(e) = result {
+        state.alert(e.to_string());
+    }
+}
+
+/// Opens the database, loads settings and chats, and opens the most recent chat.
+pub fn start(state: AppState) {
+    spawn_local(async move {
+        let db = match IdbStore::open().await {
+            Ok(db) => db,
+            Err(e) => {
+                state.alert(format!("Boda could not open its storage in this browser: {e}"));
+                state.loaded.set(true);
+                return;
+            }
+        };
+        state.store.set(Some(db.clone()));
+        match db.load_settings().await {
+            Ok(s) => state.settings.set(s),
+            Err(e) => state.alert(e.to_string()),
+        }
+        match db.load_chats().await {
+            Ok(chats) => {
+                let first = chats.first().map(|c| c.id.clone());
+                state.chats.set(chats);
+                if let Some(id) = first {
+                    select_chat(state, id).await;
+                }
+            }
+            Err(e) => state.alert(e.to_string()),
+        }
+        state.loaded.set(true);
+        if !state.settings.get_untracked().has_key() {
+            state.notice.set(Some("Welcome. Open Settings and enter your OpenAI API key to start.".into()));
+        }
+    });
+}
+
+fn set_images(state: AppState, images: Vec<ShownImage>) {
+    state.images.update(|old| {
+        for img in old.iter() {
+            revoke_object_url(&img.url);
+        }
+        *old = images;
+    });
+}
+
+/// Shows a chat: its messages (answers cut off by a reload marked interrupted) and its images.
+pub async fn select_chat(state: AppState, chat_id: String) {
+    let Some(db) = store(state) else { return };
+    state.current.set(Some(chat_id.clone()));
+    let mut messages = db.load_messages(&chat_id).await.unwrap_or_else(|e| {
+        state.alert(e.to_string());
+        Vec::new()
+    });
+    // An answer still streaming in this tab is live; any other `Streaming` record was cut off by a reload.
+    if state.streaming_chat.get_untracked().as_deref() != Some(chat_id.as_str()) {
+        for m in recover_interrupted(&mut messages) {
+            report(state, db.put_message(&m).await);
+        }
+    }
+    let metas = db.load_images(&chat_id).await.unwrap_or_else(|e| {
+        state.alert(e.to_string());
+        Vec::new()
+    });
+    let mut shown = Vec::with_capacity(metas.len());
+    for meta in metas {
+        if let Ok(Some(blob)) = db.image_blob(&meta.id).await {
+            let url = object_url(&blob).unwrap_or_default();
+            shown.push(ShownImage { meta, url });
+        }
+    }
+    if state.current.get_untracked().as_deref() == Some(chat_id.as_str()) {
+        state.messages.set(messages);
+        set_images(state, shown);
+    }
+}
+
+pub fn open_chat(state: AppState, chat_id: String) {
+    spawn_local(select_chat(state, chat_id));
+}
+
+/// Makes a fresh chat current, reusing the current one when it is still empty.
+pub async fn new_chat(state: AppState) -> Option<Chat> {
+    if let Some(chat) = state.current_chat() {
+        if state.messages.with_untracked(Vec::is_empty) && state.images.with_untracked(Vec::is_empty) {
+            return Some(chat);
+        }
+    }
+    let db = store(state)?;
+    let rt = BrowserRuntime;
+    let chat = Chat::new(rt.new_id(), rt.now_ms());
+    if let Err(e) = db.put_chat(&chat).await {
+        state.alert(e.to_string());
+        return None;
+    }
+    state.chats.update(|cs| cs.insert(0, chat.clone()));
+    state.current.set(Some(chat.id.clone()));
+    state.messages.set(Vec::new());
+    set_images(state, Vec::new());
+    Some(chat)
+}
+
+async fn ensure_chat(state: AppState) -> Option<Chat> {
+    match state.current_chat() {
+        Some(c) => Some(c),
+        None => new_chat(state).await,
+    }
+}
+
+/// Shows the changed chat at once, then stores it.
+async fn save_chat(state: AppState, chat: Chat) {
+    state.chats.update(|cs| {
+        cs.retain(|c| c.id != chat.id);
+        cs.insert(0, chat.clone());
+        cs.sort_by(|a, b| b.updated_ms.total_cmp(&a.updated_ms));
+    });
+    if let Some(db) = store(state) {
+        report(state, db.put_chat(&chat).await);
+    }
+}
+
+/// The chat as it is now (it may have been renamed or changed while an answer streamed).
+fn chat_by_id(state: AppState, chat_id: &str) -> Option<Chat> {
+    state.chats.with_untracked(|cs| cs.iter().find(|c| c.id == chat_id).cloned())
+}
+
+pub fn rename_chat(state: AppState, chat_id: String, title: String) {
+    let title = title.trim().to_owned();
+    if title.is_empty() {
+        return;
+    }
+    let Some(mut chat) = chat_by_id(state, &chat_id) else { return };
+    chat.title = title;
+    spawn_local(save_chat(state, chat));
+}
+
+pub fn set_detail(state: AppState, detail: Detail) {
+    if let Some(mut chat) = state.current_chat() {
+        chat.detail = detail;
+        spawn_local(save_chat(state, chat));
+    }
+}
+
+/// Deletes a chat with its messages and images, and shows the next one.
+pub fn delete_chat(state: AppState, chat_id: String) {
+    spawn_local(async move {
+        let Some(db) = store(state) else { return };
+        if state.streaming_chat.get_untracked().as_deref() == Some(chat_id.as_str()) {
+            stop(state);
+        }
+        if let Err(e) = db.delete_chat(&chat_id).await {
+            state.alert(e.to_string());
+            return;
+        }
+        state.chats.update(|cs| cs.retain(|c| c.id != chat_id));
+        if state.current.get_untracked().as_deref() == Some(chat_id.as_str()) {
+            state.current.set(None);
+            state.messages.set(Vec::new());
+            set_images(state, Vec::new());
+            if let Some(next) = state.chats.with_untracked(|cs| cs.first().map(|c| c.id.clone())) {
+                select_chat(state, next).await;
+            }
+        }
+    });
+}
+
+/// Adds files (picked, dropped or pasted) to the current chat, one by one, reporting each refusal.
+pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
+    if files.is_empty() {
+        return;
+    }
+    state.preparing.update(|n| *n += files.len() as u32);
+    spawn_local(async move {
+        let chat = ensure_chat(state).await;
+        for file in files {
+            state.preparing.update(|n| *n = n.saturating_sub(1));
+            let Some(chat) = &chat else { continue };
+            let Some(db) = store(state) else { continue };
+            let rt = BrowserRuntime;
+            match prepare_image(&file, rt.new_id(), chat.id.clone(), rt.now_ms()).await {
+                Ok(prepared) => {
+                    if let Err(e) = db.put_image(&prepared.meta, &prepared.blob).await {
+                        state.alert(format!("“{}” was not added. {e}", prepared.meta.name));
+                        continue;
+                    }
+                    if state.current.get_untracked().as_deref() == Some(chat.id.as_str()) {
+                        let url = object_url(&prepared.blob).unwrap_or_default();
+                        state.images.update(|v| v.push(ShownImage { meta: prepared.meta, url }));
+                    }
+                }
+                Err(message) => state.alert(message),
+            }
+        }
+    });
+}
+
+/// Removes an image: its record and Blob go, so no later request can carry it.
+pub fn remove_image(state: AppState, image_id: String) {
+    spawn_local(async move {
+        let Some(db) = store(state) else { return };
+        if let Err(e) = db.delete_image(&image_id).await {
+            state.alert(e.to_string());
+            return;
+        }
+        state.images.update(|v| {
+            if let Some(i) = v.iter().position(|img| img.meta.id == image_id) {
+                revoke_object_url(&v[i].url);
+                v.remove(i);
+            }
+        });
+    });
+}
+
+fn apply_event(state: AppState, event: TurnEvent) {
+    match event {
+        TurnEvent::Upsert(m) => {
+            if state.current.get_untracked().as_deref() != Some(m.chat_id.as_str()) {
+                return;
+            }
+            if m.trimmed > 0 {
+                state.notice.set(Some(format!(
+                    "{} earlier message(s) were left out of this request to fit the history budget.",
+                    m.trimmed
+                )));
+            }
+            state.messages.update(|v| match v.iter_mut().find(|x| x.id == m.id) {
+                Some(x) => *x = m,
+                None => v.push(m),
+            });
+        }
+        TurnEvent::Removed(id) => state.messages.update(|v| v.retain(|m| m.id != id)),
+        TurnEvent::Retrying { attempt, wait_ms } => state.notice.set(Some(format!(
+            "Rate limited. Trying again in {:.0} s (attempt {attempt} of {}).",
+            (wait_ms as f64 / 1000.0).ceil(),
+            crate::core::openai::MAX_RETRIES + 1
+        ))),
+        TurnEvent::StoreFailed(text) => state.alert(text),
+    }
+}
+
+enum TurnKind {
+    Ask(String),
+    Regenerate,
+}
+
+fn run_turn(state: AppState, kind: TurnKind) {
+    if state.is_streaming() {
+        return;
+    }
+    let settings = state.settings.get_untracked();
+    if !settings.has_key() {
+        state.alert("Add your OpenAI API key in Settings first. Your message is kept.");
+        state.settings_open.set(true);
+        return;
+    }
+    state.alerts.set(Vec::new());
+    state.notice.set(None);
+    spawn_local(async move {
+        let Some(chat) = ensure_chat(state).await else { return };
+        let Some(db) = store(state) else { return };
+        let mut title = None;
+        if let TurnKind::Ask(q) = &kind {
+            state.draft.set(String::new());
+            if chat.title == Chat::DEFAULT_TITLE {
+                title = Some(Chat::title_from_question(q));
+            }
+        }
+        // The request carries the images as they are now: removed ones are gone from the store too.
+        let metas = state.images.with_untracked(|v| v.iter().map(|i| i.meta.clone()).collect::<Vec<_>>());
+        let mut loaded = Vec::with_capacity(metas.len());
+        for meta in metas {
+            match db.image_blob(&meta.id).await {
+                Ok(Some(blob)) => match blob_bytes(&blob).await {
+                    Ok(bytes) => loaded.push((meta, bytes)),
+                    Err(e) => state.alert(format!("“{}” could not be read: {e}", meta.name)),
+                },
+                Ok(None) => {}
+                Err(e) => state.alert(e.to_string()),
+            }
+        }
+        let images: Vec<PromptImage> =
+            loaded.iter().map(|(m, b)| PromptImage { name: &m.name, mime: &m.mime, bytes: b }).collect();
+        let controller = web_sys::AbortController::new().ok();
+        let transport = FetchTransport::new(controller.as_ref().map(|c| c.signal()));
+        state.abort.set(controller);
+        state.streaming_chat.set(Some(chat.id.clone()));
+        let messages: Vec<Message> = state.messages.get_untracked();
+        let input = TurnInput { settings: &settings, chat: &chat, messages: &messages, images: &images };
+        let rt = BrowserRuntime;
+        let mut on = |e| apply_event(state, e);
+        let outcome = match kind {
+            TurnKind::Ask(q) => Some(turn::ask(&db, &transport, &rt, input, &q, &mut on).await),
+            TurnKind::Regenerate => turn::regenerate(&db, &transport, &rt, input, &mut on).await,
+        };
+        state.abort.set(None);
+        state.streaming_chat.set(None);
+        if let Some(outcome) = outcome {
+            match outcome.error {
+                Some(crate::core::openai::ApiError::Aborted) | None => {}
+                Some(e) => state.alert(e.message(&settings.api_key)),
+            }
+        }
+        if let Some(mut now) = chat_by_id(state, &chat.id) {
+            now.updated_ms = rt.now_ms();
+            if let Some(t) = title.filter(|_| now.title == Chat::DEFAULT_TITLE) {
+                now.title = t;
+            }
+            save_chat(state, now).await;
+        }
+    });
+}
+
+/// Sends the draft as a question about the chat's images.
+pub fn send(state: AppState) {
+    let question = state.draft.get_untracked();
+    if question.trim().is_empty() {
+        return;
+    }
+    run_turn(state, TurnKind::Ask(question.trim_end().to_owned()));
+}
+
+/// Replaces the last answer (also how a failed or cut-off answer is retried).
+pub fn regenerate(state: AppState) {
+    run_turn(state, TurnKind::Regenerate);
+}
+
+/// Stops the streaming answer, keeping what arrived.
+pub fn stop(state: AppState) {
+    if let Some(c) = state.abort.get_untracked() {
+        c.abort();
+    }
+}
+
+/// Saves settings and checks the key against `GET /models`. Returns the verdict: Ok(text) or Err(text).
+pub async fn save_settings(state: AppState, settings: Settings) -> Result<String, String> {
+    validate_base_url(&settings.base_url)?;
+    if settings.model.trim().is_empty() {
+        return Err("Choose a model.".into());
+    }
+    let db = store(state).ok_or("Storage is not available in this browser.")?;
+    db.save_settings(&settings).await.map_err(|e| e.to_string())?;
+    state.settings.set(settings.clone());
+    if !settings.has_key() {
+        return Err("Saved, but there is no API key: Boda cannot ask anything without one.".into());
+    }
+    match list_models(&FetchTransport::new(None), &BrowserRuntime, &settings).await {
+        Ok(models) => {
+            let n = models.len();
+            let known = models.iter().any(|m| m == settings.model.trim());
+            state.models.set(models);
+            if known || n == 0 {
+                Ok(format!("Saved. The key works: {n} models available."))
+            } else {
+                Ok(format!(
+                    "Saved. The key works ({n} models available), but “{}” is not among them: pick one from the list.",
+                    settings.model.trim()
+                ))
+            }
+        }
+        Err(e) => Err(format!("Saved, but the key check failed. {}", e.message(&settings.api_key))),
+    }
+}

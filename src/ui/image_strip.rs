@@ -1,0 +1,71 @@
+//! The chat's images as thumbnails with name, size, and estimated token cost, each with its Remove button.
+
+use crate::core::image_plan::{human_bytes, image_tokens};
+use crate::ui::controller;
+use crate::ui::state::{use_app_state, ShownImage};
+use leptos::prelude::*;
+
+#[component]
+pub fn ImageStrip() -> impl IntoView {
+    let state = use_app_state();
+    let preparing = move || state.preparing.get();
+    view! {
+        <Show when=move || { !state.images.with(Vec::is_empty) || preparing() > 0 }>
+            <ul class="image-strip" aria-label="Images in this chat">
+                <For each=move || state.images.get() key=|i| i.meta.id.clone() let:img>
+                    <Thumb img=img />
+                </For>
+                <Show when=move || { preparing() > 0 }>
+                    <li class="thumb pending" aria-live="polite">
+                        {move || format!("Preparing {} image(s)…", preparing())}
+                    </li>
+                </Show>
+            </ul>
+        </Show>
+    }
+}
+
+#[component]
+fn Thumb(img: ShownImage) -> impl IntoView {
+    let state = use_app_state();
+    let ShownImage { meta, url } = img;
+    let (w, h) = (meta.width, meta.height);
+    let tokens = move || {
+        let model = state.settings.with(|s| s.model.clone());
+        let detail = state.current_chat().map(|c| c.detail).unwrap_or_default();
+        image_tokens(&model, w, h, detail)
+    };
+    let id = meta.id.clone();
+    let label = format!("Remove {}", meta.name);
+    let details = format!(
+        "{} · {}×{}{}",
+        human_bytes(meta.bytes),
+        w,
+        h,
+        if meta.original_bytes > meta.bytes {
+            format!(" (was {})", human_bytes(meta.original_bytes))
+        } else {
+            String::new()
+        }
+    );
+    view! {
+        <li class="thumb">
+            <img src=url alt=meta.name.clone() />
+            <div class="thumb-meta">
+                <span class="thumb-name" title=meta.name.clone()>
+                    {meta.name.clone()}
+                </span>
+                <span class="thumb-size">{details}</span>
+                <span class="thumb-tokens">{move || format!("≈ {} tokens", tokens())}</span>
+            </div>
+            <button
+                class="icon remove"
+                aria-label=label.clone()
+                title=label
+                on:click=move |_| controller::remove_image(state, id.clone())
+            >
+                "×"
+            </button>
+        </li>
+    }
+}

@@ -1,0 +1,111 @@
+//! The conversation: a live log of messages, answers rendered as safe Markdown, with usage, status and Retry.
+
+use crate::core::model::{Message, MessageStatus, Role};
+use crate::ui::controller;
+use crate::ui::markdown_view::Markdown;
+use crate::ui::state::use_app_state;
+use leptos::prelude::*;
+
+#[component]
+pub fn MessageList() -> impl IntoView {
+    let state = use_app_state();
+    let log = NodeRef::<leptos::html::Div>::new();
+    // Follow the answer as it grows, unless the person scrolled up to read.
+    Effect::new(move |_| {
+        state.messages.track();
+        if let Some(el) = log.get() {
+            let near_bottom = el.scroll_height() - el.scroll_top() - el.client_height() < 120;
+            if near_bottom {
+                el.set_scroll_top(el.scroll_height());
+            }
+        }
+    });
+    let last_id = move || state.messages.with(|v| v.last().map(|m| m.id.clone()));
+    view! {
+        <div class="log" role="log" aria-live="polite" aria-label="Conversation" node_ref=log>
+            <Show when=move || state.messages.with(Vec::is_empty)>
+                <EmptyState />
+            </Show>
+            <For
+                each=move || state.messages.get()
+                key=|m| (m.id.clone(), m.content.len(), m.status, m.usage.is_some())
+                let:message
+            >
+                <MessageView is_last=Signal::derive({
+                    let id = message.id.clone();
+                    move || last_id().as_deref() == Some(id.as_str())
+                }) message=message />
+            </For>
+        </div>
+    }
+}
+
+#[component]
+fn EmptyState() -> impl IntoView {
+    let state = use_app_state();
+    view! {
+        <div class="empty">
+            <h2>"Ask about your images"</h2>
+            <p>
+                "Add photos with “Add images”, by dropping them here, or by pasting. Then ask anything about them; \
+                 every question is answered from the same images."
+            </p>
+            <Show when=move || !state.settings.with(|s| s.has_key())>
+                <p class="hint">"First, open Settings and enter your OpenAI API key. It stays in this browser."</p>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl IntoView {
+    let state = use_app_state();
+    let role_class = match message.role {
+        Role::User => "user",
+        Role::Assistant => "assistant",
+    };
+    let status = message.status;
+    let status_class = match status {
+        MessageStatus::Complete => "complete",
+        MessageStatus::Streaming => "streaming",
+        MessageStatus::Interrupted => "interrupted",
+        MessageStatus::Failed => "failed",
+    };
+    let body = match message.role {
+        Role::User => view! { <p class="plain">{message.content.clone()}</p> }.into_any(),
+        Role::Assistant if message.content.is_empty() && status == MessageStatus::Streaming => {
+            view! { <p class="typing" aria-label="Boda is answering">"…"</p> }.into_any()
+        }
+        Role::Assistant => view! { <Markdown text=message.content.clone() /> }.into_any(),
+    };
+    let usage = message.usage.map(|u| {
+        let cached = if u.cached_tokens > 0 { format!(" ({} cached)", u.cached_tokens) } else { String::new() };
+        format!("{} prompt{cached} + {} completion = {} tokens", u.prompt_tokens, u.completion_tokens, u.total_tokens)
+    });
+    let model = message.model.clone();
+    let error = message.error.clone();
+    let can_retry = matches!(status, MessageStatus::Failed | MessageStatus::Interrupted);
+    view! {
+        <article class=format!("msg {role_class} {status_class}") aria-busy=(status == MessageStatus::Streaming).then_some("true")>
+            <div class="who">{if message.role == Role::User { "You" } else { "Boda" }}</div>
+            {body}
+            {error.map(|e| view! { <p class="msg-error">{e}</p> })}
+            <Show when=move || {
+                can_retry && is_last.get() && !state.is_streaming()
+            }>
+                <button class="retry" on:click=move |_| controller::regenerate(state)>
+                    "Retry"
+                </button>
+            </Show>
+            {(usage.is_some() || model.is_some())
+                .then(|| {
+                    view! {
+                        <footer class="msg-meta">
+                            {model.map(|m| view! { <span class="model">{m}</span> })}
+                            {usage.map(|u| view! { <span class="usage">{u}</span> })}
+                        </footer>
+                    }
+                })}
+        </article>
+    }
+}

@@ -1,0 +1,97 @@
+//! The chat list: New chat, and each chat with Rename and Delete.
+
+use crate::core::model::Chat;
+use crate::ui::controller;
+use crate::ui::state::use_app_state;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[component]
+pub fn Sidebar() -> impl IntoView {
+    let state = use_app_state();
+    let new_chat = move |_| {
+        spawn_local(async move {
+            controller::new_chat(state).await;
+        })
+    };
+    view! {
+        <nav class="sidebar" aria-label="Chats">
+            <div class="brand">
+                <span class="logo" aria-hidden="true">"보다"</span>
+                <span>"Boda"</span>
+            </div>
+            <button class="new-chat" on:click=new_chat>
+                "New chat"
+            </button>
+            <ul class="chat-list">
+                <For each=move || state.chats.get() key=|c| (c.id.clone(), c.title.clone()) let:chat>
+                    <ChatItem chat=chat />
+                </For>
+            </ul>
+            <p class="privacy">"Chats, images and your key stay in this browser."</p>
+        </nav>
+    }
+}
+
+#[component]
+fn ChatItem(chat: Chat) -> impl IntoView {
+    let state = use_app_state();
+    let editing = RwSignal::new(false);
+    let id = StoredValue::new(chat.id.clone());
+    let title = chat.title.clone();
+    let is_current = move || state.current.get().as_deref() == Some(id.get_value().as_str());
+    let open = move |_| controller::open_chat(state, id.get_value());
+    let delete = {
+        let title = title.clone();
+        move |_| {
+            let ok = window()
+                .confirm_with_message(&format!("Delete “{title}” with its messages and images? This cannot be undone."))
+                .unwrap_or(false);
+            if ok {
+                controller::delete_chat(state, id.get_value());
+            }
+        }
+    };
+    let commit = move |value: String| {
+        editing.set(false);
+        controller::rename_chat(state, id.get_value(), value);
+    };
+    let rename_label = format!("Rename {title}");
+    let delete_label = format!("Delete {title}");
+    let field_title = title.clone();
+    view! {
+        <li class="chat-item" class:current=is_current>
+            <Show
+                when=move || editing.get()
+                fallback=move || {
+                    view! {
+                        <button class="chat-title" on:click=open aria-current=move || is_current().then_some("page")>
+                            {title.clone()}
+                        </button>
+                    }
+                }
+            >
+                <input
+                    class="rename"
+                    aria-label="Chat title"
+                    value=field_title.clone()
+                    autofocus
+                    on:keydown=move |ev| {
+                        match ev.key().as_str() {
+                            "Enter" if !ev.is_composing() => commit(event_target_value(&ev)),
+                            "Escape" => editing.set(false),
+                            _ => {}
+                        }
+                    }
+                    on:blur=move |ev| commit(event_target_value(&ev))
+                />
+            </Show>
+            <button class="icon" aria-label=rename_label.clone() title=rename_label on:click=move |_| editing.set(true)>
+                "✎"
+            </button>
+            <button class="icon danger" aria-label=delete_label.clone() title=delete_label on:click=delete>
+                "🗑"
+            </button>
+        </li>
+    }
+}

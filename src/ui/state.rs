@@ -1,0 +1,98 @@
+//! The app's reactive state: signals mirroring the core's records, provided once as a context.
+//!
+//! Core types stay plain data; only this module wraps them in signals. Browser handles that are not `Send`
+//! (the store, the abort controller, object URLs) live in local-storage signals.
+
+use crate::core::model::{Chat, ImageMeta, Message, Settings};
+use crate::web::idb_store::IdbStore;
+use leptos::prelude::*;
+use web_sys::AbortController;
+
+/// An image as shown: its record and an object URL for its thumbnail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShownImage {
+    pub meta: ImageMeta,
+    pub url: String,
+}
+
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub store: RwSignal<Option<IdbStore>, LocalStorage>,
+    pub settings: RwSignal<Settings>,
+    pub models: RwSignal<Vec<String>>,
+    pub chats: RwSignal<Vec<Chat>>,
+    pub current: RwSignal<Option<String>>,
+    pub messages: RwSignal<Vec<Message>>,
+    pub images: RwSignal<Vec<ShownImage>>,
+    /// Files being decoded and resized right now.
+    pub preparing: RwSignal<u32>,
+    /// The running request, while an answer streams.
+    pub abort: RwSignal<Option<AbortController>, LocalStorage>,
+    /// The chat whose answer is streaming.
+    pub streaming_chat: RwSignal<Option<String>>,
+    /// Problems the person must see (role="alert").
+    pub alerts: RwSignal<Vec<String>>,
+    /// Passing information (role="status"): retries, trimming, saved settings.
+    pub notice: RwSignal<Option<String>>,
+    pub settings_open: RwSignal<bool>,
+    /// The text in the message box; kept here so a failed send never loses it.
+    pub draft: RwSignal<String>,
+    pub loaded: RwSignal<bool>,
+}
+
+impl AppState {
+    pub fn new() -> AppState {
+        AppState {
+            store: RwSignal::new_local(None),
+            settings: RwSignal::new(Settings::default()),
+            models: RwSignal::new(Vec::new()),
+            chats: RwSignal::new(Vec::new()),
+            current: RwSignal::new(None),
+            messages: RwSignal::new(Vec::new()),
+            images: RwSignal::new(Vec::new()),
+            preparing: RwSignal::new(0),
+            abort: RwSignal::new_local(None),
+            streaming_chat: RwSignal::new(None),
+            alerts: RwSignal::new(Vec::new()),
+            notice: RwSignal::new(None),
+            settings_open: RwSignal::new(false),
+            draft: RwSignal::new(String::new()),
+            loaded: RwSignal::new(false),
+        }
+    }
+
+    pub fn current_chat(&self) -> Option<Chat> {
+        let id = self.current.get()?;
+        self.chats.with(|cs| cs.iter().find(|c| c.id == id).cloned())
+    }
+
+    pub fn is_streaming(&self) -> bool {
+        self.streaming_chat.with(Option::is_some)
+    }
+
+    pub fn alert(&self, text: impl Into<String>) {
+        let text = text.into();
+        self.alerts.update(|a| {
+            if !a.contains(&text) {
+                a.push(text);
+            }
+        });
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Creates the state and provides it to every component below.
+pub fn provide_app_state() -> AppState {
+    let state = AppState::new();
+    provide_context(state);
+    state
+}
+
+pub fn use_app_state() -> AppState {
+    expect_context::<AppState>()
+}
