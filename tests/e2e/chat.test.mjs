@@ -1,0 +1,339 @@
+// End-to-end: the image Q&A chat, in headless Chromium against the stand-in OpenAI server.
+// Every test checks that every request the app sent validates against the official OpenAPI spec.
+
+import { test, before, after, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { countBlobs, readStore } from './harness.mjs';
+import { errors as apiErrors, imageParts, lastUserText } from './standin.mjs';
+import { startWorld, openApp, configure, makeImage, addImages, ask, waitIdle, chatRequests, log, KEY } from './app.mjs';
+
+let world;
+let session;
+
+before(async () => {
+  world = await startWorld();
+});
+after(async () => {
+  await world?.close();
+});
+beforeEach(async () => {
+  world.standin.reset();
+  session = await openApp(world);
+});
+afterEach(async () => {
+  await session.context.close();
+  assert.deepEqual(world.standin.violations, [], 'every request must validate against the OpenAI spec');
+  assert.deepEqual(session.errors, [], 'no page errors');
+});
+
+const chatOpts = { timeout: 60_000 };
+
+test('two images, two questions: both carry both images, the second carries the first exchange; reload keeps it all', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  const a = await makeImage(page, { name: 'beach.jpg', width: 4032, height: 3024, hue: 30 });
+  const b = await makeImage(page, { name: 'forest.png', width: 800, height: 600, type: 'image/png', hue: 120 });
+  await addImages(page, [a, b], 2);
+  // Thumbnails show name, size and a token estimate.
+  const strip = page.getByRole('list', { name: 'Images in this chat' });
+  assert.match(await strip.innerText(), /beach\.jpg[\s\S]*1024×768[\s\S]*tokens/);
+
+  world.standin.script({ kind: 'stream', chunks: ['Both ', 'photos ', 'have a **white circle**.'] });
+  await ask(page, 'What do the two photos have in common?');
+  world.standin.script({ kind: 'stream', chunks: ['One is warm, ', 'the other green.'] });
+  await ask(page, 'What is different between them?');
+
+  const [first, second] = chatRequests(world);
+  assert.equal(imageParts(first).length, 2);
+  assert.equal(imageParts(second).length, 2);
+  for (const part of imageParts(second)) assert.match(part.url, /^data:image\/(jpeg|webp);base64,/);
+  assert.equal(lastUserText(second), 'What is different between them?');
+  const texts = second.messages.map((m) => (typeof m.content === 'string' ? m.content : null));
+  assert.ok(texts.includes('What do the two photos have in common?'), 'second request carries the first question');
+  assert.ok(texts.includes('Both photos have a **white circle**.'), 'second request carries the first answer');
+  assert.equal(second.stream, true);
+  assert.deepEqual(second.stream_options, { include_usage: true });
+  // The resized photo went out at 1024×768, not as the original file.
+  const jpegPart = imageParts(first).find((p) => p.url.startsWith('data:image/jpeg'));
+  assert.ok(jpegPart.url.length < a.buffer.length * 1.37, 'the upload is smaller than the original');
+
+  // The answer renders as Markdown, with its usage.
+  await log(page).locator('strong', { hasText: 'white circle' }).waitFor();
+  assert.match(await log(page).innerText(), /tokens/);
+
+  await page.reload();
+  await log(page).getByText('What is different between them?').waitFor();
+  await log(page).getByText('One is warm, the other green.').waitFor();
+  await page.getByRole('button', { name: 'Remove beach.jpg' }).waitFor();
+  await page.getByRole('button', { name: 'Remove forest.png' }).waitFor();
+  // The chat got its title from the first question.
+  await page.getByRole('navigation', { name: 'Chats' }).getByText('What do the two photos have in common?').waitFor();
+});
+
+test('removing an image leaves one image in the next request and no Blob behind; deleting the chat leaves nothing', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  await addImages(page, [await makeImage(page, { name: 'one.jpg' }), await makeImage(page, { name: 'two.jpg', hue: 300 })], 2);
+  await ask(page, 'Describe them.');
+  assert.equal(await countBlobs(page, 'boda'), 2);
+
+  await page.getByRole('button', { name: 'Remove one.jpg' }).click();
+  await page.getByRole('button', { name: 'Remove one.jpg' }).waitFor({ state: 'detached' });
+  assert.equal(await countBlobs(page, 'boda'), 1);
+  const images = await readStore(page, 'boda', 'images');
+  assert.deepEqual(images.map((i) => i.name), ['two.jpg']);
+
+  await ask(page, 'And now?');
+  const last = chatRequests(world).at(-1);
+  assert.equal(imageParts(last).length, 1);
+  assert.ok(!JSON.stringify(last).includes('one.jpg'), 'the removed image is not named either');
+
+  page.once('dialog', (d) => d.accept());
+  const chatTitle = 'Describe them.';
+  await page.getByRole('button', { name: `Delete ${chatTitle}` }).click();
+  await page.getByRole('button', { name: `Delete ${chatTitle}` }).waitFor({ state: 'detached' });
+  assert.equal(await countBlobs(page, 'boda'), 0);
+  assert.deepEqual(await readStore(page, 'boda', 'messages'), []);
+  assert.deepEqual(await readStore(page, 'boda', 'images'), []);
+  assert.deepEqual(await readStore(page, 'boda', 'chats'), []);
+});
+
+test('a bad key gets a clear verdict in Settings and an alert on send, and the key is never shown', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world, { key: 'sk-bad-secret-key-999999', expectOk: false });
+  const verdict = page.getByRole('dialog').getByRole('alert');
+  await verdict.filter({ hasText: '401' }).waitFor();
+  assert.ok(!(await verdict.innerText()).includes('secret-key-999999'));
+  await page.getByRole('button', { name: 'Close', exact: true }).click();
+
+  await page.getByLabel('Message', { exact: true }).fill('Hello?');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'API key was rejected' });
+  await alert.waitFor();
+  await waitIdle(page);
+  const body = await page.locator('body').innerText();
+  assert.ok(!body.includes('secret-key-999999'), 'the key never appears on the page');
+  // The question is kept, with a Retry for after the key is fixed.
+  await log(page).getByText('Hello?').waitFor();
+  await page.getByRole('button', { name: 'Retry', exact: true }).waitFor();
+  const stored = JSON.stringify(await readStore(page, 'boda', 'messages'));
+  assert.ok(!stored.includes('secret-key-999999'), 'the key is not stored in any message');
+
+  await configure(page, world);
+  world.standin.script({ kind: 'stream', chunks: ['Now ', 'it works.'] });
+  await page.getByRole('button', { name: 'Retry', exact: true }).click();
+  await log(page).getByText('Now it works.').waitFor();
+});
+
+test('a dropped stream keeps its partial text, marks it, offers Retry, and survives a reload', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  world.standin.script({ kind: 'drop', chunks: ['The first half ', 'of an answer'] });
+  await page.getByLabel('Message', { exact: true }).fill('Tell me everything.');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: 'connection dropped' }).waitFor();
+  await log(page).getByText('The first half of an answer').waitFor();
+  await page.getByRole('button', { name: 'Retry', exact: true }).waitFor();
+  await page.reload();
+  await log(page).getByText('The first half of an answer').waitFor();
+  assert.match(await log(page).innerText(), /connection dropped/);
+  const [answer] = (await readStore(page, 'boda', 'messages')).filter((m) => m.role === 'assistant');
+  assert.equal(answer.status, 'interrupted');
+  world.standin.script({ kind: 'stream', chunks: ['A whole answer.'] });
+  await page.getByRole('button', { name: 'Retry', exact: true }).click();
+  await log(page).getByText('A whole answer.').waitFor();
+  assert.ok(!(await log(page).innerText()).includes('The first half'), 'Retry replaced the partial answer');
+});
+
+test('an answer with <img onerror>, <script> and a javascript: link executes nothing', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  const evil = [
+    'Look: <img src=x onerror="window.__pwned=1"> and ',
+    '<script>window.__pwned=2</script>\n\n',
+    '[click me](javascript:window.__pwned=3) and <a href="javascript:window.__pwned=4">raw</a>\n\n',
+    '![pixel](https://tracker.example/p.gif)',
+  ];
+  world.standin.script({ kind: 'stream', chunks: evil });
+  await ask(page, 'Say something dangerous.');
+  await log(page).getByText('click me').click();
+  const state = await page.evaluate(() => ({
+    pwned: window.__pwned ?? null,
+    imgs: document.querySelectorAll('[role=log] img').length,
+    scripts: document.querySelectorAll('[role=log] script').length,
+    jsLinks: [...document.querySelectorAll('[role=log] a')].filter((a) => !/^(https?|mailto):/i.test(a.href)).length,
+  }));
+  assert.deepEqual(state, { pwned: null, imgs: 0, scripts: 0, jsLinks: 0 });
+  // The markup is shown as text, so the person can see what the model wrote.
+  assert.match(await log(page).innerText(), /<img src=x onerror=/);
+  assert.match(await log(page).innerText(), /<script>window.__pwned=2<\/script>/);
+});
+
+test('wrong files are refused with the file name and the reason; good ones still go in', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  const heic = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic'), Buffer.alloc(64)]);
+  await addImages(page, [
+    { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello there') },
+    { name: 'IMG_0042.HEIC', mimeType: 'image/heic', buffer: heic },
+    { name: 'logo.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"></svg>') },
+    { name: 'empty.png', mimeType: 'image/png', buffer: Buffer.alloc(0) },
+    await makeImage(page, { name: 'fine.webp', type: 'image/webp' }),
+  ], 1);
+  const alerts = page.getByRole('alert');
+  await alerts.filter({ hasText: 'empty.png' }).waitFor();
+  const text = await alerts.innerText();
+  assert.match(text, /notes\.txt.*PNG, JPEG, WebP or GIF/);
+  assert.match(text, /IMG_0042\.HEIC.*HEIC.*JPEG/);
+  assert.match(text, /logo\.svg.*SVG/);
+  assert.match(text, /empty\.png.*empty/);
+  await page.getByRole('button', { name: 'Remove fine.webp' }).waitFor();
+});
+
+test('a 12000×12000 image is refused cleanly and the page stays responsive', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  // Only the header is needed to refuse it: a PNG IHDR claiming 12000×12000, padded.
+  const ihdr = Buffer.alloc(33 + 1024);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]).copy(ihdr, 0);
+  ihdr.write('IHDR', 12, 'latin1');
+  ihdr.writeUInt32BE(12000, 16);
+  ihdr.writeUInt32BE(12000, 20);
+  ihdr[24] = 8;
+  ihdr[25] = 2;
+  await addImages(page, [{ name: 'huge.png', mimeType: 'image/png', buffer: ihdr }]);
+  await page.getByRole('alert').filter({ hasText: 'huge.png' }).waitFor();
+  assert.match(await page.getByRole('alert').innerText(), /12000×12000.*megapixels/);
+  await page.getByLabel('Message', { exact: true }).fill('still typing');
+});
+
+test('Stop aborts the answer and keeps what arrived; Regenerate replaces the last answer', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  world.standin.script({ kind: 'hang', chunks: ['Partial ', 'thought'] });
+  await page.getByLabel('Message', { exact: true }).fill('Think slowly.');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await log(page).getByText('Partial thought').waitFor();
+  await page.getByRole('button', { name: 'Stop', exact: true }).click();
+  await waitIdle(page);
+  await log(page).getByText('Partial thought').waitFor();
+  assert.match(await log(page).innerText(), /Stopped/);
+
+  world.standin.script({ kind: 'stream', chunks: ['A better ', 'answer.'] });
+  await page.getByRole('button', { name: 'Regenerate', exact: true }).click();
+  await log(page).getByText('A better answer.').waitFor();
+  await waitIdle(page);
+  assert.ok(!(await log(page).innerText()).includes('Partial thought'));
+  const last = chatRequests(world).at(-1);
+  assert.equal(lastUserText(last), 'Think slowly.');
+  assert.equal(last.messages.filter((m) => m.role === 'user' && m.content === 'Think slowly.').length, 1);
+});
+
+test('a rate limit is retried after Retry-After; out of credit is not retried and says so', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  world.standin.script(
+    { kind: 'error', ...apiErrors.rateLimit(1) },
+    { kind: 'stream', chunks: ['After ', 'waiting.'] },
+  );
+  await page.getByLabel('Message', { exact: true }).fill('Busy?');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'Rate limited' }).waitFor();
+  await log(page).getByText('After waiting.').waitFor();
+  assert.equal(chatRequests(world).length, 2);
+
+  world.standin.script({ kind: 'error', ...apiErrors.insufficientQuota() });
+  await page.getByLabel('Message', { exact: true }).fill('Again?');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: 'run out of credit' }).waitFor();
+  await waitIdle(page);
+  assert.equal(chatRequests(world).length, 3, 'insufficient_quota is not retried');
+});
+
+test('server errors, unknown models and unreachable hosts each get a specific alert', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  world.standin.script({ kind: 'error', ...apiErrors.server(503) });
+  await page.getByLabel('Message', { exact: true }).fill('one');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: '503' }).waitFor();
+  await waitIdle(page);
+
+  await configure(page, world, { model: 'gpt-nonexistent', expectOk: false });
+  await page.getByRole('dialog').getByRole('status').filter({ hasText: 'not among them' }).or(
+    page.getByRole('status').filter({ hasText: 'not among them' }),
+  ).first().waitFor();
+  if (await page.getByRole('dialog').isVisible()) await page.getByRole('button', { name: 'Close', exact: true }).click();
+  await page.getByLabel('Message', { exact: true }).fill('two');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: '404' }).waitFor();
+  await waitIdle(page);
+
+  // A closed port: no HTTP answer at all.
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await page.getByLabel('API base URL', { exact: true }).fill('http://127.0.0.1:9/v1');
+  await page.getByLabel('Model', { exact: true }).fill('gpt-4o-mini');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('dialog').getByRole('alert').filter({ hasText: 'Could not reach 127.0.0.1:9' }).waitFor();
+  await page.getByRole('button', { name: 'Close', exact: true }).click();
+  await page.getByLabel('Message', { exact: true }).fill('three');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: 'CORS' }).waitFor();
+  // Every question is still there.
+  for (const q of ['one', 'two', 'three']) await log(page).getByText(q, { exact: true }).waitFor();
+});
+
+test('Enter sends, Shift+Enter adds a line, and Enter during IME composition does not send', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  const box = page.getByLabel('Message', { exact: true });
+  await box.click();
+  await page.keyboard.type('first line');
+  await page.keyboard.press('Shift+Enter');
+  await page.keyboard.type('second line');
+  assert.equal(await box.inputValue(), 'first line\nsecond line');
+  assert.equal(chatRequests(world).length, 0);
+
+  // A Korean IME: Enter pressed while composing confirms the syllable; it must not send.
+  await box.fill('안녕');
+  await box.dispatchEvent('compositionstart');
+  await box.evaluate((el) =>
+    el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', isComposing: true, keyCode: 229, bubbles: true, cancelable: true })),
+  );
+  await box.dispatchEvent('compositionend');
+  assert.equal(chatRequests(world).length, 0, 'no request while composing');
+  assert.equal(await box.inputValue(), '안녕');
+
+  await box.press('Enter');
+  await waitIdle(page, 2);
+  await log(page).getByText('안녕').first().waitFor();
+  assert.equal(chatRequests(world).length, 1);
+  assert.equal(lastUserText(chatRequests(world)[0]), '안녕');
+  assert.equal(await box.inputValue(), '');
+});
+
+test('chats: new, switch, rename, and the image detail setting goes into requests', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  await addImages(page, [await makeImage(page, { name: 'cat.jpg' })], 1);
+  await page.getByLabel('Image detail').selectOption('low');
+  await ask(page, 'First chat question');
+  assert.equal(imageParts(chatRequests(world).at(-1))[0].detail, 'low');
+
+  await page.getByRole('button', { name: 'New chat', exact: true }).click();
+  await page.getByRole('button', { name: 'Remove cat.jpg' }).waitFor({ state: 'detached' });
+  await ask(page, 'Second chat question');
+  assert.equal(imageParts(chatRequests(world).at(-1)).length, 0, 'the new chat has no images');
+
+  const nav = page.getByRole('navigation', { name: 'Chats' });
+  await nav.getByRole('button', { name: 'Rename First chat question' }).click();
+  await nav.getByLabel('Chat title').fill('Cats');
+  await nav.getByLabel('Chat title').press('Enter');
+  await nav.getByRole('button', { name: 'Cats', exact: true }).click();
+  await page.getByRole('button', { name: 'Remove cat.jpg' }).waitFor();
+  await log(page).getByText('First chat question', { exact: true }).waitFor();
+  assert.equal(await page.getByLabel('Image detail').inputValue(), 'low');
+  await page.reload();
+  await nav.getByRole('button', { name: 'Cats', exact: true }).waitFor();
+  assert.equal(KEY.length > 0, true);
+});

@@ -1,0 +1,699 @@
+// Stand-in OpenAI API server for the end-to-end tests, started in-process.
+//
+// Does: speaks real HTTP/1.1 on 127.0.0.1 (random port) with CORS, Bearer-key
+// auth, GET /v1/models, POST /v1/chat/completions (streamed SSE or JSON, with
+// scriptable responses: stream, drop, error, malformed, hang, json) and
+// POST /v1/embeddings (deterministic bigram-hash vectors, float or base64).
+// Every chat/embeddings request body is validated against the official
+// OpenAPI spec; failures are recorded in `violations` (the request is still
+// answered normally so the app flow continues; tests assert `violations` is
+// empty). Error bodies mirror the real OpenAI shapes.
+//
+// Does not: generate meaningful answers (default reply is an echo), count
+// tokens properly (usage numbers are fixed/estimated), implement any other
+// endpoint (those get an OpenAI-shaped 404), enforce rate limits on its own,
+// or need the network.
+
+import http from 'node:http';
+import crypto from 'node:crypto';
+import { loadValidator, DEFAULT_SPEC_PATH } from './openapi.mjs';
+
+/** Models listed by GET /v1/models; requests for any other model get 404 model_not_found. */
+export const MODELS = [
+  { id: 'gpt-4o-mini', object: 'model', created: 1721172741, owned_by: 'system' },
+  { id: 'gpt-4o', object: 'model', created: 1715367049, owned_by: 'system' },
+  { id: 'gpt-4.1-mini', object: 'model', created: 1744318173, owned_by: 'system' },
+  { id: 'text-embedding-3-small', object: 'model', created: 1705948997, owned_by: 'system' },
+];
+
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const HANG_CAP_MS = 60_000;
+
+/**
+ * @typedef {{message: string, type: string, param: string|null, code: string|null}} OpenAIErrorDetail
+ * @typedef {{error: OpenAIErrorDetail}} OpenAIErrorBody
+ *
+ * @typedef {{prompt_tokens?: number, completion_tokens?: number, total_tokens?: number}} UsageInput
+ *
+ * @typedef {{kind: 'stream', chunks: string[], delayMs?: number, usage?: UsageInput, finishReason?: string}} StreamResponse
+ * @typedef {{kind: 'drop', chunks: string[], delayMs?: number}} DropResponse
+ * @typedef {{kind: 'error', status: number, body: any, headers?: Record<string,string>}} ErrorResponse
+ * @typedef {{kind: 'malformed', chunks: string[], delayMs?: number}} MalformedResponse
+ * @typedef {{kind: 'hang', chunks: string[], delayMs?: number}} HangResponse
+ * @typedef {{kind: 'json', content: string, usage?: UsageInput, finishReason?: string}} JsonResponse
+ * @typedef {StreamResponse|DropResponse|ErrorResponse|MalformedResponse|HangResponse|JsonResponse} ScriptedResponse
+ * A queued entry may also be a function `(requestBody) => ScriptedResponse`.
+ * @typedef {ScriptedResponse | ((body: any) => ScriptedResponse)} ScriptEntry
+ *
+ * @typedef {{method: string, path: string, url: string, headers: import('node:http').IncomingHttpHeaders, body: any}} RecordedRequest
+ * @typedef {{method: string, path: string, headers: import('node:http').IncomingHttpHeaders}} RecordedPreflight
+ * @typedef {{path: string, errors: string[], body: any}} Violation
+ *
+ * @typedef {object} Standin
+ * @property {string} origin        e.g. http://127.0.0.1:41234
+ * @property {string} baseUrl       origin + '/v1' (what the user would type into the app)
+ * @property {RecordedRequest[]} requests   every non-OPTIONS request, in arrival order
+ * @property {RecordedPreflight[]} preflights every OPTIONS request
+ * @property {Violation[]} violations       request bodies that failed spec validation
+ * @property {(...responses: ScriptEntry[]) => void} script  queue responses for POST /v1/chat/completions;
+ *   one is consumed per request that passes auth, JSON parsing and the model check
+ * @property {() => ScriptEntry[]} pending  the not-yet-consumed queue (copy)
+ * @property {() => void} reset     clear requests, preflights, violations and the queue (arrays keep identity)
+ * @property {() => Promise<void>} close  stop listening and cut every open connection
+ */
+
+// ---------------------------------------------------------------------------
+// Error helpers
+// ---------------------------------------------------------------------------
+
+/**
+ * @param {string} message @param {string} type @param {string|null} [param] @param {string|null} [code]
+ * @returns {OpenAIErrorBody}
+ */
+export function errorBody(message, type = 'invalid_request_error', param = null, code = null) {
+  return { error: { message, type, param, code } };
+}
+
+/** Constructors for common scripted error responses (pass to `standin.script(...)`). */
+export const errors = {
+  /** 429 rate limit with Retry-After. @param {number} [retryAfterSeconds] @returns {ErrorResponse} */
+  rateLimit(retryAfterSeconds = 1) {
+    return {
+      kind: 'error',
+      status: 429,
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+      body: errorBody(
+        `Rate limit reached for gpt-4o-mini in organization org-standin on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in ${retryAfterSeconds}s. Visit https://platform.openai.com/account/rate-limits to learn more.`,
+        'requests',
+        null,
+        'rate_limit_exceeded',
+      ),
+    };
+  },
+  /** 429 out of credit (not retryable). @returns {ErrorResponse} */
+  insufficientQuota() {
+    return {
+      kind: 'error',
+      status: 429,
+      body: errorBody(
+        'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.',
+        'insufficient_quota',
+        null,
+        'insufficient_quota',
+      ),
+    };
+  },
+  /** 5xx server error. @param {number} [status] @returns {ErrorResponse} */
+  server(status = 500) {
+    return {
+      kind: 'error',
+      status,
+      body: errorBody(
+        'The server had an error while processing your request. Sorry about that!',
+        'server_error',
+        null,
+        null,
+      ),
+    };
+  },
+  /** 403 unsupported region. @returns {ErrorResponse} */
+  forbidden() {
+    return {
+      kind: 'error',
+      status: 403,
+      body: errorBody(
+        'Country, region, or territory not supported',
+        'request_forbidden',
+        null,
+        'unsupported_country_region_territory',
+      ),
+    };
+  },
+  /** 400 context too long. @returns {ErrorResponse} */
+  contextLength() {
+    return {
+      kind: 'error',
+      status: 400,
+      body: errorBody(
+        "This model's maximum context length is 128000 tokens. However, your messages resulted in 130512 tokens. Please reduce the length of the messages.",
+        'invalid_request_error',
+        'messages',
+        'context_length_exceeded',
+      ),
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------
+// Request inspection helpers
+// ---------------------------------------------------------------------------
+
+/**
+ * Text of a message's content: the string itself, or its `text` parts joined with a space.
+ * @param {any} content
+ * @returns {string}
+ */
+function contentText(content) {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .filter((p) => p && p.type === 'text' && typeof p.text === 'string')
+      .map((p) => p.text)
+      .join(' ');
+  }
+  return '';
+}
+
+/**
+ * Text of the last `role: "user"` message (string content, or its text parts joined with a space).
+ * @param {any} body a chat completions request body
+ * @returns {string} '' when there is no user message
+ */
+export function lastUserText(body) {
+  const msgs = Array.isArray(body?.messages) ? body.messages : [];
+  for (let i = msgs.length - 1; i >= 0; i--) {
+    if (msgs[i]?.role === 'user') return contentText(msgs[i].content);
+  }
+  return '';
+}
+
+/**
+ * All `image_url` objects ({url, detail?}) across all messages, in order.
+ * @param {any} body a chat completions request body
+ * @returns {{url: string, detail?: string}[]}
+ */
+export function imageParts(body) {
+  const out = [];
+  for (const m of Array.isArray(body?.messages) ? body.messages : []) {
+    if (!Array.isArray(m?.content)) continue;
+    for (const p of m.content) if (p && p.type === 'image_url' && p.image_url) out.push(p.image_url);
+  }
+  return out;
+}
+
+/**
+ * The default answer text for a request.
+ * @param {any} body
+ * @returns {string}
+ */
+export function echoText(body) {
+  return `You asked: ${lastUserText(body)}. I can see ${imageParts(body).length} image(s).`;
+}
+
+/**
+ * Split text into about `n` pieces (on code-point boundaries).
+ * @param {string} text @param {number} [n]
+ * @returns {string[]}
+ */
+export function splitChunks(text, n = 8) {
+  const cps = Array.from(text);
+  if (cps.length === 0) return [''];
+  const size = Math.ceil(cps.length / n);
+  const out = [];
+  for (let i = 0; i < cps.length; i += size) out.push(cps.slice(i, i + size).join(''));
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Embeddings
+// ---------------------------------------------------------------------------
+
+/** FNV-1a 32-bit. @param {string} s */
+function fnv1a(s) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/**
+ * Deterministic unit-length embedding: hashed character bigrams (lower-cased,
+ * whitespace-collapsed, space-padded) into `dims` buckets with hashed signs,
+ * L2-normalised. Similar texts share bigrams, so they get similar vectors.
+ * @param {string} text @param {number} [dims]
+ * @returns {Float32Array}
+ */
+export function embed(text, dims = 1536) {
+  const v = new Float64Array(dims);
+  const t = ` ${String(text).toLowerCase().replace(/\s+/g, ' ').trim()} `;
+  const cps = Array.from(t);
+  for (let i = 0; i + 1 < cps.length; i++) {
+    const h = fnv1a(cps[i] + cps[i + 1]);
+    v[h % dims] += h & 0x80000000 ? -1 : 1;
+  }
+  let sq = 0;
+  for (let i = 0; i < dims; i++) sq += v[i] * v[i];
+  const norm = Math.sqrt(sq);
+  const out = new Float32Array(dims);
+  if (norm === 0) {
+    out[0] = 1;
+    return out;
+  }
+  for (let i = 0; i < dims; i++) out[i] = v[i] / norm;
+  return out;
+}
+
+/** @param {Float32Array} vec @returns {string} little-endian f32 bytes, base64 */
+function toBase64(vec) {
+  const buf = Buffer.alloc(vec.length * 4);
+  for (let i = 0; i < vec.length; i++) buf.writeFloatLE(vec[i], i * 4);
+  return buf.toString('base64');
+}
+
+/** @param {any} input @returns {string[]} */
+function embeddingInputs(input) {
+  if (typeof input === 'string') return [input];
+  if (!Array.isArray(input)) return [];
+  if (input.every((x) => typeof x === 'number')) return [input.join(' ')];
+  return input.map((x) => (Array.isArray(x) ? x.join(' ') : String(x)));
+}
+
+// ---------------------------------------------------------------------------
+// Misc
+// ---------------------------------------------------------------------------
+
+/**
+ * Mask a key as OpenAI does: a short prefix, stars, and (for long keys) the last 4.
+ * Never returns the full key.
+ * @param {string} key
+ */
+export function maskKey(key) {
+  const keep = Math.min(6, Math.floor(key.length / 2));
+  const tail = key.length >= 20 ? key.slice(-4) : '';
+  return key.slice(0, keep) + '*'.repeat(Math.max(4, key.length - keep - tail.length)) + tail;
+}
+
+/** Sleep that ends early when `signal` aborts. @param {number} ms @param {AbortSignal} signal */
+function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(undefined);
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve(undefined);
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** @param {UsageInput|undefined} u @param {number} completionDefault */
+function usageObject(u, completionDefault) {
+  const prompt = u?.prompt_tokens ?? 100;
+  const completion = u?.completion_tokens ?? completionDefault;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: u?.total_tokens ?? prompt + completion,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
+  };
+}
+
+const CORS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Expose-Headers': 'Retry-After, X-Request-Id',
+};
+
+// ---------------------------------------------------------------------------
+// Server
+// ---------------------------------------------------------------------------
+
+/**
+ * Start the stand-in server.
+ * @param {{specPath?: string}} [opts]
+ * @returns {Promise<Standin>}
+ */
+export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
+  const validator = await loadValidator(specPath);
+
+  /** @type {RecordedRequest[]} */ const requests = [];
+  /** @type {RecordedPreflight[]} */ const preflights = [];
+  /** @type {Violation[]} */ const violations = [];
+  /** @type {ScriptEntry[]} */ const queue = [];
+  const shutdown = new AbortController();
+  /** @type {Set<import('node:net').Socket>} */ const sockets = new Set();
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      // A handler bug must not take the test process down; report it as a 500.
+      if (!res.headersSent && !res.destroyed) {
+        try {
+          send(res, 500, errorBody(`stand-in internal error: ${err?.message ?? err}`, 'server_error'));
+        } catch {
+          /* ignore */
+        }
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+
+  /**
+   * @param {import('node:http').ServerResponse} res @param {number} status @param {any} body
+   * @param {Record<string,string>} [headers]
+   */
+  function send(res, status, body, headers = {}) {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      ...CORS,
+      'X-Request-Id': `req_${crypto.randomBytes(12).toString('hex')}`,
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(text),
+      ...headers,
+    });
+    res.end(text);
+  }
+
+  /** @param {import('node:http').IncomingMessage} req @returns {Promise<Buffer>} */
+  function readBody(req) {
+    return new Promise((resolve, reject) => {
+      /** @type {Buffer[]} */ const parts = [];
+      let n = 0;
+      req.on('data', (c) => {
+        n += c.length;
+        if (n > MAX_BODY_BYTES) {
+          reject(new Error('body too large'));
+          req.destroy();
+        } else parts.push(c);
+      });
+      req.on('end', () => resolve(Buffer.concat(parts)));
+      req.on('error', reject);
+    });
+  }
+
+  /** @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res */
+  async function handle(req, res) {
+    res.on('error', () => {});
+    req.on('error', () => {});
+    const url = new URL(req.url ?? '/', 'http://standin');
+    const pathname = url.pathname.replace(/\/+$/, '') || '/';
+    const method = req.method ?? 'GET';
+
+    if (method === 'OPTIONS') {
+      preflights.push({ method, path: pathname, headers: req.headers });
+      res.writeHead(204, {
+        ...CORS,
+        'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+        'Access-Control-Allow-Headers':
+          req.headers['access-control-request-headers'] || 'authorization, content-type',
+        'Access-Control-Max-Age': '600',
+        'Content-Length': '0',
+      });
+      res.end();
+      return;
+    }
+
+    const raw = method === 'POST' ? await readBody(req) : Buffer.alloc(0);
+    let body = null;
+    let badJson = false;
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        badJson = true;
+      }
+    }
+    requests.push({ method, path: pathname, url: url.pathname + url.search, headers: req.headers, body });
+
+    if (!pathname.startsWith('/v1/') && pathname !== '/v1') {
+      return send(res, 404, errorBody(`Invalid URL (${method} ${url.pathname})`));
+    }
+
+    // Auth first, as the real API does.
+    const auth = req.headers.authorization;
+    const m = typeof auth === 'string' ? /^Bearer\s+(.+)$/i.exec(auth.trim()) : null;
+    if (!m) {
+      return send(
+        res,
+        401,
+        errorBody(
+          "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username. You can obtain an API key from https://platform.openai.com/account/api-keys.",
+          'invalid_request_error',
+          null,
+          null,
+        ),
+      );
+    }
+    const key = m[1].trim();
+    if (!key.startsWith('sk-test')) {
+      return send(
+        res,
+        401,
+        errorBody(
+          `Incorrect API key provided: ${maskKey(key)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+          'invalid_request_error',
+          null,
+          'invalid_api_key',
+        ),
+      );
+    }
+
+    if (method === 'GET' && pathname === '/v1/models') {
+      return send(res, 200, { object: 'list', data: MODELS });
+    }
+    const modelMatch = /^\/v1\/models\/(.+)$/.exec(pathname);
+    if (method === 'GET' && modelMatch) {
+      const id = decodeURIComponent(modelMatch[1]);
+      const model = MODELS.find((x) => x.id === id);
+      if (model) return send(res, 200, model);
+      return send(res, 404, modelNotFound(id));
+    }
+
+    const isChat = method === 'POST' && pathname === '/v1/chat/completions';
+    const isEmb = method === 'POST' && pathname === '/v1/embeddings';
+    if (!isChat && !isEmb) {
+      return send(res, 404, errorBody(`Invalid URL (${method} ${url.pathname})`));
+    }
+
+    if (badJson || body === null || typeof body !== 'object' || Array.isArray(body)) {
+      if (!badJson) {
+        violations.push({ path: pathname, errors: ['(root) body is not a JSON object'], body });
+      }
+      return send(
+        res,
+        400,
+        errorBody(
+          "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)",
+        ),
+      );
+    }
+
+    const errs = isChat ? validator.validateChat(body) : validator.validateEmbedding(body);
+    if (errs) violations.push({ path: pathname, errors: errs, body });
+
+    if (typeof body.model !== 'string' || body.model === '') {
+      return send(res, 400, errorBody('you must provide a model parameter'));
+    }
+    if (!MODELS.some((x) => x.id === body.model)) {
+      return send(res, 404, modelNotFound(body.model));
+    }
+
+    if (isEmb) return embeddings(res, body);
+    return chat(res, body);
+  }
+
+  /** @param {string} id */
+  function modelNotFound(id) {
+    return errorBody(
+      `The model \`${id}\` does not exist or you do not have access to it.`,
+      'invalid_request_error',
+      null,
+      'model_not_found',
+    );
+  }
+
+  /** @param {import('node:http').ServerResponse} res @param {any} body */
+  function embeddings(res, body) {
+    const inputs = embeddingInputs(body.input);
+    const dims = Number.isInteger(body.dimensions) && body.dimensions > 0 ? body.dimensions : 1536;
+    const b64 = body.encoding_format === 'base64';
+    const tokens = inputs.reduce((a, s) => a + Math.max(1, Math.ceil(s.length / 4)), 0);
+    return send(res, 200, {
+      object: 'list',
+      data: inputs.map((text, index) => {
+        const vec = embed(text, dims);
+        return { object: 'embedding', index, embedding: b64 ? toBase64(vec) : Array.from(vec) };
+      }),
+      model: body.model,
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
+  }
+
+  /**
+   * @param {import('node:http').ServerResponse} res
+   * @param {any} body
+   */
+  async function chat(res, body) {
+    const streamReq = body.stream === true;
+    /** @type {ScriptedResponse} */
+    let r;
+    const next = queue.shift();
+    if (next === undefined) {
+      const text = echoText(body);
+      r = streamReq ? { kind: 'stream', chunks: splitChunks(text, 8), delayMs: 10 } : { kind: 'json', content: text };
+    } else {
+      r = typeof next === 'function' ? next(body) : next;
+    }
+
+    // Abort when the client goes away or the server shuts down.
+    const ac = new AbortController();
+    const onShutdown = () => ac.abort();
+    shutdown.signal.addEventListener('abort', onShutdown, { once: true });
+    res.on('close', () => {
+      ac.abort();
+      shutdown.signal.removeEventListener('abort', onShutdown);
+    });
+    const signal = ac.signal;
+
+    const id = `chatcmpl-${crypto.randomBytes(12).toString('base64url')}`;
+    const created = Math.floor(Date.now() / 1000);
+    const includeUsage = streamReq && body.stream_options?.include_usage === true;
+
+    if (r.kind === 'error') return send(res, r.status, r.body, r.headers ?? {});
+
+    if (r.kind === 'json' || !streamReq) {
+      // Non-streaming request (or a scripted plain-JSON answer).
+      if (!streamReq && r.kind === 'drop') return void res.destroy();
+      if (!streamReq && r.kind === 'hang') {
+        await sleep(HANG_CAP_MS, signal);
+        if (!res.destroyed) res.destroy();
+        return;
+      }
+      if (!streamReq && r.kind === 'malformed') {
+        res.writeHead(200, { ...CORS, 'Content-Type': 'application/json' });
+        return void res.end('{this is not json');
+      }
+      const content = r.kind === 'json' ? r.content : r.chunks.join('');
+      const usageIn = r.kind === 'json' || r.kind === 'stream' ? r.usage : undefined;
+      const finish = r.kind === 'json' || r.kind === 'stream' ? r.finishReason : undefined;
+      return send(res, 200, {
+        id,
+        object: 'chat.completion',
+        created,
+        model: body.model,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content, refusal: null, annotations: [] },
+            logprobs: null,
+            finish_reason: finish ?? 'stop',
+          },
+        ],
+        usage: usageObject(usageIn, Math.max(1, Math.ceil(content.length / 4))),
+        service_tier: 'default',
+        system_fingerprint: 'fp_standin',
+      });
+    }
+
+    res.writeHead(200, {
+      ...CORS,
+      'X-Request-Id': `req_${crypto.randomBytes(12).toString('hex')}`,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache',
+      Connection: 'keep-alive',
+    });
+    res.flushHeaders();
+
+    /** @param {any} payload */
+    const chunk = (payload) =>
+      JSON.stringify({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model: body.model,
+        service_tier: 'default',
+        system_fingerprint: 'fp_standin',
+        ...payload,
+        ...(includeUsage && !('usage' in payload) ? { usage: null } : {}),
+      });
+    /** @param {string} data @returns {boolean} false once the client is gone */
+    const write = (data) => {
+      if (signal.aborted || res.destroyed || res.writableEnded) return false;
+      res.write(`data: ${data}\n\n`);
+      return true;
+    };
+    const delay = r.delayMs ?? 5;
+    const choice = (/** @type {any} */ delta, /** @type {string|null} */ finish) => ({
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    });
+
+    if (!write(chunk(choice({ role: 'assistant', content: '', refusal: null }, null)))) return;
+    for (const piece of r.chunks ?? []) {
+      await sleep(delay, signal);
+      if (!write(chunk(choice({ content: piece }, null)))) return;
+    }
+    await sleep(delay, signal);
+    if (signal.aborted || res.destroyed) return;
+
+    switch (r.kind) {
+      case 'stream': {
+        if (!write(chunk(choice({}, r.finishReason ?? 'stop')))) return;
+        if (includeUsage) {
+          if (!write(chunk({ choices: [], usage: usageObject(r.usage, r.chunks.length) }))) return;
+        }
+        if (!write('[DONE]')) return;
+        res.end();
+        return;
+      }
+      case 'drop':
+        res.destroy();
+        return;
+      case 'malformed':
+        if (!write('{this is not json')) return;
+        if (!write('[DONE]')) return;
+        res.end();
+        return;
+      case 'hang':
+        await sleep(HANG_CAP_MS, signal);
+        if (!res.destroyed && !res.writableEnded) res.end();
+        return;
+      default:
+        res.destroy(new Error(`unknown scripted kind ${/** @type {any} */ (r).kind}`));
+    }
+  }
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(undefined));
+  });
+  const addr = /** @type {import('node:net').AddressInfo} */ (server.address());
+  const origin = `http://127.0.0.1:${addr.port}`;
+
+  return {
+    origin,
+    baseUrl: `${origin}/v1`,
+    requests,
+    preflights,
+    violations,
+    script: (...responses) => void queue.push(...responses),
+    pending: () => [...queue],
+    reset() {
+      requests.length = 0;
+      preflights.length = 0;
+      violations.length = 0;
+      queue.length = 0;
+    },
+    close() {
+      shutdown.abort();
+      return new Promise((resolve) => {
+        server.close(() => resolve(undefined));
+        server.closeAllConnections?.();
+        for (const s of sockets) s.destroy();
+      });
+    },
+  };
+}
