@@ -10,6 +10,9 @@ use crate::core::model::{Chat, Message, MessageStatus, Role, Settings};
 use crate::core::openai::ApiError;
 use crate::core::ports::{Runtime, Store, Transport};
 use crate::core::prompt::{build, PromptImage, PromptInput};
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
+use std::task::Poll;
 
 /// How often a growing answer is written to storage while it streams.
 pub const SAVE_EVERY_MS: f64 = 500.0;
@@ -91,6 +94,26 @@ pub async fn regenerate<S: Store, T: Transport, R: Runtime>(
     Some(answer(store, transport, runtime, input, history, on).await)
 }
 
+enum Either<A, B> {
+    Left(A),
+    Right(B),
+}
+
+/// Polls two futures and returns the output of whichever finishes first, leaving the other one in place
+/// (it is borrowed, not consumed, so it can be polled again later).
+async fn first<A: Future, B: Future>(mut a: Pin<&mut A>, mut b: Pin<&mut B>) -> Either<A::Output, B::Output> {
+    poll_fn(|cx| {
+        if let Poll::Ready(v) = a.as_mut().poll(cx) {
+            return Poll::Ready(Either::Left(v));
+        }
+        if let Poll::Ready(v) = b.as_mut().poll(cx) {
+            return Poll::Ready(Either::Right(v));
+        }
+        Poll::Pending
+    })
+    .await
+}
+
 /// A creation time after every existing message, so order never depends on clock resolution.
 fn next_time<R: Runtime>(runtime: &R, messages: &[Message]) -> f64 {
     let last = messages.iter().map(|m| m.created_ms).fold(f64::MIN, f64::max);
@@ -152,8 +175,30 @@ async fn answer<S: Store, T: Transport, R: Runtime>(
         Err(e) => Some(e),
         Ok(mut stream) => {
             let mut saved_at = runtime.now_ms();
+            let mut unsaved = false;
             loop {
-                match stream.next().await {
+                // Wait for the next piece of text; while some text is unsaved, also wake when it is due to be
+                // saved, so a stream that stalls (then the tab closes) still has its text stored. The read is
+                // never cancelled: the same `next` future is polled again after a timed save.
+                let result = {
+                    let mut next = pin!(stream.next());
+                    loop {
+                        if !unsaved {
+                            break next.as_mut().await;
+                        }
+                        let wait = (SAVE_EVERY_MS - (runtime.now_ms() - saved_at)).max(0.0) as u64;
+                        let mut timer = pin!(runtime.sleep(wait));
+                        match first(next.as_mut(), timer.as_mut()).await {
+                            Either::Left(r) => break r,
+                            Either::Right(()) => {
+                                saved_at = runtime.now_ms();
+                                unsaved = false;
+                                save(store, &answer, on).await;
+                            }
+                        }
+                    }
+                };
+                match result {
                     Ok(Some(added)) => {
                         if added.is_empty() {
                             continue;
@@ -163,7 +208,10 @@ async fn answer<S: Store, T: Transport, R: Runtime>(
                         let now = runtime.now_ms();
                         if now - saved_at >= SAVE_EVERY_MS {
                             saved_at = now;
+                            unsaved = false;
                             save(store, &answer, on).await;
+                        } else {
+                            unsaved = true;
                         }
                     }
                     Ok(None) => {
@@ -207,6 +255,8 @@ mod tests {
     struct MemStore {
         messages: RefCell<Vec<Message>>,
         writes: RefCell<u32>,
+        /// Every version written, in order.
+        history: RefCell<Vec<Message>>,
         full: bool,
     }
 
@@ -235,6 +285,7 @@ mod tests {
                 return Err(StoreError::QuotaExceeded);
             }
             *self.writes.borrow_mut() += 1;
+            self.history.borrow_mut().push(m.clone());
             let mut v = self.messages.borrow_mut();
             match v.iter_mut().find(|x| x.id == m.id) {
                 Some(x) => *x = m.clone(),
@@ -384,6 +435,69 @@ mod tests {
         let (out, events) = run_ask(&store, &t, "q");
         assert_eq!(out.answer.content, "fine");
         assert!(events.iter().any(|e| matches!(e, TurnEvent::StoreFailed(m) if m.contains("storage is full"))));
+    }
+
+    /// A body that sends two pieces, then stalls until the runtime has slept (a save came due), then breaks.
+    struct StallingTransport {
+        rt: std::rc::Rc<FakeRuntime>,
+    }
+
+    struct StallingBody {
+        rt: std::rc::Rc<FakeRuntime>,
+        sent: u32,
+    }
+
+    impl crate::core::ports::ResponseBody for StallingBody {
+        async fn chunk(&mut self) -> Result<Option<Vec<u8>>, TransportError> {
+            self.sent += 1;
+            match self.sent {
+                1 => Ok(Some(b"data: {\"choices\":[{\"delta\":{\"content\":\"kept \"}}]}\n\n".to_vec())),
+                2 => Ok(Some(b"data: {\"choices\":[{\"delta\":{\"content\":\"text\"}}]}\n\n".to_vec())),
+                _ => {
+                    // Stall (stay pending) until a timed save has happened, then the connection breaks.
+                    std::future::poll_fn(|_| {
+                        if self.rt.slept.borrow().is_empty() {
+                            std::task::Poll::Pending
+                        } else {
+                            std::task::Poll::Ready(())
+                        }
+                    })
+                    .await;
+                    Err(TransportError::Cut)
+                }
+            }
+        }
+    }
+
+    impl Transport for StallingTransport {
+        type Body = StallingBody;
+        async fn send(
+            &self,
+            _: &crate::core::ports::HttpRequest,
+        ) -> Result<(crate::core::ports::HttpHead, StallingBody), TransportError> {
+            Ok((
+                crate::core::ports::HttpHead { status: 200, retry_after: None },
+                StallingBody { rt: self.rt.clone(), sent: 0 },
+            ))
+        }
+    }
+
+    #[test]
+    fn text_that_arrived_before_a_stall_is_saved_while_still_streaming() {
+        let store = MemStore::default();
+        let rt = std::rc::Rc::new(FakeRuntime::default());
+        let t = StallingTransport { rt: rt.clone() };
+        let chat = Chat::new("c1".into(), 0.0);
+        let s = settings();
+        let input = TurnInput { settings: &s, chat: &chat, messages: &[], images: &[] };
+        let out = block_on(ask(&store, &t, &*rt, input, "q", &mut |_| {}));
+        assert_eq!(out.answer.status, MessageStatus::Interrupted);
+        let history = store.history.borrow();
+        assert!(
+            history.iter().any(|m| m.status == MessageStatus::Streaming && m.content == "kept text"),
+            "the stalled text was saved before the stream ended: {history:?}"
+        );
+        assert_eq!(rt.slept.borrow().len(), 1, "one timed save");
     }
 
     #[test]
