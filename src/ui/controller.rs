@@ -3,7 +3,7 @@
 //! the core's; this module only wires them to the browser and the view.
 
 use crate::core::client::list_models;
-use crate::core::model::{recover_interrupted, validate_base_url, Chat, Detail, Message, Settings};
+use crate::core::model::{recover_interrupted, validate_base_url, Chat, Detail, Message, MessageStatus, Settings};
 use crate::core::ports::{Runtime, Store, StoreError};
 use crate::core::prompt::PromptImage;
 use crate::core::turn::{self, TurnEvent, TurnInput};
@@ -14,6 +14,7 @@ use crate::web::idb_store::IdbStore;
 use crate::web::runtime::BrowserRuntime;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 
 fn store(state: AppState) -> Option<IdbStore> {
     state.store.get_untracked()
@@ -234,9 +235,46 @@ pub fn remove_image(state: AppState, image_id: String) {
     });
 }
 
+/// How often a streaming answer is re-rendered at most. Tokens arrive far faster than anyone reads, and
+/// rendering each one would re-parse and re-draw the whole answer hundreds of times a second.
+const RENDER_EVERY_MS: i32 = 40;
+
+thread_local! {
+    /// The newest version of the streaming answer, not yet shown.
+    static PENDING: std::cell::RefCell<Option<Message>> = const { std::cell::RefCell::new(None) };
+}
+
+fn show_message(state: AppState, m: Message) {
+    state.messages.update(|v| match v.iter_mut().find(|x| x.id == m.id) {
+        Some(x) => *x = m,
+        None => v.push(m),
+    });
+}
+
+/// Shows the pending streaming answer, if any.
+fn flush_pending(state: AppState) {
+    if let Some(m) = PENDING.with(|p| p.borrow_mut().take()) {
+        if state.current.get_untracked().as_deref() == Some(m.chat_id.as_str()) {
+            show_message(state, m);
+        }
+    }
+}
+
 fn apply_event(state: AppState, event: TurnEvent) {
     match event {
+        TurnEvent::Upsert(m) if m.status == MessageStatus::Streaming && !m.content.is_empty() => {
+            // Coalesce: keep only the newest text and show it on the next tick.
+            let first = PENDING.with(|p| p.borrow_mut().replace(m).is_none());
+            if first {
+                let cb = wasm_bindgen::closure::Closure::once_into_js(move || flush_pending(state));
+                let _ = web_sys::window().map(|w| {
+                    w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), RENDER_EVERY_MS)
+                });
+            }
+        }
         TurnEvent::Upsert(m) => {
+            // A final (or first) version replaces anything pending, which is older.
+            PENDING.with(|p| p.borrow_mut().take());
             if state.current.get_untracked().as_deref() != Some(m.chat_id.as_str()) {
                 return;
             }
@@ -246,10 +284,7 @@ fn apply_event(state: AppState, event: TurnEvent) {
                     m.trimmed
                 )));
             }
-            state.messages.update(|v| match v.iter_mut().find(|x| x.id == m.id) {
-                Some(x) => *x = m,
-                None => v.push(m),
-            });
+            show_message(state, m);
         }
         TurnEvent::Removed(id) => state.messages.update(|v| v.retain(|m| m.id != id)),
         TurnEvent::Retrying { attempt, wait_ms } => state.notice.set(Some(format!(
@@ -281,11 +316,12 @@ fn run_turn(state: AppState, kind: TurnKind) {
     spawn_local(async move {
         let Some(chat) = ensure_chat(state).await else { return };
         let Some(db) = store(state) else { return };
-        let mut title = None;
         if let TurnKind::Ask(q) = &kind {
             state.draft.set(String::new());
             if chat.title == Chat::DEFAULT_TITLE {
-                title = Some(Chat::title_from_question(q));
+                let mut titled = chat.clone();
+                titled.title = Chat::title_from_question(q);
+                save_chat(state, titled).await;
             }
         }
         // The request carries the images as they are now: removed ones are gone from the store too.
@@ -325,9 +361,6 @@ fn run_turn(state: AppState, kind: TurnKind) {
         }
         if let Some(mut now) = chat_by_id(state, &chat.id) {
             now.updated_ms = rt.now_ms();
-            if let Some(t) = title.filter(|_| now.title == Chat::DEFAULT_TITLE) {
-                now.title = t;
-            }
             save_chat(state, now).await;
         }
     });

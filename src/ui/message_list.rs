@@ -83,6 +83,8 @@ fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl In
         format!("{} prompt{cached} + {} completion = {} tokens", u.prompt_tokens, u.completion_tokens, u.total_tokens)
     });
     let model = message.model.clone();
+    let trimmed = (message.trimmed > 0)
+        .then(|| format!("{} earlier message(s) left out to fit the history budget", message.trimmed));
     let error = message.error.clone();
     let can_retry = matches!(status, MessageStatus::Failed | MessageStatus::Interrupted);
     view! {
@@ -97,12 +99,13 @@ fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl In
                     "Retry"
                 </button>
             </Show>
-            {(usage.is_some() || model.is_some())
+            {(usage.is_some() || model.is_some() || trimmed.is_some())
                 .then(|| {
                     view! {
                         <footer class="msg-meta">
                             {model.map(|m| view! { <span class="model">{m}</span> })}
                             {usage.map(|u| view! { <span class="usage">{u}</span> })}
+                            {trimmed.map(|t| view! { <span class="trimmed">{t}</span> })}
                         </footer>
                     }
                 })}

@@ -58,7 +58,7 @@ pub fn SettingsDialog() -> impl IntoView {
 
     view! {
         <dialog class="settings" node_ref=dialog aria-labelledby="settings-title" on:close=move |_| state.settings_open.set(false)>
-            <form on:submit=save>
+            <form on:submit=save novalidate>
                 <h2 id="settings-title">"Settings"</h2>
                 <div class="field">
                     <label for="set-key">"OpenAI API key"</label>
@@ -106,7 +106,6 @@ pub fn SettingsDialog() -> impl IntoView {
                         id="set-budget"
                         type="number"
                         min="0"
-                        step="500"
                         prop:value=move || budget.get()
                         on:input=move |ev| budget.set(event_target_value(&ev))
                     />
