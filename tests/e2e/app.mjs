@@ -52,6 +52,7 @@ export async function configure(page, world, { key = KEY, model = 'gpt-4o-mini',
   await page.getByLabel('Model', { exact: true }).fill(model);
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   if (expectOk) {
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
     await page.getByRole('status').filter({ hasText: 'The key works' }).waitFor();
   }
 }

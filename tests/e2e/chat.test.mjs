@@ -3,6 +3,9 @@
 
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { countBlobs, readStore } from './harness.mjs';
 import { errors as apiErrors, imageParts, lastUserText } from './standin.mjs';
 import { startWorld, openApp, configure, makeImage, addImages, ask, waitIdle, chatRequests, log, KEY } from './app.mjs';
@@ -336,4 +339,90 @@ test('chats: new, switch, rename, and the image detail setting goes into request
   await page.reload();
   await nav.getByRole('button', { name: 'Cats', exact: true }).waitFor();
   assert.equal(KEY.length > 0, true);
+});
+
+test('an answer still streaming when the page reloads is kept as far as it got and marked interrupted', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  world.standin.script({ kind: 'hang', chunks: ['Saved ', 'before ', 'the reload'] });
+  await page.getByLabel('Message', { exact: true }).fill('Long story please.');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await log(page).getByText('Saved before the reload').waitFor();
+  // The growing answer is written at most every 500 ms, also while the stream stalls: wait until the stored
+  // copy has all the text that arrived.
+  const deadline = Date.now() + 5000;
+  const stored = async () => (await readStore(page, 'boda', 'messages')).find((m) => m.role === 'assistant')?.content;
+  while ((await stored()) !== 'Saved before the reload') {
+    assert.ok(Date.now() < deadline, 'the streaming answer was saved within 5 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await page.reload();
+  await log(page).getByText('Saved before the reload').waitFor();
+  assert.match(await log(page).innerText(), /closed or reloaded while this answer was arriving/);
+  const [answer] = (await readStore(page, 'boda', 'messages')).filter((m) => m.role === 'assistant');
+  assert.equal(answer.status, 'interrupted');
+  await page.getByRole('button', { name: 'Retry', exact: true }).waitFor();
+});
+
+test('images can be dropped on the chat and pasted into the message box', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  const dropped = await makeImage(page, { name: 'dropped.jpg', hue: 10 });
+  const pasted = await makeImage(page, { name: 'pasted.png', type: 'image/png', hue: 250 });
+  const transfer = async (file) =>
+    page.evaluateHandle(({ b64, name, type }) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], name, { type }));
+      return dt;
+    }, { b64: file.buffer.toString('base64'), name: file.name, type: file.mimeType });
+  await page.getByRole('main').dispatchEvent('drop', { dataTransfer: await transfer(dropped) });
+  await page.getByRole('button', { name: 'Remove dropped.jpg' }).waitFor();
+  const dt = await transfer(pasted);
+  await page.getByLabel('Message', { exact: true }).evaluate((el, data) => {
+    const ev = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true });
+    el.dispatchEvent(ev);
+  }, dt);
+  await page.getByRole('button', { name: 'Remove pasted.png' }).waitFor();
+  await ask(page, 'Two images?');
+  assert.equal(imageParts(chatRequests(world).at(-1)).length, 2);
+});
+
+test('a 50 MB file is handled without freezing the page', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  // A real JPEG followed by 50 MB of trailing data (decoders stop at the end-of-image marker).
+  const photo = await makeImage(page, { name: 'big.jpg', width: 3000, height: 2000 });
+  const buffer = Buffer.concat([photo.buffer, Buffer.alloc(50 * 1024 * 1024 - photo.buffer.length, 7)]);
+  // Playwright passes files over 50 MB by path.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'boda-e2e-'));
+  const file = path.join(dir, 'big.jpg');
+  fs.writeFileSync(file, buffer);
+  try {
+    await addImages(page, [file], 1);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const strip = await page.getByRole('list', { name: 'Images in this chat' }).innerText();
+  assert.match(strip, /big\.jpg[\s\S]*1152×768[\s\S]*was 50\.0 MB/);
+  // The page answered input while it worked, and the stored image is small.
+  const [stored] = await readStore(page, 'boda', 'images');
+  assert.ok(stored.bytes < 1024 * 1024, `stored ${stored.bytes} bytes`);
+});
+
+test('old turns are trimmed to the history budget, with a visible note', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await page.getByLabel('History budget (tokens)').fill('60');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  const long = 'word '.repeat(60);
+  world.standin.script({ kind: 'stream', chunks: [long] }, { kind: 'stream', chunks: ['short'] });
+  await ask(page, 'First question');
+  await ask(page, 'Second question');
+  const last = chatRequests(world).at(-1);
+  const texts = last.messages.map((m) => m.content);
+  assert.ok(!texts.includes('First question'), 'the oldest turn was left out');
+  await log(page).getByText('earlier message(s) left out').waitFor();
 });

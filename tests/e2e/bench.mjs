@@ -1,0 +1,182 @@
+// Boda's benchmark: prints figures against the budgets of the image-chat issue. Not a test: it never fails on
+// a number, it reports them (scripts/bench runs it after a release build).
+//
+//   1. First load: gzipped bytes of everything the page fetches before it is usable (budget ≤ 350 KB).
+//   2. Upload size: bytes sent for one 4032×3024 photo against sending the original file as base64, as the
+//      prototype did (budget ≥ 5× smaller), and the image-token count of both at high detail (must be equal).
+//   3. Streaming: a 2,000-chunk answer, with the longest main-thread task while it renders (budget ≤ 50 ms),
+//      measured by a MessageChannel heartbeat that is calibrated against a deliberate 120 ms task.
+
+import zlib from 'node:zlib';
+import { startWorld, openApp, configure, makeImage, addImages, waitIdle, chatRequests, messageCount } from './app.mjs';
+import { imageParts } from './standin.mjs';
+import { readStore } from './harness.mjs';
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const line = (label, value, budget, ok) => console.log(`${label.padEnd(46)} ${String(value).padStart(14)}   ${budget.padEnd(18)} ${ok ? 'ok' : 'OVER BUDGET'}`);
+
+/** OpenAI's published high-detail cost for gpt-4o-class models: fit 2048², short side ≤ 768, 512 px tiles. */
+function highDetailTokens(w, h) {
+  let s = Math.min(1, 2048 / Math.max(w, h));
+  w = Math.round(w * s);
+  h = Math.round(h * s);
+  s = Math.min(1, 768 / Math.min(w, h));
+  w = Math.round(w * s);
+  h = Math.round(h * s);
+  return 85 + 170 * Math.ceil(w / 512) * Math.ceil(h / 512);
+}
+
+async function firstLoad(world) {
+  const context = await world.browser.newContext();
+  const page = await context.newPage();
+  const bodies = [];
+  page.on('response', async (r) => {
+    try {
+      bodies.push({ url: r.url(), body: await r.body() });
+    } catch {
+      /* redirects and aborted responses have no body */
+    }
+  });
+  await page.goto(world.site.origin);
+  await page.getByRole('button', { name: 'Settings', exact: true }).waitFor();
+  await page.getByLabel('Message', { exact: true }).waitFor();
+  await page.waitForLoadState('networkidle');
+  let total = 0;
+  for (const { url, body } of bodies) {
+    const gz = zlib.gzipSync(body, { level: 9 }).length;
+    total += gz;
+    console.log(`  ${new URL(url).pathname.padEnd(44)} ${kb(body.length).padStart(10)} raw ${kb(gz).padStart(10)} gzip`);
+  }
+  await context.close();
+  return total;
+}
+
+async function uploadSize(world) {
+  const { page, context } = await openApp(world);
+  await configure(page, world);
+  // A photo-like picture: gradients plus per-pixel noise, so JPEG cannot cheat on flat colour.
+  const b64 = await page.evaluate(async () => {
+    const w = 4032, h = 3024;
+    const c = new OffscreenCanvas(w, h);
+    const g = c.getContext('2d');
+    const grad = g.createLinearGradient(0, 0, w, h);
+    grad.addColorStop(0, '#3a6ea5');
+    grad.addColorStop(0.5, '#e0c080');
+    grad.addColorStop(1, '#2f5030');
+    g.fillStyle = grad;
+    g.fillRect(0, 0, w, h);
+    const img = g.getImageData(0, 0, w, h);
+    let seed = 12345;
+    for (let i = 0; i < img.data.length; i += 4) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const n = (seed % 48) - 24;
+      img.data[i] += n; img.data[i + 1] += n; img.data[i + 2] += n;
+    }
+    g.putImageData(img, 0, 0);
+    const blob = await c.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  });
+  const original = Buffer.from(b64, 'base64');
+  await addImages(page, [{ name: 'IMG_4032x3024.jpg', mimeType: 'image/jpeg', buffer: original }], 1);
+  const before = await messageCount(page);
+  await page.getByLabel('Message', { exact: true }).fill('What is in this photo?');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await waitIdle(page, before + 2);
+  const [sent] = imageParts(chatRequests(world).at(-1));
+  const [stored] = await readStore(page, 'boda', 'images');
+  await context.close();
+  const prototypeBytes = `data:image/jpeg;base64,${b64}`.length;
+  const bodaBytes = sent.url.length;
+  return {
+    originalFile: original.length,
+    prototypeBytes,
+    bodaBytes,
+    ratio: prototypeBytes / bodaBytes,
+    tokensOriginal: highDetailTokens(4032, 3024),
+    tokensSent: highDetailTokens(stored.width, stored.height),
+    sentSize: `${stored.width}×${stored.height} ${stored.mime}`,
+  };
+}
+
+async function streaming(world) {
+  const context = await world.browser.newContext();
+  // A MessageChannel heartbeat: each beat is a task, so the largest gap between beats is an upper bound on
+  // the longest other task that ran in between. (Chromium's longtask observer reports nothing headless.)
+  await context.addInitScript(() => {
+    const beat = { max: 0, over50: 0, on: false, last: 0 };
+    window.__beat = beat;
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      const now = performance.now();
+      if (beat.on) {
+        const gap = now - beat.last;
+        if (gap > beat.max) beat.max = gap;
+        if (gap > 50) beat.over50++;
+      }
+      beat.last = now;
+      ch.port2.postMessage(0);
+    };
+    window.__beatStart = () => Object.assign(beat, { max: 0, over50: 0, on: true, last: performance.now() });
+    window.__beatStop = () => ((beat.on = false), { max: beat.max, over50: beat.over50 });
+    ch.port2.postMessage(0);
+  });
+  const page = await context.newPage();
+  await page.goto(world.site.origin);
+  await configure(page, world);
+  const chunks = [];
+  for (let i = 0; i < 2000; i++) {
+    if (i % 200 === 0) chunks.push(`\n\n## Part ${i / 200 + 1}\n\n`);
+    else if (i % 40 === 0) chunks.push('\n\n- a list item with `code` and **bold** ');
+    else chunks.push(`word${i} `);
+  }
+  // Calibrate: a deliberate 120 ms task must show, or the figure below would mean nothing.
+  const calibration = await page.evaluate(async () => {
+    window.__beatStart();
+    setTimeout(() => {
+      const end = performance.now() + 120;
+      while (performance.now() < end) { /* a long task */ }
+    }, 10);
+    await new Promise((r) => setTimeout(r, 300));
+    return window.__beatStop().max;
+  });
+  if (calibration < 100) throw new Error(`the heartbeat missed a 120 ms task (saw ${calibration} ms)`);
+  world.standin.script({ kind: 'stream', chunks, delayMs: 1 });
+  await page.evaluate(() => window.__beatStart());
+  const before = await messageCount(page);
+  const started = Date.now();
+  await page.getByLabel('Message', { exact: true }).fill('Write a long answer.');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await waitIdle(page, before + 2);
+  const elapsed = Date.now() - started;
+  const beat = await page.evaluate(() => window.__beatStop());
+  await context.close();
+  return { elapsed, longTasks: beat.over50, maxTask: beat.max, calibration };
+}
+
+const world = await startWorld();
+try {
+  console.log('\nBoda benchmark (release build in dist/, headless Chromium, stand-in server on loopback)\n');
+  console.log('1. First load');
+  const load = await firstLoad(world);
+  console.log('2. Upload size for one 4032×3024 photo');
+  const up = await uploadSize(world);
+  console.log('3. Streaming a 2,000-chunk answer');
+  const st = await streaming(world);
+  console.log('');
+  line('first load, gzipped', kb(load), '≤ 350 KB', load <= 350 * 1024);
+  line('photo: original file', kb(up.originalFile), '', true);
+  line('photo: prototype sent (base64 of original)', kb(up.prototypeBytes), '', true);
+  line(`photo: Boda sent (${up.sentSize}, base64)`, kb(up.bodaBytes), '', true);
+  line('photo: upload ratio', `${up.ratio.toFixed(1)}×`, '≥ 5× smaller', up.ratio >= 5);
+  line('photo: high-detail tokens original / sent', `${up.tokensOriginal} / ${up.tokensSent}`, 'equal', up.tokensOriginal === up.tokensSent);
+  line('stream: 2,000 chunks rendered in', `${st.elapsed} ms`, '', true);
+  line('stream: main-thread tasks over 50 ms', st.longTasks, '0', st.longTasks === 0);
+  line('stream: longest main-thread task', `${st.maxTask.toFixed(0)} ms`, '≤ 50 ms', st.maxTask <= 50);
+  console.log(`(the heartbeat saw a deliberate 120 ms task as ${st.calibration.toFixed(0)} ms)`);
+  if (world.standin.violations.length) console.log('spec violations:', JSON.stringify(world.standin.violations, null, 2));
+} finally {
+  await world.close();
+}
