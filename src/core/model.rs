@@ -131,11 +131,12 @@ pub fn sort_messages(messages: &mut [Message]) {
     messages.sort_by(|a, b| a.created_ms.total_cmp(&b.created_ms).then_with(|| a.id.cmp(&b.id)));
 }
 
-/// Marks answers that were streaming when the page went away as interrupted, keeping their text.
+/// Marks answers that were streaming when their page went away as interrupted, keeping their text.
+/// `is_live` says whether some open tab is still streaming an answer (those are left alone).
 /// Returns the messages that changed, so the caller can store them.
-pub fn recover_interrupted(messages: &mut [Message]) -> Vec<Message> {
+pub fn recover_interrupted(messages: &mut [Message], is_live: impl Fn(&str) -> bool) -> Vec<Message> {
     let mut changed = Vec::new();
-    for m in messages.iter_mut().filter(|m| m.status == MessageStatus::Streaming) {
+    for m in messages.iter_mut().filter(|m| m.status == MessageStatus::Streaming && !is_live(&m.id)) {
         m.status = MessageStatus::Interrupted;
         m.error =
             Some("The page was closed or reloaded while this answer was arriving; it is kept as far as it got.".into());
@@ -299,11 +300,14 @@ mod tests {
             model: None,
             trimmed: 0,
         }];
-        let changed = recover_interrupted(&mut v);
+        // Another tab still streaming it: left alone.
+        assert!(recover_interrupted(&mut v, |id| id == "a").is_empty());
+        assert_eq!(v[0].status, MessageStatus::Streaming);
+        let changed = recover_interrupted(&mut v, |_| false);
         assert_eq!(changed.len(), 1);
         assert_eq!(v[0].status, MessageStatus::Interrupted);
         assert_eq!(v[0].content, "partial");
-        assert!(recover_interrupted(&mut v).is_empty());
+        assert!(recover_interrupted(&mut v, |_| false).is_empty());
     }
 
     #[test]

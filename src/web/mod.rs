@@ -6,6 +6,7 @@ pub mod files;
 pub mod http;
 pub mod idb_store;
 pub mod runtime;
+pub mod tabs;
 
 use wasm_bindgen::{JsCast, JsValue};
 

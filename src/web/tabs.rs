@@ -1,0 +1,138 @@
+//! Several tabs of Boda at once: change notes over a `BroadcastChannel`, and Web Locks that mark an answer
+//! as being streamed by a living tab.
+//!
+//! A tab that streams an answer holds the lock `boda-answer-<message id>` until the answer ends; the browser
+//! releases it when the tab closes or reloads. So another tab that finds a `streaming` record can tell a live
+//! answer (lock held: leave it alone) from one cut off by a reload (no lock: mark it interrupted).
+//! Browsers without these APIs simply get no cross-tab updates.
+
+use js_sys::{Function, Promise, Reflect};
+use std::collections::HashSet;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{BroadcastChannel, MessageEvent};
+
+const CHANNEL: &str = "boda-changes";
+const LOCK_PREFIX: &str = "boda-answer-";
+
+/// What changed in another tab. Sent as a short string: `chat:<id>`, `deleted:<id>` or `settings`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Chat(String),
+    Deleted(String),
+    Settings,
+}
+
+impl Change {
+    fn encode(&self) -> String {
+        match self {
+            Change::Chat(id) => format!("chat:{id}"),
+            Change::Deleted(id) => format!("deleted:{id}"),
+            Change::Settings => "settings".into(),
+        }
+    }
+
+    fn decode(s: &str) -> Option<Change> {
+        if s == "settings" {
+            return Some(Change::Settings);
+        }
+        let (kind, id) = s.split_once(':')?;
+        match kind {
+            "chat" => Some(Change::Chat(id.to_owned())),
+            "deleted" => Some(Change::Deleted(id.to_owned())),
+            _ => None,
+        }
+    }
+}
+
+/// This tab's end of the change channel. Messages a tab posts never reach itself.
+pub struct TabChannel {
+    channel: Option<BroadcastChannel>,
+    _on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
+}
+
+impl TabChannel {
+    /// Opens the channel and calls `on_change` for every change another tab announces.
+    pub fn open(mut on_change: impl FnMut(Change) + 'static) -> TabChannel {
+        let Ok(channel) = BroadcastChannel::new(CHANNEL) else {
+            return TabChannel { channel: None, _on_message: None };
+        };
+        let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            if let Some(change) = ev.data().as_string().as_deref().and_then(Change::decode) {
+                on_change(change);
+            }
+        });
+        channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+        TabChannel { channel: Some(channel), _on_message: Some(handler) }
+    }
+
+    pub fn announce(&self, change: &Change) {
+        if let Some(c) = &self.channel {
+            let _ = c.post_message(&JsValue::from_str(&change.encode()));
+        }
+    }
+}
+
+fn lock_manager() -> Option<JsValue> {
+    let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
+    let locks = Reflect::get(&navigator, &"locks".into()).ok()?;
+    (!locks.is_undefined() && !locks.is_null()).then_some(locks)
+}
+
+/// Holds the "answer is live" lock for `message_id` until the returned guard is dropped.
+pub struct AnswerLock {
+    release: Option<Function>,
+}
+
+impl Drop for AnswerLock {
+    fn drop(&mut self) {
+        if let Some(release) = self.release.take() {
+            let _ = release.call0(&JsValue::NULL);
+        }
+    }
+}
+
+/// Takes the lock for an answer being streamed by this tab.
+pub fn hold_answer_lock(message_id: &str) -> AnswerLock {
+    let Some(locks) = lock_manager() else { return AnswerLock { release: None } };
+    let Ok(request) = Reflect::get(&locks, &"request".into()).and_then(|f| f.dyn_into::<Function>()) else {
+        return AnswerLock { release: None };
+    };
+    // The lock is held until the promise returned by the callback settles; keep its resolver as the release.
+    let mut release: Option<Function> = None;
+    let held = Promise::new(&mut |resolve, _| release = Some(resolve));
+    let callback = Closure::once_into_js(move |_lock: JsValue| -> JsValue { held.into() });
+    let name = JsValue::from_str(&format!("{LOCK_PREFIX}{message_id}"));
+    if let Ok(p) = request.call2(&locks, &name, &callback) {
+        // A rejected request (rare: the document is going away) must not surface as an unhandled rejection.
+        if let Ok(p) = p.dyn_into::<Promise>() {
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = JsFuture::from(p).await;
+            });
+        }
+    }
+    AnswerLock { release }
+}
+
+/// The ids of answers that some tab is streaming right now.
+pub async fn live_answers() -> HashSet<String> {
+    let mut live = HashSet::new();
+    let Some(locks) = lock_manager() else { return live };
+    let Ok(query) = Reflect::get(&locks, &"query".into()).and_then(|f| f.dyn_into::<Function>()) else {
+        return live;
+    };
+    let Ok(promise) = query.call0(&locks).and_then(|p| p.dyn_into::<Promise>()) else { return live };
+    let Ok(snapshot) = JsFuture::from(promise).await else { return live };
+    for list in ["held", "pending"] {
+        let Ok(entries) = Reflect::get(&snapshot, &list.into()) else { continue };
+        for entry in js_sys::Array::from(&entries).iter() {
+            if let Some(name) = Reflect::get(&entry, &"name".into()).ok().and_then(|n| n.as_string()) {
+                if let Some(id) = name.strip_prefix(LOCK_PREFIX) {
+                    live.insert(id.to_owned());
+                }
+            }
+        }
+    }
+    live
+}
