@@ -255,9 +255,11 @@ async fn a_streamed_fetch_is_parsed_end_to_end() {
     };
     let transport = RewriteTo { url: url.clone(), inner: FetchTransport::new(None) };
     let mut deltas = Vec::new();
-    let done = stream_chat(&transport, &BrowserRuntime, &settings, &request, &mut |p| deltas.push(format!("{p:?}")))
-        .await
-        .unwrap();
+    let done = stream_chat(&transport, &BrowserRuntime::default(), &settings, &request, &mut |p| {
+        deltas.push(format!("{p:?}"))
+    })
+    .await
+    .unwrap();
     assert_eq!(done.content, "Hello, 스트림!");
     assert_eq!(done.usage.unwrap().total_tokens, 13);
     assert_eq!(deltas.len(), 4);
@@ -289,7 +291,7 @@ async fn an_unreachable_host_is_reported_as_such() {
     let transport = FetchTransport::new(None);
     let settings =
         Settings { api_key: "sk-test".into(), base_url: "http://127.0.0.1:9/v1".into(), ..Settings::default() };
-    let err = boda::core::client::list_models(&transport, &BrowserRuntime, &settings).await.unwrap_err();
+    let err = boda::core::client::list_models(&transport, &BrowserRuntime::default(), &settings).await.unwrap_err();
     assert_eq!(err, boda::core::openai::ApiError::Unreachable { host: "127.0.0.1:9".into() });
 }
 
@@ -300,13 +302,13 @@ async fn an_aborted_request_says_aborted() {
     let transport = FetchTransport::new(Some(controller.signal()));
     let settings =
         Settings { api_key: "sk-test".into(), base_url: "http://127.0.0.1:9/v1".into(), ..Settings::default() };
-    let err = boda::core::client::list_models(&transport, &BrowserRuntime, &settings).await.unwrap_err();
+    let err = boda::core::client::list_models(&transport, &BrowserRuntime::default(), &settings).await.unwrap_err();
     assert_eq!(err, boda::core::openai::ApiError::Aborted);
 }
 
 #[wasm_bindgen_test]
 async fn the_runtime_sleeps_and_makes_v4_uuids() {
-    let rt = BrowserRuntime;
+    let rt = BrowserRuntime::default();
     let before = rt.now_ms();
     rt.sleep(30).await;
     assert!(rt.now_ms() - before >= 25.0);
@@ -314,4 +316,11 @@ async fn the_runtime_sleeps_and_makes_v4_uuids() {
     assert_eq!(id.len(), 36);
     assert_eq!(&id[14..15], "4");
     assert_ne!(id, rt.new_id());
+    // An aborted signal ends a long sleep early.
+    let controller = web_sys::AbortController::new().unwrap();
+    let stoppable = BrowserRuntime::with_signal(Some(controller.signal()));
+    controller.abort();
+    let before = stoppable.now_ms();
+    stoppable.sleep(5_000).await;
+    assert!(stoppable.now_ms() - before < 1_000.0);
 }

@@ -105,6 +105,9 @@ impl<B: ResponseBody> ChatStream<B> {
                     self.ready.extend(self.parser.finish());
                     self.ended = true;
                 }
+                // A connection that breaks after the answer finished (finish reason seen, `[DONE]` not yet) lost
+                // nothing.
+                Err(TransportError::Cut) if self.acc.is_complete() => return Ok(None),
                 Err(e) => return Err(transport_error(e, &self.host)),
             }
         }
@@ -356,6 +359,15 @@ mod tests {
         let t = FakeTransport::new(vec![Scripted::Reply(Reply::sse(&["Half"], false))]);
         let f = run(&t, &FakeRuntime::default()).0.unwrap_err();
         assert_eq!((f.error, f.partial.content.as_str()), (ApiError::StreamCut, "Half"));
+    }
+
+    #[test]
+    fn a_cut_after_the_finish_reason_loses_nothing() {
+        let mut reply = Reply::sse(&["All ", "here."], true);
+        reply.chunks.pop(); // The usage chunk and [DONE] never arrive.
+        let t = FakeTransport::new(vec![Scripted::Reply(reply.ending(Err(TransportError::Cut)))]);
+        let c = run(&t, &FakeRuntime::default()).0.unwrap();
+        assert_eq!((c.content.as_str(), c.finish_reason.as_deref()), ("All here.", Some("stop")));
     }
 
     #[test]

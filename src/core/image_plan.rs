@@ -235,11 +235,12 @@ fn exif_orientation(seg: &[u8]) -> Option<u16> {
             }
         })
     };
+    // Offsets come from the file: add them with overflow checks (wasm32 has a 32-bit usize).
     let ifd = u32_at(4)? as usize;
     let count = u16_at(ifd)? as usize;
     (0..count.min(512)).find_map(|n| {
-        let entry = ifd + 2 + n * 12;
-        (u16_at(entry)? == 0x0112).then(|| u16_at(entry + 8)).flatten()
+        let entry = ifd.checked_add(2 + n * 12)?;
+        (u16_at(entry)? == 0x0112).then(|| u16_at(entry.checked_add(8)?)).flatten()
     })
 }
 
@@ -509,6 +510,13 @@ mod tests {
         v.extend(&jpeg_header(4032, 3024, 4)[2..]);
         let j = sniff(&v, 3_000_000).unwrap();
         assert_eq!((j.width, j.height), (3024, 4032));
+    }
+
+    #[test]
+    fn a_hostile_exif_offset_is_ignored() {
+        let mut exif = b"Exif\0\0II\x2a\0\xff\xff\xff\xff".to_vec();
+        exif.extend([0u8; 16]);
+        assert_eq!(exif_orientation(&exif), None);
     }
 
     #[test]

@@ -208,11 +208,13 @@ impl ApiError {
 
     /// How long to wait before trying attempt number `attempt` (1-based) again, or `None` when retrying
     /// would not help. Only rate limits retry, at most [`MAX_RETRIES`] times: honouring `Retry-After`, else
-    /// backing off exponentially from one second.
+    /// backing off exponentially from one second. A server that asks for a longer wait than
+    /// [`MAX_RETRY_WAIT_MS`] is not retried early: the person is told how long to wait instead.
     pub fn retry_delay_ms(&self, attempt: u32) -> Option<u64> {
         match self {
+            ApiError::RateLimited { retry_after_ms: Some(ms), .. } if *ms > MAX_RETRY_WAIT_MS => None,
             ApiError::RateLimited { retry_after_ms, .. } if attempt <= MAX_RETRIES => {
-                Some(retry_after_ms.unwrap_or(1000u64 << (attempt - 1).min(6)).min(MAX_RETRY_WAIT_MS))
+                Some(retry_after_ms.unwrap_or(1000u64 << (attempt - 1).min(6)))
             }
             _ => None,
         }
@@ -247,6 +249,11 @@ impl ApiError {
             ApiError::NotFound { detail } => format!(
                 "Not found (404): the model name may be wrong or unavailable to your key, or the API base URL \
                  may be wrong. Check both in Settings.{}",
+                said(detail)
+            ),
+            ApiError::RateLimited { retry_after_ms: Some(ms), detail } if *ms > MAX_RETRY_WAIT_MS => format!(
+                "Rate limit reached (429). The server asks to wait {} before trying again; press Retry then.{}",
+                human_wait(*ms),
                 said(detail)
             ),
             ApiError::RateLimited { detail, .. } => format!(
@@ -285,6 +292,18 @@ impl ApiError {
             }
             ApiError::Aborted => "Stopped.".into(),
         }
+    }
+}
+
+/// A wait as a person says it: "45 s", "3 min", "2 h".
+fn human_wait(ms: u64) -> String {
+    let s = ms.div_ceil(1000);
+    if s < 120 {
+        format!("{s} s")
+    } else if s < 7200 {
+        format!("{} min", s.div_ceil(60))
+    } else {
+        format!("{} h", s.div_ceil(3600))
     }
 }
 
@@ -569,8 +588,12 @@ mod tests {
         assert_eq!(rl.retry_delay_ms(4), None);
         let told = ApiError::RateLimited { retry_after_ms: Some(1500), detail: None };
         assert_eq!(told.retry_delay_ms(1), Some(1500));
+        // Asked to wait longer than Boda waits: no early retry, and the message says how long.
         let huge = ApiError::RateLimited { retry_after_ms: Some(3_600_000), detail: None };
-        assert_eq!(huge.retry_delay_ms(1), Some(MAX_RETRY_WAIT_MS));
+        assert_eq!(huge.retry_delay_ms(1), None);
+        assert!(huge.message("").contains("60 min"), "{}", huge.message(""));
+        let limit = ApiError::RateLimited { retry_after_ms: Some(MAX_RETRY_WAIT_MS), detail: None };
+        assert_eq!(limit.retry_delay_ms(1), Some(MAX_RETRY_WAIT_MS));
         assert_eq!(ApiError::QuotaExceeded { detail: None }.retry_delay_ms(1), None);
         assert_eq!(ApiError::Server { status: 500, detail: None }.retry_delay_ms(1), None);
     }

@@ -76,6 +76,10 @@ pub async fn ask<S: Store, T: Transport, R: Runtime>(
 }
 
 /// Replaces the answers after the last question with a new one. Returns `None` when there is no question.
+///
+/// The old answers disappear from view at once but are deleted from storage only once the new answer has
+/// text: a Retry that fails again (still offline, still no credit) brings the old answer back rather than
+/// losing it.
 pub async fn regenerate<S: Store, T: Transport, R: Runtime>(
     store: &S,
     transport: &T,
@@ -84,14 +88,29 @@ pub async fn regenerate<S: Store, T: Transport, R: Runtime>(
     on: &mut dyn FnMut(TurnEvent),
 ) -> Option<TurnOutcome> {
     let last_user = input.messages.iter().rposition(|m| m.role == Role::User)?;
-    for old in &input.messages[last_user + 1..] {
-        if let Err(e) = store.delete_message(&old.id).await {
-            on(TurnEvent::StoreFailed(e.to_string()));
-        }
-        on(TurnEvent::Removed(old.id.clone()));
+    let old = &input.messages[last_user + 1..];
+    for m in old {
+        on(TurnEvent::Removed(m.id.clone()));
     }
     let history = &input.messages[..=last_user];
-    Some(answer(store, transport, runtime, input, history, on).await)
+    let outcome = answer(store, transport, runtime, input, history, on).await;
+    if outcome.answer.content.is_empty() && !old.is_empty() {
+        // Nothing new arrived: put the old answers back and drop the empty new one.
+        if let Err(e) = store.delete_message(&outcome.answer.id).await {
+            on(TurnEvent::StoreFailed(e.to_string()));
+        }
+        on(TurnEvent::Removed(outcome.answer.id.clone()));
+        for m in old {
+            on(TurnEvent::Upsert(m.clone()));
+        }
+    } else {
+        for m in old {
+            if let Err(e) = store.delete_message(&m.id).await {
+                on(TurnEvent::StoreFailed(e.to_string()));
+            }
+        }
+    }
+    Some(outcome)
 }
 
 enum Either<A, B> {
@@ -426,6 +445,27 @@ mod tests {
         let msgs = body["messages"].as_array().unwrap();
         let texts: Vec<&str> = msgs[1..].iter().map(|m| m["content"].as_str().unwrap()).collect();
         assert_eq!(texts, ["q1", "first", "q2"]);
+    }
+
+    #[test]
+    fn a_retry_that_fails_again_keeps_the_old_answer() {
+        let store = MemStore::default();
+        let rt = FakeRuntime::default();
+        let t = FakeTransport::new(vec![
+            Scripted::Reply(Reply::sse(&["A long ", "partial answer"], false).ending(Err(TransportError::Cut))),
+            Scripted::Fail(TransportError::Unreachable),
+        ]);
+        run_ask_with(&store, &t, &rt, "q");
+        let before = store.messages.borrow().clone();
+        let chat = Chat::new("c1".into(), 0.0);
+        let s = settings();
+        let input = TurnInput { settings: &s, chat: &chat, messages: &before, images: &[] };
+        let mut events = Vec::new();
+        let out = block_on(regenerate(&store, &t, &rt, input, &mut |e| events.push(e))).unwrap();
+        assert!(matches!(out.error, Some(ApiError::Unreachable { .. })));
+        assert_eq!(*store.messages.borrow(), before, "the stored conversation is as it was");
+        assert!(events.contains(&TurnEvent::Upsert(before[1].clone())), "the old answer is shown again");
+        assert!(events.contains(&TurnEvent::Removed(out.answer.id.clone())), "the empty new answer goes");
     }
 
     #[test]

@@ -74,7 +74,12 @@ pub fn Composer() -> impl IntoView {
                     when=streaming
                     fallback=move || {
                         view! {
-                            <button type="submit" class="primary" disabled=move || state.draft.with(|d| d.trim().is_empty())>
+                            <button
+                                type="submit"
+                                class="primary"
+                                title=move || (state.preparing.get() > 0).then_some("Images are still being prepared")
+                                disabled=move || { state.draft.with(|d| d.trim().is_empty()) || state.preparing.get() > 0 }
+                            >
                                 "Send"
                             </button>
                         }

@@ -12,12 +12,68 @@ use crate::web::files::{blob_bytes, object_url, prepare_image, revoke_object_url
 use crate::web::http::FetchTransport;
 use crate::web::idb_store::IdbStore;
 use crate::web::runtime::BrowserRuntime;
+use crate::web::tabs::{hold_answer_lock, live_answers, AnswerLock, Change, TabChannel};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use wasm_bindgen::JsCast;
 
 fn store(state: AppState) -> Option<IdbStore> {
     state.store.get_untracked()
+}
+
+thread_local! {
+    /// The channel to other tabs of Boda.
+    static TABS: RefCell<Option<TabChannel>> = const { RefCell::new(None) };
+    /// Locks held for the answers this tab is streaming, by message id.
+    static LIVE: RefCell<HashMap<String, AnswerLock>> = RefCell::new(HashMap::new());
+}
+
+/// Tells other tabs that something changed.
+fn announce(change: Change) {
+    TABS.with(|t| {
+        if let Some(t) = t.borrow().as_ref() {
+            t.announce(&change);
+        }
+    });
+}
+
+/// Brings this tab up to date with a change made in another tab.
+async fn on_remote_change(state: AppState, change: Change) {
+    let Some(db) = store(state) else { return };
+    match change {
+        Change::Settings => {
+            if let Ok(s) = db.load_settings().await {
+                state.settings.set(s);
+            }
+        }
+        Change::Chat(id) => {
+            if let Ok(chats) = db.load_chats().await {
+                state.chats.set(chats);
+            }
+            let here = state.current.get_untracked();
+            let busy_here = state.streaming_chat.get_untracked().is_some_and(|c| c == id);
+            if (here.is_none() || here.as_deref() == Some(id.as_str())) && !busy_here {
+                select_chat(state, id).await;
+            }
+        }
+        Change::Deleted(id) => {
+            state.chats.update(|cs| cs.retain(|c| c.id != id));
+            if state.current.get_untracked().as_deref() == Some(id.as_str()) {
+                show_first_chat(state).await;
+            }
+        }
+    }
+}
+
+async fn show_first_chat(state: AppState) {
+    state.current.set(None);
+    state.messages.set(Vec::new());
+    set_images(state, Vec::new());
+    if let Some(next) = state.chats.with_untracked(|cs| cs.first().map(|c| c.id.clone())) {
+        select_chat(state, next).await;
+    }
 }
 
 fn report(state: AppState, result: Result<(), StoreError>) {
@@ -38,6 +94,8 @@ pub fn start(state: AppState) {
             }
         };
         state.store.set(Some(db.clone()));
+        let channel = TabChannel::open(move |change| spawn_local(on_remote_change(state, change)));
+        TABS.with(|t| *t.borrow_mut() = Some(channel));
         match db.load_settings().await {
             Ok(s) => state.settings.set(s),
             Err(e) => state.alert(e.to_string()),
@@ -68,20 +126,11 @@ fn set_images(state: AppState, images: Vec<ShownImage>) {
     });
 }
 
-/// Shows a chat: its messages (answers cut off by a reload marked interrupted) and its images.
+/// Shows a chat: its images, and its messages (answers cut off by a reload marked interrupted).
 pub async fn select_chat(state: AppState, chat_id: String) {
     let Some(db) = store(state) else { return };
     state.current.set(Some(chat_id.clone()));
-    let mut messages = db.load_messages(&chat_id).await.unwrap_or_else(|e| {
-        state.alert(e.to_string());
-        Vec::new()
-    });
-    // An answer still streaming in this tab is live; any other `Streaming` record was cut off by a reload.
-    if state.streaming_chat.get_untracked().as_deref() != Some(chat_id.as_str()) {
-        for m in recover_interrupted(&mut messages) {
-            report(state, db.put_message(&m).await);
-        }
-    }
+    let is_current = || state.current.get_untracked().as_deref() == Some(chat_id.as_str());
     let metas = db.load_images(&chat_id).await.unwrap_or_else(|e| {
         state.alert(e.to_string());
         Vec::new()
@@ -93,9 +142,34 @@ pub async fn select_chat(state: AppState, chat_id: String) {
             shown.push(ShownImage { meta, url });
         }
     }
-    if state.current.get_untracked().as_deref() == Some(chat_id.as_str()) {
+    // Messages last, and again if a turn changed them while they loaded (a stale read must not hide a
+    // finished answer).
+    let mut messages = Vec::new();
+    for _ in 0..5 {
+        let rev = state.messages_rev.get_untracked();
+        messages = db.load_messages(&chat_id).await.unwrap_or_else(|e| {
+            state.alert(e.to_string());
+            Vec::new()
+        });
+        // An answer some tab is still streaming is live; any other `Streaming` record was cut off by a reload.
+        if messages.iter().any(Message::is_answer_in_progress) {
+            let live = live_answers().await;
+            for m in recover_interrupted(&mut messages, |id| live.contains(id)) {
+                report(state, db.put_message(&m).await);
+            }
+        }
+        if state.messages_rev.get_untracked() == rev {
+            break;
+        }
+    }
+    if is_current() {
         state.messages.set(messages);
         set_images(state, shown);
+    } else {
+        // The person moved on while this loaded: free what was made for nothing.
+        for img in shown {
+            revoke_object_url(&img.url);
+        }
     }
 }
 
@@ -111,7 +185,7 @@ pub async fn new_chat(state: AppState) -> Option<Chat> {
         }
     }
     let db = store(state)?;
-    let rt = BrowserRuntime;
+    let rt = BrowserRuntime::default();
     let chat = Chat::new(rt.new_id(), rt.now_ms());
     if let Err(e) = db.put_chat(&chat).await {
         state.alert(e.to_string());
@@ -141,6 +215,7 @@ async fn save_chat(state: AppState, chat: Chat) {
     if let Some(db) = store(state) {
         report(state, db.put_chat(&chat).await);
     }
+    announce(Change::Chat(chat.id));
 }
 
 /// The chat as it is now (it may have been renamed or changed while an answer streamed).
@@ -169,21 +244,19 @@ pub fn set_detail(state: AppState, detail: Detail) {
 pub fn delete_chat(state: AppState, chat_id: String) {
     spawn_local(async move {
         let Some(db) = store(state) else { return };
-        if state.streaming_chat.get_untracked().as_deref() == Some(chat_id.as_str()) {
+        // A turn still writing into this chat would leave records behind: stop it and let it finish first.
+        if state.busy.get_untracked() && state.current.get_untracked().as_deref() == Some(chat_id.as_str()) {
             stop(state);
+            turn_finished(state).await;
         }
         if let Err(e) = db.delete_chat(&chat_id).await {
             state.alert(e.to_string());
             return;
         }
         state.chats.update(|cs| cs.retain(|c| c.id != chat_id));
+        announce(Change::Deleted(chat_id.clone()));
         if state.current.get_untracked().as_deref() == Some(chat_id.as_str()) {
-            state.current.set(None);
-            state.messages.set(Vec::new());
-            set_images(state, Vec::new());
-            if let Some(next) = state.chats.with_untracked(|cs| cs.first().map(|c| c.id.clone())) {
-                select_chat(state, next).await;
-            }
+            show_first_chat(state).await;
         }
     });
 }
@@ -200,13 +273,15 @@ pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
             state.preparing.update(|n| *n = n.saturating_sub(1));
             let Some(chat) = &chat else { continue };
             let Some(db) = store(state) else { continue };
-            let rt = BrowserRuntime;
+            let rt = BrowserRuntime::default();
             match prepare_image(&file, rt.new_id(), chat.id.clone(), rt.now_ms()).await {
+                Ok(_) if chat_by_id(state, &chat.id).is_none() => {} // The chat was deleted meanwhile.
                 Ok(prepared) => {
                     if let Err(e) = db.put_image(&prepared.meta, &prepared.blob).await {
                         state.alert(format!("“{}” was not added. {e}", prepared.meta.name));
                         continue;
                     }
+                    announce(Change::Chat(chat.id.clone()));
                     if state.current.get_untracked().as_deref() == Some(chat.id.as_str()) {
                         let url = object_url(&prepared.blob).unwrap_or_default();
                         state.images.update(|v| v.push(ShownImage { meta: prepared.meta, url }));
@@ -226,12 +301,16 @@ pub fn remove_image(state: AppState, image_id: String) {
             state.alert(e.to_string());
             return;
         }
+        let mut chat_id = None;
         state.images.update(|v| {
             if let Some(i) = v.iter().position(|img| img.meta.id == image_id) {
                 revoke_object_url(&v[i].url);
-                v.remove(i);
+                chat_id = Some(v.remove(i).meta.chat_id);
             }
         });
+        if let Some(id) = chat_id {
+            announce(Change::Chat(id));
+        }
     });
 }
 
@@ -245,6 +324,7 @@ thread_local! {
 }
 
 fn show_message(state: AppState, m: Message) {
+    state.messages_rev.update(|r| *r += 1);
     state.messages.update(|v| match v.iter_mut().find(|x| x.id == m.id) {
         Some(x) => *x = m,
         None => v.push(m),
@@ -275,6 +355,16 @@ fn apply_event(state: AppState, event: TurnEvent) {
         TurnEvent::Upsert(m) => {
             // A final (or first) version replaces anything pending, which is older.
             PENDING.with(|p| p.borrow_mut().take());
+            // Hold the "live" lock while this tab streams the answer, so other tabs leave it alone.
+            LIVE.with(|l| {
+                let mut l = l.borrow_mut();
+                if m.status == MessageStatus::Streaming {
+                    l.entry(m.id.clone()).or_insert_with(|| hold_answer_lock(&m.id));
+                } else {
+                    l.remove(&m.id);
+                }
+            });
+            announce(Change::Chat(m.chat_id.clone()));
             if state.current.get_untracked().as_deref() != Some(m.chat_id.as_str()) {
                 return;
             }
@@ -286,7 +376,10 @@ fn apply_event(state: AppState, event: TurnEvent) {
             }
             show_message(state, m);
         }
-        TurnEvent::Removed(id) => state.messages.update(|v| v.retain(|m| m.id != id)),
+        TurnEvent::Removed(id) => {
+            state.messages_rev.update(|r| *r += 1);
+            state.messages.update(|v| v.retain(|m| m.id != id));
+        }
         TurnEvent::Retrying { attempt, wait_ms } => state.notice.set(Some(format!(
             "Rate limited. Trying again in {:.0} s (attempt {attempt} of {}).",
             (wait_ms as f64 / 1000.0).ceil(),
@@ -302,7 +395,11 @@ enum TurnKind {
 }
 
 fn run_turn(state: AppState, kind: TurnKind) {
-    if state.is_streaming() {
+    if state.busy.get_untracked() {
+        return;
+    }
+    if state.preparing.get_untracked() > 0 {
+        state.alert("Images are still being prepared; send again once they show.");
         return;
     }
     let settings = state.settings.get_untracked();
@@ -311,59 +408,83 @@ fn run_turn(state: AppState, kind: TurnKind) {
         state.settings_open.set(true);
         return;
     }
+    // Claim the turn before any await: a double click must not start two.
+    state.busy.set(true);
     state.alerts.set(Vec::new());
     state.notice.set(None);
+    let draft = state.draft.get_untracked();
+    if matches!(kind, TurnKind::Ask(_)) {
+        state.draft.set(String::new());
+    }
     spawn_local(async move {
-        let Some(chat) = ensure_chat(state).await else { return };
-        let Some(db) = store(state) else { return };
-        if let TurnKind::Ask(q) = &kind {
-            state.draft.set(String::new());
-            if chat.title == Chat::DEFAULT_TITLE {
-                let mut titled = chat.clone();
-                titled.title = Chat::title_from_question(q);
-                save_chat(state, titled).await;
-            }
-        }
-        // The request carries the images as they are now: removed ones are gone from the store too.
-        let metas = state.images.with_untracked(|v| v.iter().map(|i| i.meta.clone()).collect::<Vec<_>>());
-        let mut loaded = Vec::with_capacity(metas.len());
-        for meta in metas {
-            match db.image_blob(&meta.id).await {
-                Ok(Some(blob)) => match blob_bytes(&blob).await {
-                    Ok(bytes) => loaded.push((meta, bytes)),
-                    Err(e) => state.alert(format!("“{}” could not be read: {e}", meta.name)),
-                },
-                Ok(None) => {}
-                Err(e) => state.alert(e.to_string()),
-            }
-        }
-        let images: Vec<PromptImage> =
-            loaded.iter().map(|(m, b)| PromptImage { name: &m.name, mime: &m.mime, bytes: b }).collect();
-        let controller = web_sys::AbortController::new().ok();
-        let transport = FetchTransport::new(controller.as_ref().map(|c| c.signal()));
-        state.abort.set(controller);
-        state.streaming_chat.set(Some(chat.id.clone()));
-        let messages: Vec<Message> = state.messages.get_untracked();
-        let input = TurnInput { settings: &settings, chat: &chat, messages: &messages, images: &images };
-        let rt = BrowserRuntime;
-        let mut on = |e| apply_event(state, e);
-        let outcome = match kind {
-            TurnKind::Ask(q) => Some(turn::ask(&db, &transport, &rt, input, &q, &mut on).await),
-            TurnKind::Regenerate => turn::regenerate(&db, &transport, &rt, input, &mut on).await,
-        };
+        let outcome = run_turn_inner(state, &settings, kind).await;
         state.abort.set(None);
         state.streaming_chat.set(None);
-        if let Some(outcome) = outcome {
-            match outcome.error {
-                Some(crate::core::openai::ApiError::Aborted) | None => {}
-                Some(e) => state.alert(e.message(&settings.api_key)),
+        state.busy.set(false);
+        match outcome {
+            Err(()) => {
+                // The question never got stored: give the text back.
+                if state.draft.with_untracked(String::is_empty) {
+                    state.draft.set(draft);
+                }
             }
-        }
-        if let Some(mut now) = chat_by_id(state, &chat.id) {
-            now.updated_ms = rt.now_ms();
-            save_chat(state, now).await;
+            Ok(Some(error)) if error != crate::core::openai::ApiError::Aborted => {
+                state.alert(error.message(&settings.api_key))
+            }
+            Ok(_) => {}
         }
     });
+}
+
+/// Runs one turn; `Err(())` when it could not start (the reason is already shown).
+async fn run_turn_inner(
+    state: AppState,
+    settings: &Settings,
+    kind: TurnKind,
+) -> Result<Option<crate::core::openai::ApiError>, ()> {
+    let chat = ensure_chat(state).await.ok_or(())?;
+    let db = store(state).ok_or(())?;
+    if let TurnKind::Ask(q) = &kind {
+        if chat.title == Chat::DEFAULT_TITLE {
+            let mut titled = chat.clone();
+            titled.title = Chat::title_from_question(q);
+            save_chat(state, titled).await;
+        }
+    }
+    // History and images come from the store by chat id, not from what the screen shows: the person may
+    // switch chats while this loads, and a removed image is gone from the store too.
+    let messages = db.load_messages(&chat.id).await.map_err(|e| state.alert(e.to_string()))?;
+    let metas = db.load_images(&chat.id).await.map_err(|e| state.alert(e.to_string()))?;
+    let mut loaded = Vec::with_capacity(metas.len());
+    for meta in metas {
+        match db.image_blob(&meta.id).await {
+            Ok(Some(blob)) => match blob_bytes(&blob).await {
+                Ok(bytes) => loaded.push((meta, bytes)),
+                Err(e) => state.alert(format!("“{}” could not be read: {e}", meta.name)),
+            },
+            Ok(None) => {}
+            Err(e) => state.alert(e.to_string()),
+        }
+    }
+    let images: Vec<PromptImage> =
+        loaded.iter().map(|(m, b)| PromptImage { name: &m.name, mime: &m.mime, bytes: b }).collect();
+    let controller = web_sys::AbortController::new().ok();
+    let signal = controller.as_ref().map(|c| c.signal());
+    let transport = FetchTransport::new(signal.clone());
+    let rt = BrowserRuntime::with_signal(signal);
+    state.abort.set(controller);
+    state.streaming_chat.set(Some(chat.id.clone()));
+    let input = TurnInput { settings, chat: &chat, messages: &messages, images: &images };
+    let mut on = |e| apply_event(state, e);
+    let outcome = match kind {
+        TurnKind::Ask(q) => Some(turn::ask(&db, &transport, &rt, input, &q, &mut on).await),
+        TurnKind::Regenerate => turn::regenerate(&db, &transport, &rt, input, &mut on).await,
+    };
+    if let Some(mut now) = chat_by_id(state, &chat.id) {
+        now.updated_ms = rt.now_ms();
+        save_chat(state, now).await;
+    }
+    Ok(outcome.and_then(|o| o.error))
 }
 
 /// Sends the draft as a question about the chat's images.
@@ -373,6 +494,16 @@ pub fn send(state: AppState) {
         return;
     }
     run_turn(state, TurnKind::Ask(question.trim_end().to_owned()));
+}
+
+/// Waits (up to ten seconds) until no turn is running.
+async fn turn_finished(state: AppState) {
+    for _ in 0..200 {
+        if !state.busy.get_untracked() {
+            return;
+        }
+        crate::web::runtime::sleep_ms(50).await;
+    }
 }
 
 /// Replaces the last answer (also how a failed or cut-off answer is retried).
@@ -396,10 +527,11 @@ pub async fn save_settings(state: AppState, settings: Settings) -> Result<String
     let db = store(state).ok_or("Storage is not available in this browser.")?;
     db.save_settings(&settings).await.map_err(|e| e.to_string())?;
     state.settings.set(settings.clone());
+    announce(Change::Settings);
     if !settings.has_key() {
         return Err("Saved, but there is no API key: Boda cannot ask anything without one.".into());
     }
-    match list_models(&FetchTransport::new(None), &BrowserRuntime, &settings).await {
+    match list_models(&FetchTransport::new(None), &BrowserRuntime::default(), &settings).await {
         Ok(models) => {
             let n = models.len();
             let known = models.iter().any(|m| m == settings.model.trim());

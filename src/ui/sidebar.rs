@@ -52,9 +52,16 @@ fn ChatItem(chat: Chat) -> impl IntoView {
             }
         }
     };
+    // Closing the field (Enter, Escape, or leaving it) blurs it; only Enter and leaving rename.
+    let cancelled = StoredValue::new(false);
     let commit = move |value: String| {
+        if !editing.get_untracked() {
+            return;
+        }
         editing.set(false);
-        controller::rename_chat(state, id.get_value(), value);
+        if !cancelled.get_value() {
+            controller::rename_chat(state, id.get_value(), value);
+        }
     };
     let rename_label = format!("Rename {title}");
     let delete_label = format!("Delete {title}");
@@ -78,15 +85,25 @@ fn ChatItem(chat: Chat) -> impl IntoView {
                     autofocus
                     on:keydown=move |ev| {
                         match ev.key().as_str() {
-                            "Enter" if !ev.is_composing() => commit(event_target_value(&ev)),
-                            "Escape" => editing.set(false),
+                            // keyCode 229: the key belongs to an input method that is composing.
+                            "Enter" if !ev.is_composing() && ev.key_code() != 229 => commit(event_target_value(&ev)),
+                            "Escape" => {
+                                cancelled.set_value(true);
+                                editing.set(false);
+                            }
                             _ => {}
                         }
                     }
                     on:blur=move |ev| commit(event_target_value(&ev))
                 />
             </Show>
-            <button class="icon" aria-label=rename_label.clone() title=rename_label on:click=move |_| editing.set(true)>
+            <button class="icon" aria-label=rename_label.clone()
+                title=rename_label
+                on:click=move |_| {
+                    cancelled.set_value(false);
+                    editing.set(true);
+                }
+            >
                 "✎"
             </button>
             <button class="icon danger" aria-label=delete_label.clone() title=delete_label on:click=delete>

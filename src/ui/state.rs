@@ -30,6 +30,10 @@ pub struct AppState {
     pub abort: RwSignal<Option<AbortController>, LocalStorage>,
     /// The chat whose answer is streaming.
     pub streaming_chat: RwSignal<Option<String>>,
+    /// A turn is starting or running (set before any await, so a double click cannot start two).
+    pub busy: RwSignal<bool>,
+    /// Bumped whenever a turn changes the shown messages, so a slower load can tell it is stale.
+    pub messages_rev: RwSignal<u64>,
     /// Problems the person must see (role="alert").
     pub alerts: RwSignal<Vec<String>>,
     /// Passing information (role="status"): retries, trimming, saved settings.
@@ -53,6 +57,8 @@ impl AppState {
             preparing: RwSignal::new(0),
             abort: RwSignal::new_local(None),
             streaming_chat: RwSignal::new(None),
+            busy: RwSignal::new(false),
+            messages_rev: RwSignal::new(0),
             alerts: RwSignal::new(Vec::new()),
             notice: RwSignal::new(None),
             settings_open: RwSignal::new(false),
@@ -67,7 +73,7 @@ impl AppState {
     }
 
     pub fn is_streaming(&self) -> bool {
-        self.streaming_chat.with(Option::is_some)
+        self.busy.get()
     }
 
     pub fn alert(&self, text: impl Into<String>) {

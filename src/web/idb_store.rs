@@ -127,13 +127,19 @@ impl IdbStore {
         self.db.transaction(stores, mode).map_err(store_error)
     }
 
+    /// Waits for a transaction to commit. A browser that runs out of space usually says so only here: the
+    /// transaction aborts with `QuotaExceededError` as its error, without an error event.
     async fn finish(tx: idb::Transaction) -> Result<(), StoreError> {
-        let result = tx.await.map_err(store_error)?;
+        let raw: web_sys::IdbTransaction = tx.into();
+        let result = idb::Transaction::from(raw.clone()).await.map_err(store_error)?;
         if result.is_committed() {
-            Ok(())
-        } else {
-            Err(StoreError::Other("the change was rolled back".into()))
+            return Ok(());
         }
+        Err(match raw.error() {
+            Some(e) if e.name() == "QuotaExceededError" => StoreError::QuotaExceeded,
+            Some(e) => StoreError::Other(format!("the change was rolled back ({}: {})", e.name(), e.message())),
+            None => StoreError::Other("the change was rolled back".into()),
+        })
     }
 
     async fn put_value(&self, store: &str, value: &JsValue) -> Result<(), StoreError> {

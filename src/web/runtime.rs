@@ -1,12 +1,22 @@
-//! [`Runtime`] for the browser: `Date.now()`, `setTimeout`, and random v4 UUIDs from `crypto.getRandomValues`
-//! (which, unlike `crypto.randomUUID`, also works on plain-http LAN addresses).
+//! [`Runtime`] for the browser: `Date.now()`, `setTimeout` (cut short by an optional abort signal), and random
+//! v4 UUIDs from `crypto.getRandomValues` (which, unlike `crypto.randomUUID`, also works on plain-http LAN
+//! addresses).
 
 use crate::core::ports::Runtime;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-#[derive(Debug, Clone, Copy, Default)]
-pub struct BrowserRuntime;
+#[derive(Debug, Clone, Default)]
+pub struct BrowserRuntime {
+    /// When set, sleeps end early once it is aborted (Stop during a rate-limit wait).
+    signal: Option<web_sys::AbortSignal>,
+}
+
+impl BrowserRuntime {
+    pub fn with_signal(signal: Option<web_sys::AbortSignal>) -> BrowserRuntime {
+        BrowserRuntime { signal }
+    }
+}
 
 /// A random RFC 4122 version-4 UUID.
 pub fn new_uuid() -> String {
@@ -47,7 +57,15 @@ impl Runtime for BrowserRuntime {
     }
 
     async fn sleep(&self, ms: u64) {
-        sleep_ms(ms).await
+        // Sleep in short steps so an abort is noticed within a tenth of a second.
+        let end = js_sys::Date::now() + ms as f64;
+        loop {
+            let left = end - js_sys::Date::now();
+            if left <= 0.0 || self.signal.as_ref().is_some_and(|s| s.aborted()) {
+                return;
+            }
+            sleep_ms(left.min(100.0) as u64).await;
+        }
     }
 
     fn new_id(&self) -> String {

@@ -142,6 +142,12 @@ test('a dropped stream keeps its partial text, marks it, offers Retry, and survi
   assert.match(await log(page).innerText(), /connection dropped/);
   const [answer] = (await readStore(page, 'boda', 'messages')).filter((m) => m.role === 'assistant');
   assert.equal(answer.status, 'interrupted');
+  // A Retry that fails again keeps the partial answer.
+  world.standin.script({ kind: 'error', ...apiErrors.server(503) });
+  await page.getByRole('button', { name: 'Retry', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: '503' }).waitFor();
+  await waitIdle(page, 2);
+  await log(page).getByText('The first half of an answer').waitFor();
   world.standin.script({ kind: 'stream', chunks: ['A whole answer.'] });
   await page.getByRole('button', { name: 'Retry', exact: true }).click();
   await log(page).getByText('A whole answer.').waitFor();
@@ -425,4 +431,80 @@ test('old turns are trimmed to the history budget, with a visible note', chatOpt
   const texts = last.messages.map((m) => m.content);
   assert.ok(!texts.includes('First question'), 'the oldest turn was left out');
   await log(page).getByText('earlier message(s) left out').waitFor();
+});
+
+test('a second tab sees new messages and images, and never marks the first tab’s live answer interrupted', chatOpts, async () => {
+  const { page, context } = session;
+  await configure(page, world);
+  const other = await context.newPage();
+  await other.goto(world.site.origin);
+  await other.getByRole('button', { name: 'Settings', exact: true }).waitFor();
+
+  await addImages(page, [await makeImage(page, { name: 'shared.jpg' })], 1);
+  await other.getByRole('button', { name: 'Remove shared.jpg' }).waitFor();
+  await ask(page, 'Seen from both tabs?');
+  await log(other).getByText('Seen from both tabs?', { exact: true }).waitFor();
+  await other.getByRole('navigation', { name: 'Chats' }).getByText('Seen from both tabs?', { exact: true }).waitFor();
+
+  // The first tab streams slowly; the second tab reloads meanwhile and must leave that answer alone.
+  world.standin.script({ kind: 'hang', chunks: ['Still ', 'going'] });
+  await page.getByLabel('Message', { exact: true }).fill('Slow one');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await log(page).getByText('Still going').waitFor();
+  await other.reload();
+  await log(other).getByText('Slow one', { exact: true }).waitFor();
+  const live = (await readStore(other, 'boda', 'messages')).find((m) => m.role === 'assistant' && m.status !== 'complete');
+  assert.equal(live.status, 'streaming', 'the live answer was not marked interrupted by the other tab');
+  assert.ok(!(await log(other).innerText()).includes('closed or reloaded'));
+
+  await page.getByRole('button', { name: 'Stop', exact: true }).click();
+  await waitIdle(page);
+  // Settings saved in one tab reach the other.
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await page.getByLabel('Model', { exact: true }).fill('gpt-4o');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  await other.getByRole('button', { name: 'Settings', exact: true }).click();
+  await other.waitForFunction(() => document.querySelector('#set-model')?.value === 'gpt-4o');
+  await other.close();
+});
+
+test('a full disk (IndexedDB put throwing QuotaExceededError, simulated) gets a clear message and loses nothing on screen', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  await ask(page, 'Before the disk filled up');
+  // Chromium headless ignores DevTools quota overrides, so make every IndexedDB write throw what a full disk
+  // makes Chromium throw.
+  await page.evaluate(() => {
+    window.__realPut = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function () {
+      throw new DOMException('The current transaction exceeded its quota limitations.', 'QuotaExceededError');
+    };
+  });
+  await page.getByLabel('Add images', { exact: true }).setInputFiles([await makeImage(page, { name: 'noisy.png', type: 'image/png' })]);
+  await page.getByRole('alert').filter({ hasText: 'noisy.png' }).filter({ hasText: 'storage is full' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Remove noisy.png' }).count(), 0, 'no thumbnail for an image that was not stored');
+
+  // A question still gets its answer on screen, with a clear note that it was not saved.
+  world.standin.script({ kind: 'stream', chunks: ['Shown ', 'anyway.'] });
+  await page.getByLabel('Message', { exact: true }).fill('Can you still answer?');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await log(page).getByText('Shown anyway.').waitFor();
+  await page.getByRole('alert').filter({ hasText: 'storage is full' }).waitFor();
+  await log(page).getByText('Can you still answer?', { exact: true }).waitFor();
+  await page.evaluate(() => (IDBObjectStore.prototype.put = window.__realPut));
+  assert.deepEqual(await readStore(page, 'boda', 'images'), []);
+});
+
+test('a double click on Send starts one answer, not two', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  await page.getByLabel('Message', { exact: true }).fill('Only once');
+  await page.getByRole('button', { name: 'Send', exact: true }).evaluate((b) => {
+    b.click();
+    b.click();
+  });
+  await waitIdle(page, 2);
+  assert.equal(chatRequests(world).length, 1);
+  assert.equal(await log(page).getByRole('article').count(), 2);
 });
