@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use boda::core::client::stream_chat;
-use boda::core::model::{Chat, ImageMeta, Message, MessageStatus, Role, Settings};
+use boda::core::model::{Chat, ImageMeta, Message, Role, Settings};
 use boda::core::openai::{ChatMessage, ChatRequest, StreamOptions, UserContent};
 use boda::core::ports::{Runtime, Store};
 use boda::web::files::{blob_bytes, prepare_image};
@@ -22,18 +22,7 @@ async fn fresh_store() -> IdbStore {
 }
 
 fn message(id: &str, chat: &str, t: f64) -> Message {
-    Message {
-        id: id.into(),
-        chat_id: chat.into(),
-        role: Role::User,
-        content: format!("message {id}"),
-        created_ms: t,
-        status: MessageStatus::Complete,
-        error: None,
-        usage: None,
-        model: None,
-        trimmed: 0,
-    }
+    Message::new(id.into(), chat.into(), Role::User, format!("message {id}"), t)
 }
 
 fn blob_of(bytes: &[u8], mime: &str) -> Blob {

@@ -121,6 +121,22 @@ pub struct Message {
 }
 
 impl Message {
+    /// A complete message with no usage, error or model yet.
+    pub fn new(id: String, chat_id: String, role: Role, content: String, created_ms: f64) -> Message {
+        Message {
+            id,
+            chat_id,
+            role,
+            content,
+            created_ms,
+            status: MessageStatus::Complete,
+            error: None,
+            usage: None,
+            model: None,
+            trimmed: 0,
+        }
+    }
+
     pub fn is_answer_in_progress(&self) -> bool {
         self.status == MessageStatus::Streaming
     }
@@ -268,18 +284,7 @@ mod tests {
 
     #[test]
     fn messages_sort_by_time_then_id() {
-        let m = |id: &str, t: f64| Message {
-            id: id.into(),
-            chat_id: "c".into(),
-            role: Role::User,
-            content: String::new(),
-            created_ms: t,
-            status: MessageStatus::Complete,
-            error: None,
-            usage: None,
-            model: None,
-            trimmed: 0,
-        };
+        let m = |id: &str, t: f64| Message::new(id.into(), "c".into(), Role::User, String::new(), t);
         let mut v = vec![m("b", 2.0), m("a", 2.0), m("z", 1.0)];
         sort_messages(&mut v);
         let ids: Vec<_> = v.iter().map(|m| m.id.as_str()).collect();
@@ -289,16 +294,8 @@ mod tests {
     #[test]
     fn streaming_answers_become_interrupted_after_reload() {
         let mut v = vec![Message {
-            id: "a".into(),
-            chat_id: "c".into(),
-            role: Role::Assistant,
-            content: "partial".into(),
-            created_ms: 1.0,
             status: MessageStatus::Streaming,
-            error: None,
-            usage: None,
-            model: None,
-            trimmed: 0,
+            ..Message::new("a".into(), "c".into(), Role::Assistant, "partial".into(), 1.0)
         }];
         // Another tab still streaming it: left alone.
         assert!(recover_interrupted(&mut v, |id| id == "a").is_empty());

@@ -156,18 +156,7 @@ mod tests {
     use super::*;
 
     fn msg(id: &str, role: Role, content: &str, status: MessageStatus) -> Message {
-        Message {
-            id: id.into(),
-            chat_id: "c".into(),
-            role,
-            content: content.into(),
-            created_ms: 0.0,
-            status,
-            error: None,
-            usage: None,
-            model: None,
-            trimmed: 0,
-        }
+        Message { status, ..Message::new(id.into(), "c".into(), role, content.into(), 0.0) }
     }
 
     #[test]

@@ -56,18 +56,7 @@ pub async fn ask<S: Store, T: Transport, R: Runtime>(
     on: &mut dyn FnMut(TurnEvent),
 ) -> TurnOutcome {
     let now = next_time(runtime, input.messages);
-    let user = Message {
-        id: runtime.new_id(),
-        chat_id: input.chat.id.clone(),
-        role: Role::User,
-        content: question.to_owned(),
-        created_ms: now,
-        status: MessageStatus::Complete,
-        error: None,
-        usage: None,
-        model: None,
-        trimmed: 0,
-    };
+    let user = Message::new(runtime.new_id(), input.chat.id.clone(), Role::User, question.to_owned(), now);
     save(store, &user, on).await;
     on(TurnEvent::Upsert(user.clone()));
     let mut history = input.messages.to_vec();
@@ -168,16 +157,16 @@ async fn answer<S: Store, T: Transport, R: Runtime>(
         history_budget: input.settings.history_budget,
     });
     let mut answer = Message {
-        id: runtime.new_id(),
-        chat_id: input.chat.id.clone(),
-        role: Role::Assistant,
-        content: String::new(),
-        created_ms: next_time(runtime, history),
         status: MessageStatus::Streaming,
-        error: None,
-        usage: None,
         model: Some(input.settings.model.clone()),
         trimmed: built.trimmed,
+        ..Message::new(
+            runtime.new_id(),
+            input.chat.id.clone(),
+            Role::Assistant,
+            String::new(),
+            next_time(runtime, history),
+        )
     };
     save(store, &answer, on).await;
     on(TurnEvent::Upsert(answer.clone()));

@@ -4,6 +4,7 @@
 pub mod chat_pane;
 pub mod composer;
 pub mod controller;
+pub mod field;
 pub mod image_strip;
 pub mod markdown_view;
 pub mod message_list;

@@ -2,6 +2,7 @@
 
 use crate::core::model::Settings;
 use crate::ui::controller;
+use crate::ui::field::Field;
 use crate::ui::state::use_app_state;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -60,57 +61,35 @@ pub fn SettingsDialog() -> impl IntoView {
         <dialog class="settings" node_ref=dialog aria-labelledby="settings-title" on:close=move |_| state.settings_open.set(false)>
             <form on:submit=save novalidate>
                 <h2 id="settings-title">"Settings"</h2>
-                <div class="field">
-                    <label for="set-key">"OpenAI API key"</label>
-                    <input
-                        id="set-key"
-                        type="password"
-                        autocomplete="off"
-                        spellcheck="false"
-                        placeholder="sk-…"
-                        prop:value=move || key.get()
-                        on:input=move |ev| key.set(event_target_value(&ev))
-                    />
-                    <small>"Stored only in this browser and sent only to the API base URL below."</small>
-                </div>
-                <div class="field">
-                    <label for="set-base">"API base URL"</label>
-                    <input
-                        id="set-base"
-                        type="url"
-                        spellcheck="false"
-                        placeholder=Settings::DEFAULT_BASE_URL
-                        prop:value=move || base_url.get()
-                        on:input=move |ev| base_url.set(event_target_value(&ev))
-                    />
-                    <small>"Any OpenAI-compatible server works, including one on this computer."</small>
-                </div>
-                <div class="field">
-                    <label for="set-model">"Model"</label>
-                    <input
-                        id="set-model"
-                        list="model-options"
-                        spellcheck="false"
-                        prop:value=move || model.get()
-                        on:input=move |ev| model.set(event_target_value(&ev))
-                    />
-                    <datalist id="model-options">
-                        <For each=move || state.models.get() key=|m| m.clone() let:m>
-                            <option value=m></option>
-                        </For>
-                    </datalist>
-                </div>
-                <div class="field">
-                    <label for="set-budget">"History budget (tokens)"</label>
-                    <input
-                        id="set-budget"
-                        type="number"
-                        min="0"
-                        prop:value=move || budget.get()
-                        on:input=move |ev| budget.set(event_target_value(&ev))
-                    />
-                    <small>"Earlier conversation sent with each question; the oldest turns are left out first."</small>
-                </div>
+                <Field
+                    id="set-key"
+                    label="OpenAI API key"
+                    value=key
+                    kind="password"
+                    placeholder="sk-…"
+                    hint="Stored only in this browser and sent only to the API base URL below."
+                />
+                <Field
+                    id="set-base"
+                    label="API base URL"
+                    value=base_url
+                    kind="url"
+                    placeholder=Settings::DEFAULT_BASE_URL
+                    hint="Any OpenAI-compatible server works, including one on this computer."
+                />
+                <Field id="set-model" label="Model" value=model list="model-options" />
+                <datalist id="model-options">
+                    <For each=move || state.models.get() key=|m| m.clone() let:m>
+                        <option value=m></option>
+                    </For>
+                </datalist>
+                <Field
+                    id="set-budget"
+                    label="History budget (tokens)"
+                    value=budget
+                    kind="number"
+                    hint="Earlier conversation sent with each question; the oldest turns are left out first."
+                />
                 {move || match verdict.get() {
                     Some(Err(text)) => Some(view! { <p class="verdict bad" role="alert">{text}</p> }.into_any()),
                     Some(Ok(text)) => Some(view! { <p class="verdict good" role="status">{text}</p> }.into_any()),

@@ -508,3 +508,22 @@ test('a double click on Send starts one answer, not two', chatOpts, async () => 
   assert.equal(chatRequests(world).length, 1);
   assert.equal(await log(page).getByRole('article').count(), 2);
 });
+
+test('malformed stream data stops the answer with what arrived; a 403 says the key may not do this', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  world.standin.script({ kind: 'malformed', chunks: ['Readable ', 'part'] });
+  await page.getByLabel('Message', { exact: true }).fill('Garbled?');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: 'could not read' }).waitFor();
+  await waitIdle(page, 2);
+  await log(page).getByText('Readable part').waitFor();
+  await page.getByRole('button', { name: 'Retry', exact: true }).waitFor();
+
+  world.standin.script({ kind: 'error', ...apiErrors.forbidden() });
+  await page.getByLabel('Message', { exact: true }).fill('Allowed?');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: '403' }).waitFor();
+  await waitIdle(page, 4);
+  await log(page).getByText('Allowed?', { exact: true }).waitFor();
+});
