@@ -107,7 +107,10 @@ fn ChatItem(chat: Chat) -> impl IntoView {
                 "✎"
             </button>
             <button class="icon danger" aria-label=delete_label.clone() title=delete_label on:click=delete>
-                "🗑"
+                // A bin drawn in SVG: emoji fonts are not everywhere.
+                <svg viewBox="0 0 24 24" width="15" height="15" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
+                    <path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" />
+                </svg>
             </button>
         </li>
     }
