@@ -313,3 +313,21 @@ async fn the_runtime_sleeps_and_makes_v4_uuids() {
     stoppable.sleep(5_000).await;
     assert!(stoppable.now_ms() - before < 1_000.0);
 }
+
+#[wasm_bindgen_test]
+fn the_simd_dot_product_agrees_with_the_portable_one() {
+    use boda::core::retrieval::vector::{clustered, dot, dot_portable, VectorIndex};
+    const { assert!(cfg!(target_feature = "simd128"), "the wasm build enables simd128") };
+    let vs = clustered(50, 1536, 5, 0.5, 42);
+    for pair in vs.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        assert!((dot(a, b) - dot_portable(a, b)).abs() < 1e-3, "{} vs {}", dot(a, b), dot_portable(a, b));
+    }
+    let mut index = VectorIndex::new(1536);
+    for (i, v) in vs.iter().enumerate() {
+        index.upsert(&format!("{i}"), v).unwrap();
+    }
+    let hits = index.search_exact(&vs[3], 3).unwrap();
+    assert_eq!(hits[0].id, "3");
+    assert!((hits[0].score - 1.0).abs() < 1e-4);
+}

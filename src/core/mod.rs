@@ -10,5 +10,6 @@ pub mod model;
 pub mod openai;
 pub mod ports;
 pub mod prompt;
+pub mod retrieval;
 pub mod sse;
 pub mod turn;

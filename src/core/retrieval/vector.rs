@@ -1,0 +1,684 @@
+//! An in-browser vector index of our own: exact cosine top-k over f32 vectors, and a binary-quantised first
+//! pass with exact re-scoring for large indexes.
+//!
+//! Vectors are L2-normalised on the way in, so cosine similarity is a dot product. They live slot by slot in
+//! one contiguous `Vec<f32>`, split for storage into chunks of [`CHUNK`] vectors: adding touches the last
+//! chunk, removing (a swap with the last slot) touches two, and only changed chunks are handed out for
+//! writing. On wasm32 with `simd128` the dot product uses 128-bit SIMD; elsewhere a portable loop with eight
+//! accumulators does the same arithmetic in a different order, so the two agree to within float rounding.
+//!
+//! This module knows nothing of IndexedDB or embeddings APIs: it takes vectors and ids and gives back hits.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+
+/// Vectors per storage chunk (a 1536-dimension chunk is 6 MiB).
+pub const CHUNK: usize = 1024;
+/// Above this many vectors, [`VectorIndex::search`] uses the binary first pass.
+pub const BINARY_THRESHOLD: usize = 20_000;
+/// How many candidates per wanted hit the binary pass keeps for exact re-scoring.
+pub const DEFAULT_OVERSAMPLE: usize = 16;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexError {
+    /// A vector or query of the wrong length.
+    DimensionMismatch { expected: usize, got: usize },
+    /// Stored chunks that do not fit the id map (a damaged or partly written index).
+    Corrupt(String),
+}
+
+impl fmt::Display for IndexError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IndexError::DimensionMismatch { expected, got } => write!(
+                f,
+                "the vector has {got} dimensions but this index holds {expected}; re-embed with the same model \
+                 and dimensions"
+            ),
+            IndexError::Corrupt(why) => write!(f, "the stored vector index is damaged ({why})"),
+        }
+    }
+}
+
+impl std::error::Error for IndexError {}
+
+/// One result: an id and its cosine similarity to the query (in -1..=1; 0 for zero vectors).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub id: String,
+    pub score: f32,
+}
+
+/// Orders hits best first, ties by id ascending, so results are deterministic.
+fn better(a_score: f32, a_id: &str, b_score: f32, b_id: &str) -> bool {
+    a_score > b_score || (a_score == b_score && a_id < b_id)
+}
+
+/// The dot product of two equally long slices.
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert_eq!(a.len(), b.len());
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        simd::dot(a, b)
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        dot_portable(a, b)
+    }
+}
+
+/// The portable dot product: eight independent accumulators, which compilers vectorise on any target.
+#[inline]
+pub fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let mut tail = 0f32;
+    for (x, y) in ra.iter().zip(rb) {
+        tail += x * y;
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
+/// Sums every value: one sequential pass over the bytes, the floor any scan of them can reach. The benchmark
+/// compares the exact search against it.
+pub fn sequential_read(values: &[f32]) -> f32 {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        simd::sum(values)
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        let mut acc = [0f32; 8];
+        let c = values.chunks_exact(8);
+        let tail: f32 = c.remainder().iter().sum();
+        for x in c {
+            for i in 0..8 {
+                acc[i] += x[i];
+            }
+        }
+        acc.iter().sum::<f32>() + tail
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd {
+    use core::arch::wasm32::*;
+
+    /// Four 4-lane accumulators: 16 floats a step, in the same pairing as the portable loop's lanes.
+    #[inline]
+    pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+        let n = a.len().min(b.len());
+        let (mut s0, mut s1, mut s2, mut s3) = (f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0));
+        let mut i = 0;
+        // SAFETY: every load reads 16 bytes at an index `i + 4m` with `i + 16 <= n`, inside both slices;
+        // v128_load does not require alignment.
+        unsafe {
+            let (pa, pb) = (a.as_ptr(), b.as_ptr());
+            while i + 16 <= n {
+                s0 = f32x4_add(s0, f32x4_mul(v128_load(pa.add(i) as *const v128), v128_load(pb.add(i) as *const v128)));
+                s1 = f32x4_add(
+                    s1,
+                    f32x4_mul(v128_load(pa.add(i + 4) as *const v128), v128_load(pb.add(i + 4) as *const v128)),
+                );
+                s2 = f32x4_add(
+                    s2,
+                    f32x4_mul(v128_load(pa.add(i + 8) as *const v128), v128_load(pb.add(i + 8) as *const v128)),
+                );
+                s3 = f32x4_add(
+                    s3,
+                    f32x4_mul(v128_load(pa.add(i + 12) as *const v128), v128_load(pb.add(i + 12) as *const v128)),
+                );
+                i += 16;
+            }
+        }
+        let s = f32x4_add(f32x4_add(s0, s1), f32x4_add(s2, s3));
+        let mut total = f32x4_extract_lane::<0>(s)
+            + f32x4_extract_lane::<1>(s)
+            + f32x4_extract_lane::<2>(s)
+            + f32x4_extract_lane::<3>(s);
+        while i < n {
+            total += a[i] * b[i];
+            i += 1;
+        }
+        total
+    }
+
+    pub fn sum(v: &[f32]) -> f32 {
+        let n = v.len();
+        let (mut s0, mut s1) = (f32x4_splat(0.0), f32x4_splat(0.0));
+        let mut i = 0;
+        // SAFETY: as in `dot`, every 16-byte load lies inside the slice.
+        unsafe {
+            let p = v.as_ptr();
+            while i + 8 <= n {
+                s0 = f32x4_add(s0, v128_load(p.add(i) as *const v128));
+                s1 = f32x4_add(s1, v128_load(p.add(i + 4) as *const v128));
+                i += 8;
+            }
+        }
+        let s = f32x4_add(s0, s1);
+        let mut total = f32x4_extract_lane::<0>(s)
+            + f32x4_extract_lane::<1>(s)
+            + f32x4_extract_lane::<2>(s)
+            + f32x4_extract_lane::<3>(s);
+        while i < n {
+            total += v[i];
+            i += 1;
+        }
+        total
+    }
+}
+
+/// Scales a vector to unit length in place; a zero (or non-finite) vector becomes all zeros and will score 0.
+pub fn normalize(v: &mut [f32]) {
+    let norm = dot_portable(v, v).sqrt();
+    if norm > 0.0 && norm.is_finite() {
+        let inv = 1.0 / norm;
+        v.iter_mut().for_each(|x| *x *= inv);
+    } else {
+        v.iter_mut().for_each(|x| *x = 0.0);
+    }
+}
+
+/// Keeps the best `k` (score, slot) pairs seen, ties by id.
+struct TopK<'a> {
+    k: usize,
+    ids: &'a [String],
+    /// Sorted best first; at most `k` long.
+    best: Vec<(f32, usize)>,
+}
+
+impl<'a> TopK<'a> {
+    fn new(k: usize, ids: &'a [String]) -> Self {
+        TopK { k, ids, best: Vec::with_capacity(k + 1) }
+    }
+
+    #[inline]
+    fn offer(&mut self, score: f32, slot: usize) {
+        if self.k == 0 {
+            return;
+        }
+        if self.best.len() == self.k {
+            let (ws, wslot) = self.best[self.k - 1];
+            if !better(score, &self.ids[slot], ws, &self.ids[wslot]) {
+                return;
+            }
+            self.best.pop();
+        }
+        let ids = self.ids;
+        let at = self.best.partition_point(|&(s, o)| better(s, &ids[o], score, &ids[slot]));
+        self.best.insert(at, (score, slot));
+    }
+
+    fn hits(self) -> Vec<Hit> {
+        self.best.into_iter().map(|(score, slot)| Hit { id: self.ids[slot].clone(), score }).collect()
+    }
+}
+
+/// Vectors of one dimension, by id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VectorIndex {
+    dims: usize,
+    /// Unit vectors, slot after slot.
+    data: Vec<f32>,
+    /// Sign bits of each vector, `words()` u64s per slot.
+    bits: Vec<u64>,
+    /// Slot to id.
+    ids: Vec<String>,
+    /// Id to slot.
+    slots: HashMap<String, usize>,
+    /// Chunks changed since the last [`VectorIndex::take_dirty`].
+    dirty: BTreeSet<usize>,
+    /// Whether the id map changed since the last [`VectorIndex::take_dirty`].
+    ids_dirty: bool,
+}
+
+impl VectorIndex {
+    pub fn new(dims: usize) -> VectorIndex {
+        VectorIndex {
+            dims,
+            data: Vec::new(),
+            bits: Vec::new(),
+            ids: Vec::new(),
+            slots: HashMap::new(),
+            dirty: BTreeSet::new(),
+            ids_dirty: false,
+        }
+    }
+
+    pub fn dims(&self) -> usize {
+        self.dims
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.slots.contains_key(id)
+    }
+
+    /// The ids, in slot order.
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
+    fn words(&self) -> usize {
+        self.dims.div_ceil(64)
+    }
+
+    fn check(&self, v: &[f32]) -> Result<(), IndexError> {
+        if v.len() == self.dims {
+            Ok(())
+        } else {
+            Err(IndexError::DimensionMismatch { expected: self.dims, got: v.len() })
+        }
+    }
+
+    fn sign_bits(v: &[f32], out: &mut [u64]) {
+        out.iter_mut().for_each(|w| *w = 0);
+        for (i, x) in v.iter().enumerate() {
+            if *x > 0.0 {
+                out[i / 64] |= 1 << (i % 64);
+            }
+        }
+    }
+
+    /// Adds a vector, or replaces the one stored under `id`.
+    pub fn upsert(&mut self, id: &str, vector: &[f32]) -> Result<(), IndexError> {
+        self.check(vector)?;
+        let mut v = vector.to_vec();
+        normalize(&mut v);
+        let words = self.words();
+        let slot = match self.slots.get(id) {
+            Some(&slot) => slot,
+            None => {
+                let slot = self.ids.len();
+                self.ids.push(id.to_owned());
+                self.slots.insert(id.to_owned(), slot);
+                self.data.resize(self.data.len() + self.dims, 0.0);
+                self.bits.resize(self.bits.len() + words, 0);
+                self.ids_dirty = true;
+                slot
+            }
+        };
+        self.data[slot * self.dims..(slot + 1) * self.dims].copy_from_slice(&v);
+        Self::sign_bits(&v, &mut self.bits[slot * words..(slot + 1) * words]);
+        self.dirty.insert(slot / CHUNK);
+        Ok(())
+    }
+
+    /// Removes the vector stored under `id`, moving the last vector into its slot. Returns whether it was there.
+    pub fn remove(&mut self, id: &str) -> bool {
+        let Some(slot) = self.slots.remove(id) else { return false };
+        let last = self.ids.len() - 1;
+        let (d, w) = (self.dims, self.words());
+        if slot != last {
+            self.data.copy_within(last * d..(last + 1) * d, slot * d);
+            self.bits.copy_within(last * w..(last + 1) * w, slot * w);
+            let moved = self.ids[last].clone();
+            self.slots.insert(moved.clone(), slot);
+            self.ids[slot] = moved;
+            self.dirty.insert(slot / CHUNK);
+        }
+        self.ids.pop();
+        self.data.truncate(last * d);
+        self.bits.truncate(last * w);
+        self.dirty.insert(last / CHUNK);
+        self.ids_dirty = true;
+        true
+    }
+
+    /// Removes every vector whose id satisfies `pred`; returns how many.
+    pub fn remove_where(&mut self, pred: impl Fn(&str) -> bool) -> usize {
+        let doomed: Vec<String> = self.ids.iter().filter(|id| pred(id)).cloned().collect();
+        doomed.iter().filter(|id| self.remove(id)).count()
+    }
+
+    /// The stored (unit) vector of `id`.
+    pub fn get(&self, id: &str) -> Option<&[f32]> {
+        let slot = *self.slots.get(id)?;
+        Some(&self.data[slot * self.dims..(slot + 1) * self.dims])
+    }
+
+    /// Exact top-`k` by cosine similarity, best first, ties by id.
+    pub fn search_exact(&self, query: &[f32], k: usize) -> Result<Vec<Hit>, IndexError> {
+        self.check(query)?;
+        let mut q = query.to_vec();
+        normalize(&mut q);
+        let mut top = TopK::new(k.min(self.len()), &self.ids);
+        for (slot, v) in self.data.chunks_exact(self.dims.max(1)).enumerate() {
+            top.offer(dot(&q, v), slot);
+        }
+        Ok(top.hits())
+    }
+
+    /// Top-`k` through the sign bits: the `k × oversample` vectors nearest in Hamming distance are re-scored
+    /// exactly. Scores are exact; recall depends on the oversampling.
+    pub fn search_binary(&self, query: &[f32], k: usize, oversample: usize) -> Result<Vec<Hit>, IndexError> {
+        self.check(query)?;
+        let n = self.len();
+        let want = k.saturating_mul(oversample.max(1)).min(n);
+        if want >= n {
+            return self.search_exact(query, k);
+        }
+        let mut q = query.to_vec();
+        normalize(&mut q);
+        let w = self.words();
+        let mut qbits = vec![0u64; w];
+        Self::sign_bits(&q, &mut qbits);
+        // Hamming distances are small integers: count them, find the cut that keeps `want`, then collect.
+        let mut dist = Vec::with_capacity(n);
+        let mut histogram = vec![0usize; self.dims + 1];
+        for vbits in self.bits.chunks_exact(w.max(1)) {
+            let d: u32 = vbits.iter().zip(&qbits).map(|(a, b)| (a ^ b).count_ones()).sum();
+            dist.push(d);
+            histogram[d as usize] += 1;
+        }
+        let mut cut = 0;
+        let mut kept = 0;
+        while cut < histogram.len() && kept + histogram[cut] < want {
+            kept += histogram[cut];
+            cut += 1;
+        }
+        let mut top = TopK::new(k.min(n), &self.ids);
+        let mut at_cut = want - kept;
+        for (slot, &d) in dist.iter().enumerate() {
+            let take = (d as usize) < cut || ((d as usize) == cut && at_cut > 0);
+            if take {
+                if d as usize == cut {
+                    at_cut -= 1;
+                }
+                top.offer(dot(&q, &self.data[slot * self.dims..(slot + 1) * self.dims]), slot);
+            }
+        }
+        Ok(top.hits())
+    }
+
+    /// Top-`k`: exact for small indexes, binary first pass above [`BINARY_THRESHOLD`].
+    pub fn search(&self, query: &[f32], k: usize) -> Result<Vec<Hit>, IndexError> {
+        if self.len() > BINARY_THRESHOLD {
+            self.search_binary(query, k, DEFAULT_OVERSAMPLE)
+        } else {
+            self.search_exact(query, k)
+        }
+    }
+
+    /// The raw unit vectors, slot after slot (for the benchmark's baselines).
+    pub fn raw(&self) -> &[f32] {
+        &self.data
+    }
+
+    pub fn chunk_count(&self) -> usize {
+        self.len().div_ceil(CHUNK)
+    }
+
+    /// The vectors of storage chunk `i`.
+    pub fn chunk(&self, i: usize) -> &[f32] {
+        let start = (i * CHUNK * self.dims).min(self.data.len());
+        let end = ((i + 1) * CHUNK * self.dims).min(self.data.len());
+        &self.data[start..end]
+    }
+
+    /// What changed since the last call: the chunks to write (index and contents; an index at or beyond
+    /// [`VectorIndex::chunk_count`] means "delete that chunk"), and whether the id map must be written.
+    pub fn take_dirty(&mut self) -> (Vec<usize>, bool) {
+        let chunks = std::mem::take(&mut self.dirty).into_iter().collect();
+        (chunks, std::mem::replace(&mut self.ids_dirty, false))
+    }
+
+    /// Rebuilds an index from stored chunks and the id map (slot order). Sign bits are recomputed.
+    pub fn from_parts(dims: usize, ids: Vec<String>, chunks: Vec<Vec<f32>>) -> Result<VectorIndex, IndexError> {
+        let mut data = Vec::with_capacity(ids.len() * dims);
+        for (i, c) in chunks.into_iter().enumerate() {
+            let expect = ((ids.len().saturating_sub(i * CHUNK)).min(CHUNK)) * dims;
+            if c.len() != expect {
+                return Err(IndexError::Corrupt(format!("chunk {i} holds {} values, expected {expect}", c.len())));
+            }
+            data.extend_from_slice(&c);
+        }
+        if data.len() != ids.len() * dims {
+            return Err(IndexError::Corrupt(format!("{} values for {} ids", data.len(), ids.len())));
+        }
+        let mut index = VectorIndex::new(dims);
+        let w = index.words();
+        index.bits = vec![0; ids.len() * w];
+        for (slot, v) in data.chunks_exact(dims.max(1)).enumerate() {
+            Self::sign_bits(v, &mut index.bits[slot * w..(slot + 1) * w]);
+        }
+        index.slots = ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
+        if index.slots.len() != ids.len() {
+            return Err(IndexError::Corrupt("an id appears twice".into()));
+        }
+        index.ids = ids;
+        index.data = data;
+        Ok(index)
+    }
+}
+
+/// Deterministic synthetic data for tests and the benchmark: `clusters` centres, each vector a centre plus
+/// noise of size `spread` (xorshift, so every run and target sees the same numbers).
+pub fn clustered(n: usize, dims: usize, clusters: usize, spread: f32, seed: u64) -> Vec<Vec<f32>> {
+    let mut s = seed | 1;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    };
+    let centres: Vec<Vec<f32>> = (0..clusters.max(1)).map(|_| (0..dims).map(|_| next()).collect()).collect();
+    (0..n)
+        .map(|i| {
+            let c = &centres[i % centres.len()];
+            c.iter().map(|x| x + spread * next()).collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The obvious implementation, to check the index against.
+    fn naive(vectors: &[(String, Vec<f32>)], query: &[f32], k: usize) -> Vec<(String, f32)> {
+        let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let qn = norm(query);
+        let mut scored: Vec<(String, f32)> = vectors
+            .iter()
+            .map(|(id, v)| {
+                let d = norm(v) * qn;
+                let s = if d > 0.0 { v.iter().zip(query).map(|(a, b)| a * b).sum::<f32>() / d } else { 0.0 };
+                (id.clone(), s)
+            })
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        scored.truncate(k);
+        scored
+    }
+
+    fn build(vectors: &[(String, Vec<f32>)], dims: usize) -> VectorIndex {
+        let mut index = VectorIndex::new(dims);
+        for (id, v) in vectors {
+            index.upsert(id, v).unwrap();
+        }
+        index
+    }
+
+    fn labelled(vs: Vec<Vec<f32>>) -> Vec<(String, Vec<f32>)> {
+        vs.into_iter().enumerate().map(|(i, v)| (format!("v{i:05}"), v)).collect()
+    }
+
+    fn assert_same(got: &[Hit], want: &[(String, f32)]) {
+        assert_eq!(got.len(), want.len());
+        for (g, (wid, ws)) in got.iter().zip(want) {
+            assert!((g.score - ws).abs() < 1e-4, "{} {} vs {} {}", g.id, g.score, wid, ws);
+        }
+        // Ids match wherever the reference scores are not within rounding of a neighbour.
+        for (i, (g, (wid, _))) in got.iter().zip(want).enumerate() {
+            let close = |j: usize| want.get(j).is_some_and(|(_, s)| (s - want[i].1).abs() < 1e-5);
+            let tied = (i > 0 && close(i - 1)) || close(i + 1);
+            if !tied {
+                assert_eq!(&g.id, wid);
+            }
+        }
+    }
+
+    #[test]
+    fn exact_search_matches_the_reference_on_random_and_clustered_data() {
+        for (n, dims, clusters, spread) in [(200, 37, 200, 1.0), (500, 64, 8, 0.3), (1000, 128, 20, 0.1)] {
+            let vs = labelled(clustered(n, dims, clusters, spread, n as u64 * 7 + dims as u64));
+            let index = build(&vs, dims);
+            for q in clustered(10, dims, 3, 0.5, 99) {
+                for k in [1, 10, 50] {
+                    assert_same(&index.search_exact(&q, k).unwrap(), &naive(&vs, &q, k));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn portable_and_dispatched_dot_agree() {
+        let vs = clustered(3, 1536, 3, 1.0, 5);
+        let (a, b) = (&vs[0], &vs[1]);
+        let reference: f64 = a.iter().zip(b.iter()).map(|(x, y)| *x as f64 * *y as f64).sum();
+        assert!((dot(a, b) as f64 - reference).abs() < 1e-3);
+        assert!((dot_portable(a, b) as f64 - reference).abs() < 1e-3);
+        for len in 0..40 {
+            let x: Vec<f32> = (0..len).map(|i| i as f32 * 0.5).collect();
+            assert!((dot(&x, &x) - dot_portable(&x, &x)).abs() < 1e-3);
+        }
+        let sum: f32 = a.iter().sum();
+        assert!((sequential_read(a) - sum).abs() < 1e-2);
+    }
+
+    #[test]
+    fn ties_k_beyond_n_empty_and_zero_vectors() {
+        let mut index = VectorIndex::new(3);
+        assert!(index.search_exact(&[1.0, 0.0, 0.0], 5).unwrap().is_empty());
+        for id in ["c", "a", "b"] {
+            index.upsert(id, &[1.0, 1.0, 0.0]).unwrap();
+        }
+        index.upsert("zero", &[0.0, 0.0, 0.0]).unwrap();
+        let hits = index.search_exact(&[2.0, 2.0, 0.0], 10).unwrap();
+        let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c", "zero"], "ties by id, k beyond n returns all");
+        assert!((hits[0].score - 1.0).abs() < 1e-6);
+        assert_eq!(hits[3].score, 0.0);
+        // A zero query scores everything 0 rather than NaN.
+        assert!(index.search_exact(&[0.0, 0.0, 0.0], 2).unwrap().iter().all(|h| h.score == 0.0));
+        assert_eq!(index.search_exact(&[1.0, 0.0, 0.0], 0).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn mismatched_dimensions_are_an_error_not_a_panic() {
+        let mut index = VectorIndex::new(4);
+        let e = index.upsert("x", &[1.0, 2.0]).unwrap_err();
+        assert_eq!(e, IndexError::DimensionMismatch { expected: 4, got: 2 });
+        assert!(e.to_string().contains("re-embed"));
+        assert!(index.search_exact(&[1.0; 5], 1).is_err());
+        assert!(index.search_binary(&[1.0; 3], 1, 4).is_err());
+    }
+
+    #[test]
+    fn upsert_replaces_and_remove_leaves_nothing_behind() {
+        let vs = labelled(clustered(2500, 16, 10, 0.5, 3));
+        let mut index = build(&vs, 16);
+        index.upsert("v00001", &vs[2].1).unwrap();
+        assert_eq!(index.len(), 2500);
+        let hits = index.search_exact(&vs[2].1, 2).unwrap();
+        assert!(hits.iter().any(|h| h.id == "v00001"));
+        // Remove every other vector, then all of them; the rest must still search correctly.
+        let mut kept = Vec::new();
+        for (i, (id, v)) in vs.iter().enumerate() {
+            if i % 2 == 0 {
+                assert!(index.remove(id));
+            } else {
+                kept.push((id.clone(), if id == "v00001" { vs[2].1.clone() } else { v.clone() }));
+            }
+        }
+        assert!(!index.remove("v00000"));
+        assert_eq!(index.len(), kept.len());
+        let q = &vs[7].1;
+        assert_same(&index.search_exact(q, 20).unwrap(), &naive(&kept, q, 20));
+        assert_eq!(index.remove_where(|id| id.ends_with('1')), kept.iter().filter(|(id, _)| id.ends_with('1')).count());
+        let left = index.len();
+        assert_eq!(index.remove_where(|_| true), left);
+        assert!(index.is_empty());
+        assert!(index.raw().is_empty() && index.bits.is_empty() && index.slots.is_empty());
+    }
+
+    #[test]
+    fn only_touched_chunks_are_dirty() {
+        let vs = labelled(clustered(CHUNK * 3 + 5, 8, 4, 0.5, 11));
+        let mut index = build(&vs, 8);
+        assert_eq!(index.chunk_count(), 4);
+        let (chunks, ids) = index.take_dirty();
+        assert_eq!((chunks, ids), (vec![0, 1, 2, 3], true));
+        index.upsert("v00010", &vs[11].1).unwrap();
+        assert_eq!(index.take_dirty(), (vec![0], false), "replacing touches one chunk, not the id map");
+        index.upsert("new", &vs[0].1).unwrap();
+        assert_eq!(index.take_dirty(), (vec![3], true));
+        index.remove("v00020");
+        assert_eq!(index.take_dirty(), (vec![0, 3], true), "a removal touches its chunk and the last one");
+    }
+
+    #[test]
+    fn stored_parts_round_trip_and_damage_is_detected() {
+        let vs = labelled(clustered(CHUNK + 10, 12, 4, 0.5, 13));
+        let index = build(&vs, 12);
+        let chunks: Vec<Vec<f32>> = (0..index.chunk_count()).map(|i| index.chunk(i).to_vec()).collect();
+        let back = VectorIndex::from_parts(12, index.ids().to_vec(), chunks.clone()).unwrap();
+        assert_eq!(back.raw(), index.raw());
+        assert_eq!(back.bits, index.bits);
+        let q = &vs[3].1;
+        assert_eq!(back.search_exact(q, 5).unwrap(), index.search_exact(q, 5).unwrap());
+        let mut short = chunks.clone();
+        short[1].pop();
+        assert!(matches!(VectorIndex::from_parts(12, index.ids().to_vec(), short), Err(IndexError::Corrupt(_))));
+        let mut dup = index.ids().to_vec();
+        dup[1] = dup[0].clone();
+        assert!(VectorIndex::from_parts(12, dup, chunks).is_err());
+    }
+
+    /// Queries near stored vectors, as real questions are near some caption or message.
+    fn queries_near(vs: &[Vec<f32>], count: usize, noise: f32, seed: u64) -> Vec<Vec<f32>> {
+        let jitter = clustered(count, vs[0].len(), count, 1.0, seed);
+        (0..count)
+            .map(|i| vs[(i * 7919) % vs.len()].iter().zip(&jitter[i]).map(|(a, j)| a + noise * j).collect())
+            .collect()
+    }
+
+    #[test]
+    fn binary_pass_finds_what_exact_search_finds() {
+        let dims = 256;
+        let raw = clustered(6000, dims, 60, 0.6, 21);
+        let vs = labelled(raw.clone());
+        let index = build(&vs, dims);
+        let mut found = 0;
+        let queries = queries_near(&raw, 40, 0.3, 77);
+        for q in &queries {
+            let exact = index.search_exact(q, 10).unwrap();
+            let fast = index.search_binary(q, 10, DEFAULT_OVERSAMPLE).unwrap();
+            assert_eq!(fast.len(), 10);
+            // Re-scored results carry exact scores and come best first.
+            assert!(fast.windows(2).all(|w| w[0].score >= w[1].score));
+            found += fast.iter().filter(|h| exact.iter().any(|e| e.id == h.id)).count();
+        }
+        let recall = found as f32 / (10 * queries.len()) as f32;
+        assert!(recall >= 0.95, "recall@10 {recall}");
+        // Asking for everything falls back to exact.
+        let q = &queries[0];
+        assert_eq!(index.search_binary(q, 6000, 2).unwrap(), index.search_exact(q, 6000).unwrap());
+    }
+}
