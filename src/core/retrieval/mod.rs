@@ -1,1 +1,2 @@
+pub mod lexical;
 pub mod vector;
