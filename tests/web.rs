@@ -46,6 +46,8 @@ fn meta(id: &str, chat: &str, blob: &Blob) -> ImageMeta {
         original_width: 2,
         original_height: 2,
         created_ms: 1.0,
+        caption: None,
+        caption_model: None,
     }
 }
 
@@ -78,8 +80,17 @@ async fn a_blob_survives_the_round_trip_and_is_gone_after_delete() {
     assert_eq!(back.type_(), "image/jpeg");
     assert_eq!(blob_bytes(&back).await.unwrap(), bytes);
     assert_eq!(db.load_images("c1").await.unwrap()[0].name, "img1.jpg");
+    // A caption is written into the record without touching the Blob.
+    let mut m = meta("img1", "c1", &blob);
+    m.caption = Some("A gradient.".into());
+    assert!(db.update_image_meta(&m).await.unwrap());
+    assert_eq!(db.load_images("c1").await.unwrap()[0].caption.as_deref(), Some("A gradient."));
+    assert_eq!(blob_bytes(&db.image_blob("img1").await.unwrap().unwrap()).await.unwrap(), bytes);
     db.delete_image("img1").await.unwrap();
     assert!(db.image_blob("img1").await.unwrap().is_none());
+    assert!(db.load_images("c1").await.unwrap().is_empty());
+    // A caption arriving after the image was removed does not bring it back.
+    assert!(!db.update_image_meta(&m).await.unwrap());
     assert!(db.load_images("c1").await.unwrap().is_empty());
 }
 
@@ -241,6 +252,7 @@ async fn a_streamed_fetch_is_parsed_end_to_end() {
         messages: vec![ChatMessage::User { content: UserContent::Text("hi".into()) }],
         stream: true,
         stream_options: Some(StreamOptions { include_usage: true }),
+        max_completion_tokens: None,
     };
     let transport = RewriteTo { url: url.clone(), inner: FetchTransport::new(None) };
     let mut deltas = Vec::new();

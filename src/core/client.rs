@@ -5,7 +5,7 @@
 //! is tested natively with fakes; the browser supplies `fetch` and timers.
 
 use crate::core::model::Settings;
-use crate::core::openai::{chat_models, ApiError, ChatRequest, Completion, StreamAccumulator};
+use crate::core::openai::{chat_models, completion_text, ApiError, ChatRequest, Completion, StreamAccumulator};
 use crate::core::ports::{HttpHead, HttpRequest, ResponseBody, Runtime, Transport, TransportError};
 use crate::core::sse::SseParser;
 
@@ -162,6 +162,20 @@ pub async fn stream_chat<T: Transport, R: Runtime>(
             Err(error) => return Err(Failure { error, partial: stream.acc.completion }),
         }
     }
+}
+
+/// Sends a non-streamed chat request (retrying on rate limits) and returns the answer's text.
+pub async fn complete<T: Transport, R: Runtime>(
+    transport: &T,
+    runtime: &R,
+    settings: &Settings,
+    chat: &ChatRequest,
+) -> Result<String, ApiError> {
+    let body = serde_json::to_string(chat)
+        .map_err(|e| ApiError::Rejected { status: 0, detail: Some(format!("the request could not be built: {e}")) })?;
+    let request = HttpRequest::api(settings, "POST", "chat/completions", Some(body));
+    let (_, mut body) = send_with_retries(transport, runtime, &request, &mut |_| {}).await?;
+    completion_text(&read_text(&mut body).await)
 }
 
 /// Checks the key and lists the models it can use (`GET /models`).
@@ -323,6 +337,7 @@ mod tests {
             messages: vec![ChatMessage::User { content: UserContent::Text("hi".into()) }],
             stream: true,
             stream_options: None,
+            max_completion_tokens: None,
         }
     }
 
@@ -424,6 +439,17 @@ mod tests {
             FakeTransport::new(vec![Scripted::Reply(Reply::sse(&["a"], false).ending(Err(TransportError::Aborted)))]);
         let f = run(&t, &FakeRuntime::default()).0.unwrap_err();
         assert_eq!((f.error, f.partial.content.as_str()), (ApiError::Aborted, "a"));
+    }
+
+    #[test]
+    fn a_plain_completion_returns_its_text_after_a_rate_limit() {
+        let t = FakeTransport::new(vec![
+            Scripted::Reply(Reply::error(429, "{}", Some("1"))),
+            Scripted::Reply(Reply::error(200, r#"{"choices":[{"message":{"content":"A cat."}}]}"#, None)),
+        ]);
+        let rt = FakeRuntime::default();
+        assert_eq!(block_on(complete(&t, &rt, &settings(), &request())).unwrap(), "A cat.");
+        assert_eq!(*rt.slept.borrow(), [1000]);
     }
 
     #[test]

@@ -179,6 +179,16 @@ pub struct ImageMeta {
     pub original_width: u32,
     pub original_height: u32,
     pub created_ms: f64,
+    /// A short description written once by the vision model (or edited by the person).
+    #[serde(default)]
+    pub caption: Option<String>,
+    /// Who wrote the caption: the model's name, or [`ImageMeta::CAPTION_BY_PERSON`].
+    #[serde(default)]
+    pub caption_model: Option<String>,
+}
+
+impl ImageMeta {
+    pub const CAPTION_BY_PERSON: &'static str = "you";
 }
 
 /// Where requests go and how. The API key never leaves this struct except into an `Authorization` header.

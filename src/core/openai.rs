@@ -16,6 +16,9 @@ pub struct ChatRequest {
     pub stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_options: Option<StreamOptions>,
+    /// An upper bound on the answer's tokens (short tasks such as captions set it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_completion_tokens: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -439,6 +442,38 @@ impl StreamAccumulator {
     }
 }
 
+#[derive(Deserialize)]
+struct CompletionBody {
+    #[serde(default)]
+    choices: Vec<CompletionChoice>,
+}
+
+#[derive(Deserialize)]
+struct CompletionChoice {
+    message: CompletionMessage,
+}
+
+#[derive(Deserialize)]
+struct CompletionMessage {
+    #[serde(default)]
+    content: Option<String>,
+    #[serde(default)]
+    refusal: Option<String>,
+}
+
+/// The text of a non-streamed `chat.completion` (a refusal counts as text: the person should see it).
+pub fn completion_text(body: &str) -> Result<String, ApiError> {
+    let parsed: CompletionBody = serde_json::from_str(body).map_err(|e| ApiError::MalformedStream {
+        detail: format!("{e} in “{}”", body.chars().take(60).collect::<String>()),
+    })?;
+    let message = parsed.choices.into_iter().next().map(|c| c.message);
+    match message {
+        Some(CompletionMessage { content: Some(c), .. }) if !c.trim().is_empty() => Ok(c.trim().to_owned()),
+        Some(CompletionMessage { refusal: Some(r), .. }) => Ok(r.trim().to_owned()),
+        _ => Err(ApiError::MalformedStream { detail: "the answer had no text".into() }),
+    }
+}
+
 /// `GET /models`, as far as Boda needs it.
 #[derive(Debug, Deserialize)]
 pub struct ModelList {
@@ -492,6 +527,7 @@ mod tests {
             ],
             stream: true,
             stream_options: Some(StreamOptions { include_usage: true }),
+            max_completion_tokens: None,
         };
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(
@@ -622,6 +658,17 @@ mod tests {
         assert!(m.contains("401"));
         assert!(ApiError::Unreachable { host: "api.example.com".into() }.message(key).contains("CORS"));
         assert!(ApiError::QuotaExceeded { detail: None }.message(key).contains("will not help"));
+    }
+
+    #[test]
+    fn reads_the_text_of_a_plain_completion() {
+        let ok = r#"{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"  A red car. ","refusal":null},"finish_reason":"stop"}]}"#;
+        assert_eq!(completion_text(ok).unwrap(), "A red car.");
+        let refused =
+            r#"{"choices":[{"message":{"role":"assistant","content":null,"refusal":"I can't help with that."}}]}"#;
+        assert_eq!(completion_text(refused).unwrap(), "I can't help with that.");
+        assert!(completion_text(r#"{"choices":[]}"#).is_err());
+        assert!(completion_text("<html>").is_err());
     }
 
     #[test]

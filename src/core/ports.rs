@@ -114,6 +114,9 @@ pub trait Store {
     async fn load_images(&self, chat_id: &str) -> Result<Vec<ImageMeta>, StoreError>;
     async fn put_image(&self, meta: &ImageMeta, blob: &Self::Blob) -> Result<(), StoreError>;
     async fn image_blob(&self, image_id: &str) -> Result<Option<Self::Blob>, StoreError>;
+    /// Rewrites an image's record (its caption, say), keeping its Blob. An image removed meanwhile stays
+    /// removed: the result is `false` and nothing is written.
+    async fn update_image_meta(&self, meta: &ImageMeta) -> Result<bool, StoreError>;
     /// Deletes the image record and its Blob.
     async fn delete_image(&self, image_id: &str) -> Result<(), StoreError>;
 }

@@ -9,12 +9,44 @@ use crate::core::model::{Detail, Message, MessageStatus, Role};
 use crate::core::openai::{ChatMessage, ChatRequest, ContentPart, ImageUrl, StreamOptions, UserContent};
 use base64::Engine;
 
-/// An image ready to send: its label and its encoded bytes.
+/// An image ready to send: its label, its caption if it has one, and its encoded bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct PromptImage<'a> {
     pub name: &'a str,
     pub mime: &'a str,
     pub bytes: &'a [u8],
+    pub caption: Option<&'a str>,
+}
+
+impl PromptImage<'_> {
+    /// The text that introduces the image in a request.
+    fn label(&self, number: usize) -> String {
+        match self.caption {
+            Some(c) if !c.trim().is_empty() => format!("Image {number}: {} — {}", self.name, c.trim()),
+            _ => format!("Image {number}: {}", self.name),
+        }
+    }
+}
+
+const CAPTION_PROMPT: &str = "Write a short factual caption of this image for search: the main objects, their \
+colours, any visible text (quoted exactly), and the setting. One or two sentences, no preamble, no guessing.";
+
+/// The request that captions one image: not streamed, short, at the detail the chat would use.
+pub fn caption_request(model: &str, image: &PromptImage) -> ChatRequest {
+    ChatRequest {
+        model: model.to_owned(),
+        messages: vec![ChatMessage::User {
+            content: UserContent::Parts(vec![
+                ContentPart::Text { text: CAPTION_PROMPT.to_owned() },
+                ContentPart::ImageUrl {
+                    image_url: ImageUrl { url: data_url(image.mime, image.bytes), detail: Detail::Auto },
+                },
+            ]),
+        }],
+        stream: false,
+        stream_options: None,
+        max_completion_tokens: Some(160),
+    }
 }
 
 /// What one question needs.
@@ -121,7 +153,7 @@ pub fn build(input: &PromptInput) -> BuiltPrompt {
     if !input.images.is_empty() {
         let mut parts = Vec::with_capacity(input.images.len() * 2);
         for (i, img) in input.images.iter().enumerate() {
-            let label = format!("Image {}: {}", i + 1, img.name);
+            let label = img.label(i + 1);
             text_tokens += estimate_tokens(&label);
             parts.push(ContentPart::Text { text: label });
             parts.push(ContentPart::ImageUrl {
@@ -145,6 +177,7 @@ pub fn build(input: &PromptInput) -> BuiltPrompt {
             messages,
             stream: true,
             stream_options: Some(StreamOptions { include_usage: true }),
+            max_completion_tokens: None,
         },
         trimmed,
         text_tokens,
@@ -207,8 +240,8 @@ mod tests {
             msg("2", Role::Assistant, "Both show a cat.", MessageStatus::Complete),
         ];
         let images = [
-            PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: &[1, 2, 3] },
-            PromptImage { name: "b.png", mime: "image/webp", bytes: &[4, 5] },
+            PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: &[1, 2, 3], caption: None },
+            PromptImage { name: "b.png", mime: "image/webp", bytes: &[4, 5], caption: Some("A red kite.") },
         ];
         let built = build(&PromptInput {
             model: "gpt-4o-mini",
@@ -226,6 +259,7 @@ mod tests {
         assert_eq!(parts[0]["text"], "Image 1: a.jpg");
         assert_eq!(parts[1]["image_url"]["url"], "data:image/jpeg;base64,AQID");
         assert_eq!(parts[1]["image_url"]["detail"], "low");
+        assert_eq!(parts[2]["text"], "Image 2: b.png — A red kite.");
         assert_eq!(parts[3]["image_url"]["url"], "data:image/webp;base64,BAU=");
         assert_eq!(msgs[2]["content"], "What do the two photos have in common?");
         assert_eq!(msgs[3]["role"], "assistant");
@@ -233,6 +267,17 @@ mod tests {
         assert_eq!(v["stream"], true);
         assert_eq!(v["stream_options"]["include_usage"], true);
         assert_eq!(built.trimmed, 0);
+    }
+
+    #[test]
+    fn a_caption_request_is_short_plain_and_carries_the_image() {
+        let img = PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: &[1, 2, 3], caption: None };
+        let v = serde_json::to_value(caption_request("gpt-4o-mini", &img)).unwrap();
+        assert_eq!(v["stream"], false);
+        assert!(v.get("stream_options").is_none());
+        assert_eq!(v["max_completion_tokens"], 160);
+        assert_eq!(v["messages"][0]["content"][1]["image_url"]["url"], "data:image/jpeg;base64,AQID");
+        assert!(v["messages"][0]["content"][0]["text"].as_str().unwrap().contains("visible text"));
     }
 
     #[test]

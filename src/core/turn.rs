@@ -314,6 +314,9 @@ mod tests {
         async fn image_blob(&self, _: &str) -> Result<Option<Vec<u8>>, StoreError> {
             unreachable!()
         }
+        async fn update_image_meta(&self, _: &ImageMeta) -> Result<bool, StoreError> {
+            unreachable!()
+        }
         async fn delete_image(&self, _: &str) -> Result<(), StoreError> {
             unreachable!()
         }
@@ -336,7 +339,7 @@ mod tests {
         let chat = Chat::new("c1".into(), 0.0);
         let s = settings();
         let existing = store.messages.borrow().clone();
-        let images = [PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: b"x" }];
+        let images = [PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: b"x", caption: None }];
         let mut events = Vec::new();
         let input = TurnInput { settings: &s, chat: &chat, messages: &existing, images: &images };
         let out = block_on(ask(store, t, rt, input, question, &mut |e| events.push(e)));

@@ -2,9 +2,11 @@
 //! results back into signals. Decisions (what to send, how to classify a failure, what an image becomes) are
 //! the core's; this module only wires them to the browser and the view.
 
-use crate::core::client::list_models;
+use crate::core::client::{complete, list_models};
+use crate::core::model::ImageMeta;
 use crate::core::model::{recover_interrupted, validate_base_url, Chat, Detail, Message, MessageStatus, Settings};
 use crate::core::ports::{Runtime, Store, StoreError};
+use crate::core::prompt::caption_request;
 use crate::core::prompt::PromptImage;
 use crate::core::turn::{self, TurnEvent, TurnInput};
 use crate::ui::state::{AppState, ShownImage};
@@ -282,6 +284,7 @@ pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
                         continue;
                     }
                     announce(Change::Chat(chat.id.clone()));
+                    describe_image(state, prepared.meta.clone());
                     if state.current.get_untracked().as_deref() == Some(chat.id.as_str()) {
                         let url = object_url(&prepared.blob).unwrap_or_default();
                         state.images.update(|v| v.push(ShownImage { meta: prepared.meta, url }));
@@ -289,6 +292,95 @@ pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
                 }
                 Err(message) => state.alert(message),
             }
+        }
+    });
+}
+
+/// Shows a changed image record, if its chat is open.
+fn show_image_meta(state: AppState, meta: ImageMeta) {
+    state.images.update(|v| {
+        if let Some(img) = v.iter_mut().find(|i| i.meta.id == meta.id) {
+            img.meta = meta;
+        }
+    });
+}
+
+/// Asks the vision model for an image's caption: once when the image is added, and again only on request.
+/// Without a key nothing is asked; the image's "Describe again" button stays.
+fn describe_image(state: AppState, meta: ImageMeta) {
+    let settings = state.settings.get_untracked();
+    if !settings.has_key() || state.describing.with_untracked(|d| d.contains(&meta.id)) {
+        return;
+    }
+    state.describing.update(|d| d.push(meta.id.clone()));
+    spawn_local(async move {
+        let id = meta.id.clone();
+        if let Err(message) = write_caption(state, &settings, meta).await {
+            state.alert(message);
+        }
+        state.describing.update(|d| d.retain(|x| *x != id));
+    });
+}
+
+async fn write_caption(state: AppState, settings: &Settings, mut meta: ImageMeta) -> Result<(), String> {
+    let db = store(state).ok_or("Storage is not available in this browser.")?;
+    let Some(blob) = db.image_blob(&meta.id).await.map_err(|e| e.to_string())? else { return Ok(()) };
+    let bytes = blob_bytes(&blob).await?;
+    let image = PromptImage { name: &meta.name, mime: &meta.mime, bytes: &bytes, caption: None };
+    let request = caption_request(&settings.model, &image);
+    let text =
+        complete(&FetchTransport::new(None), &BrowserRuntime::default(), settings, &request).await.map_err(|e| {
+            format!(
+                "“{}” could not be described; use “Describe again” under it to try once more. {}",
+                meta.name,
+                e.message(&settings.api_key)
+            )
+        })?;
+    meta.caption = Some(text);
+    meta.caption_model = Some(settings.model.clone());
+    // An image removed while its caption was being written stays removed.
+    if db.update_image_meta(&meta).await.map_err(|e| e.to_string())? {
+        announce(Change::Chat(meta.chat_id.clone()));
+        show_image_meta(state, meta);
+    }
+    Ok(())
+}
+
+/// "Describe again": a fresh caption from the model, replacing the current one.
+pub fn describe_again(state: AppState, image_id: String) {
+    let Some(meta) = state.images.with_untracked(|v| v.iter().find(|i| i.meta.id == image_id).map(|i| i.meta.clone()))
+    else {
+        return;
+    };
+    if !state.settings.get_untracked().has_key() {
+        state.alert("Add your OpenAI API key in Settings first: the model writes the captions.");
+        return;
+    }
+    describe_image(state, meta);
+}
+
+/// Stores a caption the person wrote or corrected (an empty one removes the caption).
+pub fn edit_caption(state: AppState, image_id: String, text: String) {
+    let Some(mut meta) =
+        state.images.with_untracked(|v| v.iter().find(|i| i.meta.id == image_id).map(|i| i.meta.clone()))
+    else {
+        return;
+    };
+    let text = text.trim();
+    if meta.caption.as_deref() == Some(text) {
+        return;
+    }
+    meta.caption = (!text.is_empty()).then(|| text.to_owned());
+    meta.caption_model = meta.caption.as_ref().map(|_| ImageMeta::CAPTION_BY_PERSON.to_owned());
+    spawn_local(async move {
+        let Some(db) = store(state) else { return };
+        match db.update_image_meta(&meta).await {
+            Ok(true) => {
+                announce(Change::Chat(meta.chat_id.clone()));
+                show_image_meta(state, meta);
+            }
+            Ok(false) => {}
+            Err(e) => state.alert(e.to_string()),
         }
     });
 }
@@ -466,8 +558,10 @@ async fn run_turn_inner(
             Err(e) => state.alert(e.to_string()),
         }
     }
-    let images: Vec<PromptImage> =
-        loaded.iter().map(|(m, b)| PromptImage { name: &m.name, mime: &m.mime, bytes: b }).collect();
+    let images: Vec<PromptImage> = loaded
+        .iter()
+        .map(|(m, b)| PromptImage { name: &m.name, mime: &m.mime, bytes: b, caption: m.caption.as_deref() })
+        .collect();
     let controller = web_sys::AbortController::new().ok();
     let signal = controller.as_ref().map(|c| c.signal());
     let transport = FetchTransport::new(signal.clone());

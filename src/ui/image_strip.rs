@@ -12,7 +12,11 @@ pub fn ImageStrip() -> impl IntoView {
     view! {
         <Show when=move || { !state.images.with(Vec::is_empty) || preparing() > 0 }>
             <ul class="image-strip" aria-label="Images in this chat">
-                <For each=move || state.images.get() key=|i| i.meta.id.clone() let:img>
+                <For
+                    each=move || state.images.get()
+                    key=|i| (i.meta.id.clone(), i.meta.caption.clone(), i.meta.caption_model.clone())
+                    let:img
+                >
                     <Thumb img=img />
                 </For>
                 <Show when=move || { preparing() > 0 }>
@@ -37,6 +41,14 @@ fn Thumb(img: ShownImage) -> impl IntoView {
     };
     let id = meta.id.clone();
     let label = format!("Remove {}", meta.name);
+    let caption_label = format!("Caption of {}", meta.name);
+    let caption = meta.caption.clone().unwrap_or_default();
+    let by = meta.caption_model.clone().map(|m| format!("by {m}"));
+    let describing = Signal::derive({
+        let id = id.clone();
+        move || state.describing.with(|d| d.contains(&id))
+    });
+    let (edit_id, again_id) = (id.clone(), id.clone());
     let details = format!(
         "{} · {}×{}{}",
         human_bytes(meta.bytes),
@@ -66,6 +78,26 @@ fn Thumb(img: ShownImage) -> impl IntoView {
             >
                 "×"
             </button>
+            <div class="caption">
+                <textarea
+                    aria-label=caption_label
+                    rows="3"
+                    placeholder=move || if describing.get() { "Describing…" } else { "No description yet" }
+                    prop:value=caption
+                    on:change=move |ev| controller::edit_caption(state, edit_id.clone(), event_target_value(&ev))
+                ></textarea>
+                <div class="caption-actions">
+                    <small class="caption-by">{move || if describing.get() { Some("Describing…".to_owned()) } else { by.clone() }}</small>
+                    <button
+                        type="button"
+                        class="link"
+                        disabled=describing
+                        on:click=move |_| controller::describe_again(state, again_id.clone())
+                    >
+                        "Describe again"
+                    </button>
+                </div>
+            </div>
         </li>
     }
 }

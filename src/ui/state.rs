@@ -26,6 +26,8 @@ pub struct AppState {
     pub images: RwSignal<Vec<ShownImage>>,
     /// Files being decoded and resized right now.
     pub preparing: RwSignal<u32>,
+    /// Images whose caption is being written right now.
+    pub describing: RwSignal<Vec<String>>,
     /// The running request, while an answer streams.
     pub abort: RwSignal<Option<AbortController>, LocalStorage>,
     /// The chat whose answer is streaming.
@@ -55,6 +57,7 @@ impl AppState {
             messages: RwSignal::new(Vec::new()),
             images: RwSignal::new(Vec::new()),
             preparing: RwSignal::new(0),
+            describing: RwSignal::new(Vec::new()),
             abort: RwSignal::new_local(None),
             streaming_chat: RwSignal::new(None),
             busy: RwSignal::new(false),

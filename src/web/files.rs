@@ -92,6 +92,8 @@ pub async fn prepare_image(file: &File, id: String, chat_id: String, now_ms: f64
         original_width: info.width,
         original_height: info.height,
         created_ms: now_ms,
+        caption: None,
+        caption_model: None,
     };
     Ok(PreparedImage { meta, blob })
 }

@@ -281,6 +281,22 @@ impl Store for IdbStore {
         Ok(blob.dyn_into::<Blob>().ok())
     }
 
+    async fn update_image_meta(&self, meta: &ImageMeta) -> Result<bool, StoreError> {
+        let tx = self.tx(&[IMAGES], TransactionMode::ReadWrite)?;
+        let store = tx.object_store(IMAGES).map_err(store_error)?;
+        let key = Query::from(JsValue::from_str(&meta.id));
+        let Some(existing) = store.get(key).map_err(store_error)?.await.map_err(store_error)? else {
+            Self::finish(tx).await?;
+            return Ok(false);
+        };
+        let blob = js_sys::Reflect::get(&existing, &"blob".into()).map_err(|_| StoreError::Other("image".into()))?;
+        let v = to_js(meta)?;
+        js_sys::Reflect::set(&v, &"blob".into(), &blob).map_err(|_| StoreError::Other("image".into()))?;
+        store.put(&v, None).map_err(store_error)?.await.map_err(store_error)?;
+        Self::finish(tx).await?;
+        Ok(true)
+    }
+
     async fn delete_image(&self, image_id: &str) -> Result<(), StoreError> {
         self.delete_key(IMAGES, image_id).await
     }

@@ -122,9 +122,18 @@ export async function waitIdle(page, atLeast = 0) {
   );
 }
 
-/** The chat-completion requests the stand-in received, parsed. */
+/** The streamed chat-completion requests (the conversation's turns) the stand-in received, parsed. */
 export function chatRequests(world) {
-  return world.standin.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body);
+  return world.standin.requests
+    .filter((r) => r.path.endsWith('/chat/completions') && r.body?.stream === true)
+    .map((r) => r.body);
+}
+
+/** The caption requests (plain, not streamed, chat completions) the stand-in received, parsed. */
+export function captionRequests(world) {
+  return world.standin.requests
+    .filter((r) => r.path.endsWith('/chat/completions') && r.body?.stream !== true)
+    .map((r) => r.body);
 }
 
 /** The conversation log. */

@@ -255,7 +255,14 @@ test('stand-in: non-streaming request gets a chat.completion object', T, async (
   const res = await post('/chat/completions', chatBody({ stream: false, stream_options: undefined }));
   const body = await res.json();
   assert.equal(body.object, 'chat.completion');
-  assert.match(body.choices[0].message.content, /^You asked: What is in this picture\?/);
+  // A plain request with an image is answered like a caption request: a caption that differs per image.
+  assert.match(body.choices[0].message.content, /^A test picture [0-9a-f]{8} /);
+  // Plain requests have their own script queue, so they never take an answer scripted for a streamed turn.
+  api.script({ kind: 'stream', chunks: ['for the turn'] });
+  api.scriptPlain({ kind: 'json', content: 'plain one' });
+  const plain = await (await post('/chat/completions', chatBody({ stream: false, stream_options: undefined }))).json();
+  assert.equal(plain.choices[0].message.content, 'plain one');
+  assert.equal(api.pending().length, 1, 'the streamed answer is still queued');
   assert.deepEqual(api.violations, []);
 });
 

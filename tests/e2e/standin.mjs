@@ -178,6 +178,18 @@ export function lastUserText(body) {
 }
 
 /**
+ * The default answer to a non-streaming request with an image: a caption that differs per image (a short
+ * hash of its data URL), so tests can tell captions apart.
+ * @param {any} body
+ * @returns {string}
+ */
+export function captionFor(body) {
+  const url = imageParts(body)[0]?.url ?? '';
+  const hash = crypto.createHash('sha256').update(url).digest('hex').slice(0, 8);
+  return `A test picture ${hash} with a white circle on a coloured gradient.`;
+}
+
+/**
  * All `image_url` objects ({url, detail?}) across all messages, in order.
  * @param {any} body a chat completions request body
  * @returns {{url: string, detail?: string}[]}
@@ -338,6 +350,7 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
   /** @type {RecordedPreflight[]} */ const preflights = [];
   /** @type {Violation[]} */ const violations = [];
   /** @type {ScriptEntry[]} */ const queue = [];
+  /** @type {ScriptEntry[]} */ const plainQueue = [];
   const shutdown = new AbortController();
   /** @type {Set<import('node:net').Socket>} */ const sockets = new Set();
 
@@ -541,8 +554,12 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
     const streamReq = body.stream === true;
     /** @type {ScriptedResponse} */
     let r;
-    const next = queue.shift();
-    if (next === undefined) {
+    // Streaming requests (chat turns) and plain ones (e.g. image captions) have separate script queues, so
+    // background captioning never takes an answer scripted for a turn.
+    const next = streamReq ? queue.shift() : plainQueue.shift();
+    if (next === undefined && !streamReq && imageParts(body).length > 0) {
+      r = { kind: 'json', content: captionFor(body) };
+    } else if (next === undefined) {
       const text = echoText(body);
       r = streamReq ? { kind: 'stream', chunks: splitChunks(text, 8), delayMs: 10 } : { kind: 'json', content: text };
     } else {
@@ -680,12 +697,14 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
     preflights,
     violations,
     script: (...responses) => void queue.push(...responses),
+    scriptPlain: (...responses) => void plainQueue.push(...responses),
     pending: () => [...queue],
     reset() {
       requests.length = 0;
       preflights.length = 0;
       violations.length = 0;
       queue.length = 0;
+      plainQueue.length = 0;
     },
     close() {
       shutdown.abort();

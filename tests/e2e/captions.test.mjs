@@ -1,0 +1,94 @@
+// End-to-end: each image is described once, when added; the caption is stored with the model that wrote it,
+// shown under the thumbnail, editable, sent with the image, and refreshed only on "Describe again".
+
+import { test, before, after, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { readStore } from './harness.mjs';
+import { errors as apiErrors, lastUserText } from './standin.mjs';
+import { startWorld, openApp, configure, makeImage, addImages, ask, chatRequests, captionRequests } from './app.mjs';
+
+let world;
+let session;
+before(async () => {
+  world = await startWorld();
+});
+after(async () => {
+  await world?.close();
+});
+beforeEach(async () => {
+  world.standin.reset();
+  session = await openApp(world);
+});
+afterEach(async () => {
+  await session.context.close();
+  assert.deepEqual(world.standin.violations, [], 'every request must validate against the OpenAI spec');
+  assert.deepEqual(session.errors, [], 'no page errors');
+});
+
+/**
+ * Waits until the caption field of `name` holds text, and returns it. It asks the locator afresh each time:
+ * a new caption re-renders the thumbnail, so an element handle taken earlier would go stale.
+ */
+async function captionOf(page, name) {
+  const field = page.getByLabel(`Caption of ${name}`, { exact: true });
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const value = await field.inputValue();
+    if (value.trim()) return value;
+    assert.ok(Date.now() < deadline, `a caption for ${name} appeared`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('captions are written once per image, across turns and a reload, and go out with the images', { timeout: 60_000 }, async () => {
+  const { page } = session;
+  await configure(page, world);
+  await addImages(page, [await makeImage(page, { name: 'red.jpg', hue: 0 }), await makeImage(page, { name: 'blue.jpg', hue: 220 })], 2);
+  const red = await captionOf(page, 'red.jpg');
+  const blue = await captionOf(page, 'blue.jpg');
+  assert.match(red, /^A test picture [0-9a-f]{8}/);
+  assert.notEqual(red, blue, 'each image has its own caption');
+  assert.equal(captionRequests(world).length, 2);
+  for (const body of captionRequests(world)) assert.equal(body.max_completion_tokens, 160);
+  const stored = await readStore(page, 'boda', 'images');
+  assert.deepEqual(stored.map((i) => i.caption_model), ['gpt-4o-mini', 'gpt-4o-mini']);
+
+  await ask(page, 'First question');
+  await ask(page, 'Second question');
+  await page.reload();
+  assert.equal(await captionOf(page, 'red.jpg'), red);
+  await ask(page, 'After the reload');
+  assert.equal(captionRequests(world).length, 2, 'no caption is requested again');
+  const labels = chatRequests(world).at(-1).messages[1].content.filter((p) => p.type === 'text').map((p) => p.text);
+  assert.deepEqual(labels, [`Image 1: red.jpg — ${red}`, `Image 2: blue.jpg — ${blue}`]);
+  assert.equal(lastUserText(chatRequests(world).at(-1)), 'After the reload');
+});
+
+test('a caption can be edited and described again; a failed caption says why and keeps the image', { timeout: 60_000 }, async () => {
+  const { page } = session;
+  await configure(page, world);
+  world.standin.scriptPlain({ kind: 'error', ...apiErrors.server(500) });
+  await addImages(page, [await makeImage(page, { name: 'dog.jpg', hue: 40 })], 1);
+  await page.getByRole('alert').filter({ hasText: 'dog.jpg' }).filter({ hasText: 'could not be described' }).waitFor();
+  assert.equal(await page.getByLabel('Caption of dog.jpg', { exact: true }).inputValue(), '');
+
+  const item = page.getByRole('listitem').filter({ has: page.getByRole('button', { name: 'Remove dog.jpg' }) });
+  world.standin.scriptPlain({ kind: 'json', content: 'A brown dog on grass.' });
+  await item.getByRole('button', { name: 'Describe again', exact: true }).click();
+  assert.equal(await captionOf(page, 'dog.jpg'), 'A brown dog on grass.');
+  assert.equal(captionRequests(world).length, 2);
+
+  const field = page.getByLabel('Caption of dog.jpg', { exact: true });
+  await field.fill('My dog Bori on the lawn.');
+  await field.blur();
+  const deadline = Date.now() + 5000;
+  while ((await readStore(page, 'boda', 'images'))[0]?.caption !== 'My dog Bori on the lawn.') {
+    assert.ok(Date.now() < deadline, 'the edited caption was stored');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const [stored] = await readStore(page, 'boda', 'images');
+  assert.equal(stored.caption_model, 'you');
+  await page.reload();
+  assert.equal(await captionOf(page, 'dog.jpg'), 'My dog Bori on the lawn.');
+  await page.getByText('by you').waitFor();
+});
