@@ -136,7 +136,25 @@ async fn a_new_database_is_at_the_current_schema_version() {
     assert_eq!(db.version().unwrap(), DB_VERSION);
     let mut stores = db.store_names();
     stores.sort();
-    assert_eq!(stores, ["chats", "images", "messages", "settings"]);
+    assert_eq!(stores, ["chats", "images", "indexes", "messages", "settings"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_version_1_database_upgrades_to_the_current_schema_keeping_every_record() {
+    let name = format!("boda-test-{}", new_uuid());
+    let v1 = IdbStore::open_at(&name, 1).await.unwrap();
+    v1.put_chat(&Chat::new("c".into(), 1.0)).await.unwrap();
+    v1.put_message(&message("m", "c", 1.0)).await.unwrap();
+    let blob = blob_of(b"pixels", "image/jpeg");
+    v1.put_image(&meta("i", "c", &blob), &blob).await.unwrap();
+    v1.close();
+    let now = IdbStore::open_named(&name).await.unwrap();
+    assert_eq!(now.load_chats().await.unwrap().len(), 1);
+    assert_eq!(now.load_messages("c").await.unwrap()[0].content, "message m");
+    assert_eq!(blob_bytes(&now.image_blob("i").await.unwrap().unwrap()).await.unwrap(), b"pixels");
+    assert_eq!(now.load_search_index().await.unwrap(), None);
+    now.save_search_index("{\"docs\":[]}").await.unwrap();
+    assert_eq!(now.load_search_index().await.unwrap().as_deref(), Some("{\"docs\":[]}"));
 }
 
 /// Draws a test picture: a gradient with shapes, optionally with a transparent hole.

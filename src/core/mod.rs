@@ -11,5 +11,6 @@ pub mod openai;
 pub mod ports;
 pub mod prompt;
 pub mod retrieval;
+pub mod search;
 pub mod sse;
 pub mod turn;

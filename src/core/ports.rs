@@ -119,4 +119,8 @@ pub trait Store {
     async fn update_image_meta(&self, meta: &ImageMeta) -> Result<bool, StoreError>;
     /// Deletes the image record and its Blob.
     async fn delete_image(&self, image_id: &str) -> Result<(), StoreError>;
+
+    /// The stored lexical search index (serialised), if one was saved.
+    async fn load_search_index(&self) -> Result<Option<String>, StoreError>;
+    async fn save_search_index(&self, json: &str) -> Result<(), StoreError>;
 }

@@ -317,6 +317,12 @@ mod tests {
         async fn update_image_meta(&self, _: &ImageMeta) -> Result<bool, StoreError> {
             unreachable!()
         }
+        async fn load_search_index(&self) -> Result<Option<String>, StoreError> {
+            unreachable!()
+        }
+        async fn save_search_index(&self, _: &str) -> Result<(), StoreError> {
+            unreachable!()
+        }
         async fn delete_image(&self, _: &str) -> Result<(), StoreError> {
             unreachable!()
         }

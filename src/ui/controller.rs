@@ -8,8 +8,10 @@ use crate::core::model::{recover_interrupted, validate_base_url, Chat, Detail, M
 use crate::core::ports::{Runtime, Store, StoreError};
 use crate::core::prompt::caption_request;
 use crate::core::prompt::PromptImage;
+use crate::core::retrieval::lexical::LexicalIndex;
+use crate::core::search;
 use crate::core::turn::{self, TurnEvent, TurnInput};
-use crate::ui::state::{AppState, ShownImage};
+use crate::ui::state::{AppState, SearchResult, ShownImage};
 use crate::web::files::{blob_bytes, object_url, prepare_image, revoke_object_url};
 use crate::web::http::FetchTransport;
 use crate::web::idb_store::IdbStore;
@@ -26,10 +28,106 @@ fn store(state: AppState) -> Option<IdbStore> {
 }
 
 thread_local! {
+    /// The lexical index behind "Search chats", kept in step with every change and saved shortly after.
+    static SEARCH: RefCell<LexicalIndex> = RefCell::new(LexicalIndex::new());
+    static SEARCH_SAVE_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The channel to other tabs of Boda.
     static TABS: RefCell<Option<TabChannel>> = const { RefCell::new(None) };
     /// Locks held for the answers this tab is streaming, by message id.
     static LIVE: RefCell<HashMap<String, AnswerLock>> = RefCell::new(HashMap::new());
+}
+
+/// Changes the search index, and saves it a moment later (several changes in a row are saved once).
+fn update_search(state: AppState, change: impl FnOnce(&mut LexicalIndex)) {
+    SEARCH.with(|s| change(&mut s.borrow_mut()));
+    if SEARCH_SAVE_PENDING.with(|p| p.replace(true)) {
+        return;
+    }
+    spawn_local(async move {
+        crate::web::runtime::sleep_ms(300).await;
+        SEARCH_SAVE_PENDING.with(|p| p.set(false));
+        let json = SEARCH.with(|s| serde_json::to_string(&*s.borrow()));
+        let (Some(db), Ok(json)) = (store(state), json) else { return };
+        match db.save_search_index(&json).await {
+            Ok(()) => announce(Change::Search),
+            Err(e) => state.alert(e.to_string()),
+        }
+        refresh_search(state);
+    });
+}
+
+/// Runs the open search again (the index has loaded or changed under it).
+fn refresh_search(state: AppState) {
+    let query = state.search_query.get_untracked();
+    if !query.trim().is_empty() {
+        search_chats(state, query);
+    }
+}
+
+/// Loads the stored search index, or builds it from every chat when there is none (or it is unreadable).
+async fn load_search(state: AppState, db: &IdbStore) {
+    let stored = db.load_search_index().await.ok().flatten();
+    if let Some(index) = stored.and_then(|json| serde_json::from_str::<LexicalIndex>(&json).ok()) {
+        SEARCH.with(|s| *s.borrow_mut() = index);
+        refresh_search(state);
+        return;
+    }
+    let mut index = LexicalIndex::new();
+    for chat in db.load_chats().await.unwrap_or_default() {
+        for m in db.load_messages(&chat.id).await.unwrap_or_default() {
+            search::index_message(&mut index, &m);
+        }
+        for i in db.load_images(&chat.id).await.unwrap_or_default() {
+            search::index_image(&mut index, &i);
+        }
+    }
+    update_search(state, move |s| *s = index);
+}
+
+/// "Search chats": finds messages and images in every chat, without the network.
+pub fn search_chats(state: AppState, query: String) {
+    state.search_query.set(query.clone());
+    if query.trim().is_empty() {
+        state.search_results.set(Vec::new());
+        return;
+    }
+    let hits = SEARCH.with(|s| search::search(&s.borrow(), &query, 20));
+    spawn_local(async move {
+        let Some(db) = store(state) else { return };
+        let mut messages: HashMap<String, Vec<Message>> = HashMap::new();
+        let mut images: HashMap<String, Vec<ImageMeta>> = HashMap::new();
+        let mut results = Vec::with_capacity(hits.len());
+        for hit in hits {
+            let Some(chat) = chat_by_id(state, &hit.chat_id) else { continue };
+            let (kind, text) = match hit.kind {
+                search::HitKind::Message => {
+                    if !messages.contains_key(&hit.chat_id) {
+                        let loaded = db.load_messages(&hit.chat_id).await.unwrap_or_default();
+                        messages.insert(hit.chat_id.clone(), loaded);
+                    }
+                    let Some(m) = messages[&hit.chat_id].iter().find(|m| m.id == hit.item_id) else { continue };
+                    (if m.role == crate::core::model::Role::User { "You" } else { "Boda" }, m.content.clone())
+                }
+                search::HitKind::Image => {
+                    if !images.contains_key(&hit.chat_id) {
+                        images.insert(hit.chat_id.clone(), db.load_images(&hit.chat_id).await.unwrap_or_default());
+                    }
+                    let Some(i) = images[&hit.chat_id].iter().find(|i| i.id == hit.item_id) else { continue };
+                    ("Image", search::image_text(i))
+                }
+            };
+            results.push(SearchResult {
+                chat_id: chat.id,
+                chat_title: chat.title,
+                kind,
+                snippet: search::snippet(&text, &query, 120),
+                item_id: hit.item_id,
+            });
+        }
+        if state.search_query.get_untracked() == query {
+            state.search_results.set(results);
+        }
+    });
 }
 
 /// Tells other tabs that something changed.
@@ -48,6 +146,12 @@ async fn on_remote_change(state: AppState, change: Change) {
         Change::Settings => {
             if let Ok(s) = db.load_settings().await {
                 state.settings.set(s);
+            }
+        }
+        Change::Search => {
+            if let Some(index) = db.load_search_index().await.ok().flatten().and_then(|j| serde_json::from_str(&j).ok())
+            {
+                SEARCH.with(|s| *s.borrow_mut() = index);
             }
         }
         Change::Chat(id) => {
@@ -102,6 +206,7 @@ pub fn start(state: AppState) {
             Ok(s) => state.settings.set(s),
             Err(e) => state.alert(e.to_string()),
         }
+        load_search(state, &db).await;
         match db.load_chats().await {
             Ok(chats) => {
                 let first = chats.first().map(|c| c.id.clone());
@@ -256,6 +361,9 @@ pub fn delete_chat(state: AppState, chat_id: String) {
             return;
         }
         state.chats.update(|cs| cs.retain(|c| c.id != chat_id));
+        update_search(state, |s| {
+            search::remove_chat(s, &chat_id);
+        });
         announce(Change::Deleted(chat_id.clone()));
         if state.current.get_untracked().as_deref() == Some(chat_id.as_str()) {
             show_first_chat(state).await;
@@ -284,6 +392,7 @@ pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
                         continue;
                     }
                     announce(Change::Chat(chat.id.clone()));
+                    update_search(state, |s| search::index_image(s, &prepared.meta));
                     describe_image(state, prepared.meta.clone());
                     if state.current.get_untracked().as_deref() == Some(chat.id.as_str()) {
                         let url = object_url(&prepared.blob).unwrap_or_default();
@@ -296,8 +405,9 @@ pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
     });
 }
 
-/// Shows a changed image record, if its chat is open.
+/// Shows a changed image record, if its chat is open, and lets search find it by its new caption.
 fn show_image_meta(state: AppState, meta: ImageMeta) {
+    update_search(state, |s| search::index_image(s, &meta));
     state.images.update(|v| {
         if let Some(img) = v.iter_mut().find(|i| i.meta.id == meta.id) {
             img.meta = meta;
@@ -400,6 +510,9 @@ pub fn remove_image(state: AppState, image_id: String) {
                 chat_id = Some(v.remove(i).meta.chat_id);
             }
         });
+        update_search(state, |s| {
+            search::remove_item(s, &image_id);
+        });
         if let Some(id) = chat_id {
             announce(Change::Chat(id));
         }
@@ -457,6 +570,9 @@ fn apply_event(state: AppState, event: TurnEvent) {
                 }
             });
             announce(Change::Chat(m.chat_id.clone()));
+            if m.status != MessageStatus::Streaming {
+                update_search(state, |s| search::index_message(s, &m));
+            }
             if state.current.get_untracked().as_deref() != Some(m.chat_id.as_str()) {
                 return;
             }
@@ -469,6 +585,9 @@ fn apply_event(state: AppState, event: TurnEvent) {
             show_message(state, m);
         }
         TurnEvent::Removed(id) => {
+            update_search(state, |s| {
+                search::remove_item(s, &id);
+            });
             state.messages_rev.update(|r| *r += 1);
             state.messages.update(|v| v.retain(|m| m.id != id));
         }

@@ -23,13 +23,62 @@ pub fn Sidebar() -> impl IntoView {
             <button class="new-chat" on:click=new_chat>
                 "New chat"
             </button>
-            <ul class="chat-list">
-                <For each=move || state.chats.get() key=|c| (c.id.clone(), c.title.clone()) let:chat>
-                    <ChatItem chat=chat />
-                </For>
-            </ul>
+            <input
+                class="search"
+                type="search"
+                aria-label="Search chats"
+                placeholder="Search chats"
+                prop:value=move || state.search_query.get()
+                on:input=move |ev| controller::search_chats(state, event_target_value(&ev))
+            />
+            <Show
+                when=move || state.search_query.with(|q| !q.trim().is_empty())
+                fallback=move || {
+                    view! {
+                        <ul class="chat-list">
+                            <For each=move || state.chats.get() key=|c| (c.id.clone(), c.title.clone()) let:chat>
+                                <ChatItem chat=chat />
+                            </For>
+                        </ul>
+                    }
+                }
+            >
+                <SearchResults />
+            </Show>
             <p class="privacy">"Chats, images and your key stay in this browser."</p>
         </nav>
+    }
+}
+
+/// What "Search chats" found: each result opens its chat.
+#[component]
+fn SearchResults() -> impl IntoView {
+    let state = use_app_state();
+    view! {
+        <ul class="search-results" aria-label="Search results">
+            <For
+                each=move || state.search_results.get()
+                key=|r| (r.item_id.clone(), r.snippet.clone())
+                let:result
+            >
+                <li>
+                    <button
+                        class="search-result"
+                        on:click={
+                            let chat_id = result.chat_id.clone();
+                            move |_| controller::open_chat(state, chat_id.clone())
+                        }
+                    >
+                        <span class="result-chat">{result.chat_title.clone()}</span>
+                        <span class="result-kind">{result.kind}</span>
+                        <span class="result-snippet">{result.snippet.clone()}</span>
+                    </button>
+                </li>
+            </For>
+            <Show when=move || state.search_results.with(Vec::is_empty)>
+                <li class="no-results">"Nothing found in your chats."</li>
+            </Show>
+        </ul>
     }
 }
 

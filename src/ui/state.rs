@@ -15,6 +15,17 @@ pub struct ShownImage {
     pub url: String,
 }
 
+/// One "Search chats" result, ready to show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResult {
+    pub chat_id: String,
+    pub chat_title: String,
+    /// "You", "Boda" or "Image".
+    pub kind: &'static str,
+    pub snippet: String,
+    pub item_id: String,
+}
+
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub store: RwSignal<Option<IdbStore>, LocalStorage>,
@@ -44,6 +55,9 @@ pub struct AppState {
     /// The text in the message box; kept here so a failed send never loses it.
     pub draft: RwSignal<String>,
     pub loaded: RwSignal<bool>,
+    /// The "Search chats" box and its results.
+    pub search_query: RwSignal<String>,
+    pub search_results: RwSignal<Vec<SearchResult>>,
 }
 
 impl AppState {
@@ -67,6 +81,8 @@ impl AppState {
             settings_open: RwSignal::new(false),
             draft: RwSignal::new(String::new()),
             loaded: RwSignal::new(false),
+            search_query: RwSignal::new(String::new()),
+            search_results: RwSignal::new(Vec::new()),
         }
     }
 

@@ -16,12 +16,16 @@ use web_sys::Blob;
 
 pub const DB_NAME: &str = "boda";
 /// The schema version this build writes. Bump it and add a step to [`migrate`] for every schema change.
-pub const DB_VERSION: u32 = 1;
+/// 1: chats, messages, images, settings. 2: indexes (the stored search index).
+pub const DB_VERSION: u32 = 2;
 
 pub const CHATS: &str = "chats";
 pub const MESSAGES: &str = "messages";
 pub const IMAGES: &str = "images";
 pub const SETTINGS: &str = "settings";
+pub const INDEXES: &str = "indexes";
+/// The key of the lexical (BM25) search index in [`INDEXES`].
+pub const LEXICAL_KEY: &str = "lexical";
 const BY_CHAT: &str = "chat_id";
 const SETTINGS_KEY: &str = "settings";
 
@@ -54,20 +58,24 @@ fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, StoreError> {
     serde_json::from_str(&json).map_err(|e| StoreError::Other(format!("a stored record could not be read: {e}")))
 }
 
-/// Applies every schema step after `old_version`. Step N turns a version N-1 database into version N.
-fn migrate(db: &Database, old_version: u32) -> Result<(), idb::Error> {
-    if old_version < 1 {
-        let keyed = || {
-            let mut p = ObjectStoreParams::new();
-            p.key_path(Some(KeyPath::new_single("id")));
-            p
-        };
+/// Applies the schema steps after `old_version` up to `new_version`. Step N turns a version N-1 database into
+/// version N; steps never change data they do not create, so an upgrade keeps every record.
+fn migrate(db: &Database, old_version: u32, new_version: u32) -> Result<(), idb::Error> {
+    let keyed = || {
+        let mut p = ObjectStoreParams::new();
+        p.key_path(Some(KeyPath::new_single("id")));
+        p
+    };
+    if old_version < 1 && new_version >= 1 {
         db.create_object_store(CHATS, keyed())?;
         for name in [MESSAGES, IMAGES] {
             let store = db.create_object_store(name, keyed())?;
             store.create_index(BY_CHAT, KeyPath::new_single(BY_CHAT), Some(IndexParams::new()))?;
         }
         db.create_object_store(SETTINGS, keyed())?;
+    }
+    if old_version < 2 && new_version >= 2 {
+        db.create_object_store(INDEXES, keyed())?;
     }
     Ok(())
 }
@@ -80,13 +88,18 @@ impl IdbStore {
 
     /// Opens a database of another name: tests use their own.
     pub async fn open_named(name: &str) -> Result<IdbStore, StoreError> {
+        Self::open_at(name, DB_VERSION).await
+    }
+
+    /// Opens a database at an older schema version: tests make old databases to check upgrades.
+    pub async fn open_at(name: &str, version: u32) -> Result<IdbStore, StoreError> {
         let factory = Factory::new().map_err(store_error)?;
-        let mut request = factory.open(name, Some(DB_VERSION)).map_err(store_error)?;
-        request.on_upgrade_needed(|event| {
+        let mut request = factory.open(name, Some(version)).map_err(store_error)?;
+        request.on_upgrade_needed(move |event| {
             use idb::DatabaseEvent;
             let old = event.old_version().unwrap_or(0);
             if let Ok(db) = event.database() {
-                if let Err(e) = migrate(&db, old) {
+                if let Err(e) = migrate(&db, old, version) {
                     web_sys::console::error_1(&format!("Boda: database upgrade failed: {e}").into());
                 }
             }
@@ -113,6 +126,11 @@ impl IdbStore {
             }
         });
         Ok(IdbStore { db: Rc::new(db), outdated })
+    }
+
+    /// Closes the connection (tests reopen a database to upgrade it).
+    pub fn close(&self) {
+        self.db.close();
     }
 
     /// Whether another tab upgraded the database and this tab must reload.
@@ -295,6 +313,18 @@ impl Store for IdbStore {
         store.put(&v, None).map_err(store_error)?.await.map_err(store_error)?;
         Self::finish(tx).await?;
         Ok(true)
+    }
+
+    async fn load_search_index(&self) -> Result<Option<String>, StoreError> {
+        let Some(v) = self.get_value(INDEXES, LEXICAL_KEY).await? else { return Ok(None) };
+        Ok(js_sys::Reflect::get(&v, &"json".into()).ok().and_then(|j| j.as_string()))
+    }
+
+    async fn save_search_index(&self, json: &str) -> Result<(), StoreError> {
+        let v = js_sys::Object::new();
+        let set = |k: &str, val: &JsValue| js_sys::Reflect::set(&v, &k.into(), val);
+        set("id", &LEXICAL_KEY.into()).and(set("json", &json.into())).map_err(|_| StoreError::Other("index".into()))?;
+        self.put_value(INDEXES, &v).await
     }
 
     async fn delete_image(&self, image_id: &str) -> Result<(), StoreError> {

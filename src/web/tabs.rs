@@ -16,12 +16,14 @@ use web_sys::{BroadcastChannel, MessageEvent};
 const CHANNEL: &str = "boda-changes";
 const LOCK_PREFIX: &str = "boda-answer-";
 
-/// What changed in another tab. Sent as a short string: `chat:<id>`, `deleted:<id>` or `settings`.
+/// What changed in another tab. Sent as a short string: `chat:<id>`, `deleted:<id>`, `settings` or `search`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     Chat(String),
     Deleted(String),
     Settings,
+    /// The stored search index was rewritten.
+    Search,
 }
 
 impl Change {
@@ -30,12 +32,15 @@ impl Change {
             Change::Chat(id) => format!("chat:{id}"),
             Change::Deleted(id) => format!("deleted:{id}"),
             Change::Settings => "settings".into(),
+            Change::Search => "search".into(),
         }
     }
 
     fn decode(s: &str) -> Option<Change> {
-        if s == "settings" {
-            return Some(Change::Settings);
+        match s {
+            "settings" => return Some(Change::Settings),
+            "search" => return Some(Change::Search),
+            _ => {}
         }
         let (kind, id) = s.split_once(':')?;
         match kind {

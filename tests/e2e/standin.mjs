@@ -667,6 +667,10 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
         return;
       }
       case 'drop':
+        // Let every chunk written so far leave first: destroy() discards writes still queued in Node, and the
+        // point of this case is a cut *after* the partial answer arrived.
+        await new Promise((resolve) => (res.writableNeedDrain ? res.once('drain', resolve) : res.write('', resolve)));
+        await sleep(50, signal);
         res.destroy();
         return;
       case 'malformed':

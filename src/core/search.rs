@@ -1,0 +1,192 @@
+//! "Search chats": what goes into the lexical index, under which ids, and how its hits become results.
+//!
+//! Messages and images (file name plus caption) of every chat are indexed under ids that carry their chat,
+//! `m:<chat>:<message>` and `i:<chat>:<image>`, so deleting a chat removes exactly its postings by prefix and
+//! a hit says where to go. Search is purely local: it works with the network off. Failed and empty answers
+//! are not indexed. Vector search and fusion come later; this module does not embed anything.
+
+use crate::core::model::{ImageMeta, Message, MessageStatus};
+use crate::core::retrieval::lexical::{tokenize, LexicalIndex};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HitKind {
+    Message,
+    Image,
+}
+
+/// Where a search hit points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    pub kind: HitKind,
+    pub chat_id: String,
+    pub item_id: String,
+    pub score: f32,
+}
+
+pub fn message_doc(m: &Message) -> String {
+    format!("m:{}:{}", m.chat_id, m.id)
+}
+
+pub fn image_doc(i: &ImageMeta) -> String {
+    format!("i:{}:{}", i.chat_id, i.id)
+}
+
+/// Splits a document id back into its parts. Ids are UUIDs, which hold no ':'.
+pub fn parse_doc(doc: &str) -> Option<(HitKind, &str, &str)> {
+    let (kind, rest) = doc.split_once(':')?;
+    let (chat, item) = rest.split_once(':')?;
+    let kind = match kind {
+        "m" => HitKind::Message,
+        "i" => HitKind::Image,
+        _ => return None,
+    };
+    Some((kind, chat, item))
+}
+
+/// The text an image is found by.
+pub fn image_text(i: &ImageMeta) -> String {
+    match &i.caption {
+        Some(c) => format!("{} {}", i.name, c),
+        None => i.name.clone(),
+    }
+}
+
+/// Puts a message in the index, or takes it out when it has nothing to find (a failed or empty answer).
+pub fn index_message(index: &mut LexicalIndex, m: &Message) {
+    if m.status == MessageStatus::Failed || m.content.trim().is_empty() {
+        index.remove(&message_doc(m));
+    } else {
+        index.upsert(&message_doc(m), &m.content);
+    }
+}
+
+pub fn index_image(index: &mut LexicalIndex, i: &ImageMeta) {
+    index.upsert(&image_doc(i), &image_text(i));
+}
+
+/// Removes a message or image by its own id, whichever chat it is in. Returns how many documents went.
+pub fn remove_item(index: &mut LexicalIndex, item_id: &str) -> usize {
+    index.remove_where(|doc| parse_doc(doc).is_some_and(|(_, _, item)| item == item_id))
+}
+
+/// Removes everything of a chat. Returns how many documents went.
+pub fn remove_chat(index: &mut LexicalIndex, chat_id: &str) -> usize {
+    index.remove_where(|doc| parse_doc(doc).is_some_and(|(_, chat, _)| chat == chat_id))
+}
+
+/// The best `k` hits for a query, best first.
+pub fn search(index: &LexicalIndex, query: &str, k: usize) -> Vec<SearchHit> {
+    index
+        .search(query, k)
+        .into_iter()
+        .filter_map(|(doc, score)| {
+            let (kind, chat, item) = parse_doc(&doc)?;
+            Some(SearchHit { kind, chat_id: chat.to_owned(), item_id: item.to_owned(), score })
+        })
+        .collect()
+}
+
+/// About `max_chars` characters of `text` around the first place a query term occurs, with "…" where cut.
+pub fn snippet(text: &str, query: &str, max_chars: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let lower = flat.to_lowercase();
+    // Lowercasing can change byte lengths (rarely); fall back to the start if positions do not line up.
+    let at = if lower.len() == flat.len() {
+        tokenize(query).iter().filter_map(|t| lower.find(t.as_str())).min().unwrap_or(0)
+    } else {
+        0
+    };
+    let chars: Vec<(usize, char)> = flat.char_indices().collect();
+    let hit = chars.iter().position(|(i, _)| *i >= at).unwrap_or(0);
+    let start = hit.saturating_sub(max_chars / 4);
+    let end = (start + max_chars).min(chars.len());
+    let mut out: String = chars[start..end].iter().map(|(_, c)| c).collect();
+    if start > 0 {
+        out.insert(0, '…');
+    }
+    if end < chars.len() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::Role;
+
+    fn msg(chat: &str, id: &str, text: &str) -> Message {
+        Message::new(id.into(), chat.into(), Role::User, text.into(), 1.0)
+    }
+
+    fn image(chat: &str, id: &str, name: &str, caption: Option<&str>) -> ImageMeta {
+        ImageMeta {
+            id: id.into(),
+            chat_id: chat.into(),
+            name: name.into(),
+            mime: "image/jpeg".into(),
+            bytes: 1,
+            width: 1,
+            height: 1,
+            original_mime: "image/jpeg".into(),
+            original_bytes: 1,
+            original_width: 1,
+            original_height: 1,
+            created_ms: 1.0,
+            caption: caption.map(str::to_owned),
+            caption_model: None,
+        }
+    }
+
+    #[test]
+    fn finds_korean_and_english_messages_and_captions_across_chats() {
+        let mut index = LexicalIndex::new();
+        index_message(&mut index, &msg("c1", "m1", "검은 고양이가 소파 위에 있다"));
+        index_message(&mut index, &msg("c2", "m2", "A red bicycle leans on the fence"));
+        index_image(&mut index, &image("c2", "i1", "park.jpg", Some("Children flying a kite in a park.")));
+        let hits = search(&index, "고양이", 10);
+        assert_eq!(hits.len(), 1);
+        assert_eq!((hits[0].kind, hits[0].chat_id.as_str(), hits[0].item_id.as_str()), (HitKind::Message, "c1", "m1"));
+        assert_eq!(search(&index, "bicycles", 10)[0].item_id, "m2");
+        let kite = search(&index, "kite", 10);
+        assert_eq!((kite[0].kind, kite[0].item_id.as_str()), (HitKind::Image, "i1"));
+        assert_eq!(search(&index, "park.jpg", 10)[0].item_id, "i1");
+    }
+
+    #[test]
+    fn failed_answers_are_not_indexed_and_removal_is_exact() {
+        let mut index = LexicalIndex::new();
+        let mut failed = msg("c1", "m9", "temporary text");
+        index_message(&mut index, &failed);
+        failed.status = MessageStatus::Failed;
+        index_message(&mut index, &failed);
+        assert!(index.is_empty());
+        index_message(&mut index, &msg("c1", "m1", "cats"));
+        index_message(&mut index, &msg("c1", "m2", "dogs"));
+        index_image(&mut index, &image("c1", "i1", "a.jpg", None));
+        index_message(&mut index, &msg("c2", "m3", "cats again"));
+        assert_eq!(remove_item(&mut index, "m2"), 1);
+        assert_eq!(remove_chat(&mut index, "c1"), 2);
+        assert!(index.postings().iter().all(|(_, doc)| doc.starts_with("m:c2:")));
+        assert_eq!(index.len(), 1);
+    }
+
+    #[test]
+    fn doc_ids_round_trip() {
+        let m = msg("0b0e-chat", "7f-msg", "x");
+        assert_eq!(parse_doc(&message_doc(&m)), Some((HitKind::Message, "0b0e-chat", "7f-msg")));
+        assert_eq!(parse_doc("x:1:2"), None);
+        assert_eq!(parse_doc("m:only"), None);
+    }
+
+    #[test]
+    fn snippets_centre_on_the_match_and_respect_characters() {
+        let text = format!("{} the black cat sleeps {}", "word ".repeat(40), "more ".repeat(40));
+        let s = snippet(&text, "cat", 40);
+        assert!(s.starts_with('…') && s.ends_with('…') && s.contains("cat"), "{s}");
+        assert!(s.chars().count() <= 42);
+        let k = snippet("오늘은 날씨가 좋고 검은 고양이가 소파 위에 있다 그리고 강아지도 있다", "고양이", 10);
+        assert!(k.contains("고양"), "{k}");
+        assert_eq!(snippet("short", "nothing", 40), "short");
+    }
+}
