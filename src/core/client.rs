@@ -27,12 +27,15 @@ pub struct Failure {
 
 /// The longest error body read; anything beyond is not worth showing.
 const MAX_ERROR_BODY: usize = 64 * 1024;
+/// The longest successful body read whole (a batch of 256 embeddings of 3072 dimensions is about 4 MB).
+pub(crate) const MAX_BODY: usize = 64 * 1024 * 1024;
 
-async fn read_text<B: ResponseBody>(body: &mut B) -> String {
+/// Reads a response body as text, stopping once it is longer than `limit` bytes.
+pub(crate) async fn read_text<B: ResponseBody>(body: &mut B, limit: usize) -> String {
     let mut bytes = Vec::new();
     while let Ok(Some(chunk)) = body.chunk().await {
         bytes.extend_from_slice(&chunk);
-        if bytes.len() > MAX_ERROR_BODY {
+        if bytes.len() > limit {
             break;
         }
     }
@@ -48,7 +51,7 @@ fn transport_error(e: TransportError, host: &str) -> ApiError {
 }
 
 /// Sends `request`, retrying on rate limits, and returns the successful head and body.
-async fn send_with_retries<T: Transport, R: Runtime>(
+pub(crate) async fn send_with_retries<T: Transport, R: Runtime>(
     transport: &T,
     runtime: &R,
     request: &HttpRequest,
@@ -60,7 +63,7 @@ async fn send_with_retries<T: Transport, R: Runtime>(
         if (200..300).contains(&head.status) {
             return Ok((head, body));
         }
-        let text = read_text(&mut body).await;
+        let text = read_text(&mut body, MAX_ERROR_BODY).await;
         let error = ApiError::from_response(head.status, &text, head.retry_after.as_deref(), runtime.now_ms());
         attempt += 1;
         match error.retry_delay_ms(attempt) {
@@ -175,7 +178,7 @@ pub async fn complete<T: Transport, R: Runtime>(
         .map_err(|e| ApiError::Rejected { status: 0, detail: Some(format!("the request could not be built: {e}")) })?;
     let request = HttpRequest::api(settings, "POST", "chat/completions", Some(body));
     let (_, mut body) = send_with_retries(transport, runtime, &request, &mut |_| {}).await?;
-    completion_text(&read_text(&mut body).await)
+    completion_text(&read_text(&mut body, MAX_BODY).await)
 }
 
 /// Checks the key and lists the models it can use (`GET /models`).
@@ -186,7 +189,7 @@ pub async fn list_models<T: Transport, R: Runtime>(
 ) -> Result<Vec<String>, ApiError> {
     let request = HttpRequest::api(settings, "GET", "models", None);
     let (_, mut body) = send_with_retries(transport, runtime, &request, &mut |_| {}).await?;
-    let text = read_text(&mut body).await;
+    let text = read_text(&mut body, MAX_BODY).await;
     chat_models(&text).map_err(|detail| ApiError::Rejected { status: 200, detail: Some(detail) })
 }
 
