@@ -136,7 +136,7 @@ async fn a_new_database_is_at_the_current_schema_version() {
     assert_eq!(db.version().unwrap(), DB_VERSION);
     let mut stores = db.store_names();
     stores.sort();
-    assert_eq!(stores, ["chats", "images", "indexes", "messages", "settings"]);
+    assert_eq!(stores, ["chats", "images", "indexes", "messages", "settings", "vectors"]);
 }
 
 #[wasm_bindgen_test]
@@ -360,4 +360,47 @@ fn the_simd_dot_product_agrees_with_the_portable_one() {
     let hits = index.search_exact(&vs[3], 3).unwrap();
     assert_eq!(hits[0].id, "3");
     assert!((hits[0].score - 1.0).abs() < 1e-4);
+}
+
+#[wasm_bindgen_test]
+async fn a_vector_index_is_stored_in_chunks_and_only_changes_are_written() {
+    use boda::core::ports::VectorStore;
+    use boda::core::retrieval::vector::{clustered, VectorIndex, CHUNK};
+    let db = fresh_store().await;
+    let space = "text-embedding-3-small:32";
+    assert!(db.load_vectors(space, 32).await.unwrap().is_empty());
+    let vs = clustered(CHUNK * 2 + 100, 32, 5, 0.5, 3);
+    let mut index = VectorIndex::new(32);
+    for (i, v) in vs.iter().enumerate() {
+        index.upsert_tagged(&format!("m{i}"), v, &format!("fp{i}")).unwrap();
+    }
+    db.save_vectors(space, &mut index).await.unwrap();
+    let back = db.load_vectors(space, 32).await.unwrap();
+    assert_eq!(back.raw(), index.raw());
+    assert_eq!(back.ids(), index.ids());
+    assert_eq!(back.tag("m7"), Some("fp7"));
+    // Remove vectors until a chunk is no longer needed: its record goes too, and nothing is left orphaned.
+    for i in 0..200 {
+        assert!(index.remove(&format!("m{i}")));
+    }
+    db.save_vectors(space, &mut index).await.unwrap();
+    let back = db.load_vectors(space, 32).await.unwrap();
+    assert_eq!(back.len(), CHUNK * 2 - 100);
+    assert!(!back.contains("m5") && back.contains("m500"));
+    assert_eq!(back.raw(), index.raw());
+    let keys = all_keys(&db.name(), "vectors").await;
+    assert_eq!(keys, [format!("{space}/chunk/0"), format!("{space}/chunk/1"), format!("{space}/ids")]);
+    // Another space is separate.
+    assert!(db.load_vectors("other:32", 32).await.unwrap().is_empty());
+}
+
+async fn all_keys(db_name: &str, store: &str) -> Vec<String> {
+    let factory = idb::Factory::new().unwrap();
+    let db = factory.open(db_name, None).unwrap().await.unwrap();
+    let tx = db.transaction(&[store], idb::TransactionMode::ReadOnly).unwrap();
+    let keys = tx.object_store(store).unwrap().get_all_keys(None, None).unwrap().await.unwrap();
+    let mut keys: Vec<String> = keys.into_iter().filter_map(|k| k.as_string()).collect();
+    keys.sort();
+    db.close();
+    keys
 }

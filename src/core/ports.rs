@@ -6,6 +6,7 @@
 #![allow(async_fn_in_trait)]
 
 use crate::core::model::{Chat, ImageMeta, Message, Settings};
+use crate::core::retrieval::vector::VectorIndex;
 use std::fmt;
 
 /// An HTTP request as the core describes it. The adapter adds nothing but the transport.
@@ -123,4 +124,13 @@ pub trait Store {
     /// The stored lexical search index (serialised), if one was saved.
     async fn load_search_index(&self) -> Result<Option<String>, StoreError>;
     async fn save_search_index(&self, json: &str) -> Result<(), StoreError>;
+}
+
+/// Where vector indexes live, one per "space" (an embedding model and dimension: vectors of different
+/// spaces never mix). Saving writes only what changed since the last save.
+pub trait VectorStore {
+    /// The stored index of `space`, or an empty one of `dims` dimensions.
+    async fn load_vectors(&self, space: &str, dims: usize) -> Result<VectorIndex, StoreError>;
+    /// Writes the chunks and id map that changed; on failure the index is marked to be written whole next time.
+    async fn save_vectors(&self, space: &str, index: &mut VectorIndex) -> Result<(), StoreError>;
 }

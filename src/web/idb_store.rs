@@ -6,7 +6,8 @@
 //! that refers to it in the same transaction. Schema changes are numbered migrations in [`migrate`].
 
 use crate::core::model::{Chat, ImageMeta, Message, Settings};
-use crate::core::ports::{Store, StoreError};
+use crate::core::ports::{Store, StoreError, VectorStore};
+use crate::core::retrieval::vector::VectorIndex;
 use idb::{Database, Factory, IndexParams, KeyPath, ObjectStoreParams, Query, TransactionMode};
 use serde::{de::DeserializeOwned, Serialize};
 use std::cell::Cell;
@@ -16,14 +17,16 @@ use web_sys::Blob;
 
 pub const DB_NAME: &str = "boda";
 /// The schema version this build writes. Bump it and add a step to [`migrate`] for every schema change.
-/// 1: chats, messages, images, settings. 2: indexes (the stored search index).
-pub const DB_VERSION: u32 = 2;
+/// 1: chats, messages, images, settings. 2: indexes (the stored search index). 3: vectors (vector indexes as
+/// ArrayBuffer chunks plus an id map).
+pub const DB_VERSION: u32 = 3;
 
 pub const CHATS: &str = "chats";
 pub const MESSAGES: &str = "messages";
 pub const IMAGES: &str = "images";
 pub const SETTINGS: &str = "settings";
 pub const INDEXES: &str = "indexes";
+pub const VECTORS: &str = "vectors";
 /// The key of the lexical (BM25) search index in [`INDEXES`].
 pub const LEXICAL_KEY: &str = "lexical";
 const BY_CHAT: &str = "chat_id";
@@ -77,6 +80,9 @@ fn migrate(db: &Database, old_version: u32, new_version: u32) -> Result<(), idb:
     if old_version < 2 && new_version >= 2 {
         db.create_object_store(INDEXES, keyed())?;
     }
+    if old_version < 3 && new_version >= 3 {
+        db.create_object_store(VECTORS, keyed())?;
+    }
     Ok(())
 }
 
@@ -126,6 +132,11 @@ impl IdbStore {
             }
         });
         Ok(IdbStore { db: Rc::new(db), outdated })
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> String {
+        self.db.name()
     }
 
     /// Closes the connection (tests reopen a database to upgrade it).
@@ -329,5 +340,84 @@ impl Store for IdbStore {
 
     async fn delete_image(&self, image_id: &str) -> Result<(), StoreError> {
         self.delete_key(IMAGES, image_id).await
+    }
+}
+
+fn ids_key(space: &str) -> String {
+    format!("{space}/ids")
+}
+
+fn chunk_key(space: &str, i: usize) -> String {
+    format!("{space}/chunk/{i}")
+}
+
+fn strings(v: &JsValue, field: &str) -> Vec<String> {
+    js_sys::Reflect::get(v, &field.into())
+        .map(|a| js_sys::Array::from(&a).iter().filter_map(|s| s.as_string()).collect())
+        .unwrap_or_default()
+}
+
+impl VectorStore for IdbStore {
+    async fn load_vectors(&self, space: &str, dims: usize) -> Result<VectorIndex, StoreError> {
+        let tx = self.tx(&[VECTORS], TransactionMode::ReadOnly)?;
+        let store = tx.object_store(VECTORS).map_err(store_error)?;
+        let get = |key: String| store.get(Query::from(JsValue::from_str(&key)));
+        let Some(map) = get(ids_key(space)).map_err(store_error)?.await.map_err(store_error)? else {
+            return Ok(VectorIndex::new(dims));
+        };
+        let ids = strings(&map, "ids");
+        let tags = strings(&map, "tags");
+        let count = ids.len().div_ceil(crate::core::retrieval::vector::CHUNK);
+        let mut chunks = Vec::with_capacity(count);
+        for i in 0..count {
+            let record = get(chunk_key(space, i)).map_err(store_error)?.await.map_err(store_error)?;
+            let data = record.and_then(|r| js_sys::Reflect::get(&r, &"data".into()).ok());
+            let Some(buffer) = data.filter(|d| d.is_instance_of::<js_sys::ArrayBuffer>()) else {
+                return Err(StoreError::Other(format!("the stored vector index is missing chunk {i}")));
+            };
+            chunks.push(js_sys::Float32Array::new(&buffer).to_vec());
+        }
+        VectorIndex::from_parts(dims, ids, tags, chunks).map_err(|e| StoreError::Other(e.to_string()))
+    }
+
+    async fn save_vectors(&self, space: &str, index: &mut VectorIndex) -> Result<(), StoreError> {
+        let (chunks, ids_dirty) = index.take_dirty();
+        let result = async {
+            let tx = self.tx(&[VECTORS], TransactionMode::ReadWrite)?;
+            let store = tx.object_store(VECTORS).map_err(store_error)?;
+            for i in chunks {
+                let key = chunk_key(space, i);
+                if i < index.chunk_count() {
+                    let record = js_sys::Object::new();
+                    let buffer = js_sys::Float32Array::from(index.chunk(i)).buffer();
+                    js_sys::Reflect::set(&record, &"id".into(), &key.into())
+                        .and(js_sys::Reflect::set(&record, &"data".into(), &buffer))
+                        .map_err(|_| StoreError::Other("vectors".into()))?;
+                    store.put(&record, None).map_err(store_error)?.await.map_err(store_error)?;
+                } else {
+                    store
+                        .delete(Query::from(JsValue::from_str(&key)))
+                        .map_err(store_error)?
+                        .await
+                        .map_err(store_error)?;
+                }
+            }
+            if ids_dirty {
+                let record = js_sys::Object::new();
+                let list = |v: &[String]| v.iter().map(|s| JsValue::from_str(s)).collect::<js_sys::Array>();
+                js_sys::Reflect::set(&record, &"id".into(), &ids_key(space).into())
+                    .and(js_sys::Reflect::set(&record, &"dims".into(), &(index.dims() as f64).into()))
+                    .and(js_sys::Reflect::set(&record, &"ids".into(), &list(index.ids())))
+                    .and(js_sys::Reflect::set(&record, &"tags".into(), &list(index.tags())))
+                    .map_err(|_| StoreError::Other("vectors".into()))?;
+                store.put(&record, None).map_err(store_error)?.await.map_err(store_error)?;
+            }
+            Self::finish(tx).await
+        }
+        .await;
+        if result.is_err() {
+            index.mark_all_dirty();
+        }
+        result
     }
 }

@@ -238,6 +238,8 @@ pub struct VectorIndex {
     bits: Vec<u64>,
     /// Slot to id.
     ids: Vec<String>,
+    /// Slot to tag: what the vector was made from (an embeddings fingerprint), to know when to re-make it.
+    tags: Vec<String>,
     /// Id to slot.
     slots: HashMap<String, usize>,
     /// Chunks changed since the last [`VectorIndex::take_dirty`].
@@ -253,6 +255,7 @@ impl VectorIndex {
             data: Vec::new(),
             bits: Vec::new(),
             ids: Vec::new(),
+            tags: Vec::new(),
             slots: HashMap::new(),
             dirty: BTreeSet::new(),
             ids_dirty: false,
@@ -266,6 +269,7 @@ impl VectorIndex {
         index.data.reserve_exact(n * dims);
         index.bits.reserve_exact(n * index.words());
         index.ids.reserve_exact(n);
+        index.tags.reserve_exact(n);
         index.slots.reserve(n);
         index
     }
@@ -314,6 +318,21 @@ impl VectorIndex {
 
     /// Adds a vector, or replaces the one stored under `id`.
     pub fn upsert(&mut self, id: &str, vector: &[f32]) -> Result<(), IndexError> {
+        self.upsert_tagged(id, vector, "")
+    }
+
+    /// The tag stored with `id`'s vector.
+    pub fn tag(&self, id: &str) -> Option<&str> {
+        self.slots.get(id).map(|&slot| self.tags[slot].as_str())
+    }
+
+    /// The tags, in slot order.
+    pub fn tags(&self) -> &[String] {
+        &self.tags
+    }
+
+    /// Adds or replaces a vector together with its tag.
+    pub fn upsert_tagged(&mut self, id: &str, vector: &[f32], tag: &str) -> Result<(), IndexError> {
         self.check(vector)?;
         let mut v = vector.to_vec();
         normalize(&mut v);
@@ -323,6 +342,7 @@ impl VectorIndex {
             None => {
                 let slot = self.ids.len();
                 self.ids.push(id.to_owned());
+                self.tags.push(String::new());
                 self.slots.insert(id.to_owned(), slot);
                 self.data.resize(self.data.len() + self.dims, 0.0);
                 self.bits.resize(self.bits.len() + words, 0);
@@ -332,6 +352,10 @@ impl VectorIndex {
         };
         self.data[slot * self.dims..(slot + 1) * self.dims].copy_from_slice(&v);
         Self::sign_bits(&v, &mut self.bits[slot * words..(slot + 1) * words]);
+        if self.tags[slot] != tag {
+            self.tags[slot] = tag.to_owned();
+            self.ids_dirty = true;
+        }
         self.dirty.insert(slot / CHUNK);
         Ok(())
     }
@@ -347,9 +371,11 @@ impl VectorIndex {
             let moved = self.ids[last].clone();
             self.slots.insert(moved.clone(), slot);
             self.ids[slot] = moved;
+            self.tags.swap(slot, last);
             self.dirty.insert(slot / CHUNK);
         }
         self.ids.pop();
+        self.tags.pop();
         self.data.truncate(last * d);
         self.bits.truncate(last * w);
         self.dirty.insert(last / CHUNK);
@@ -448,15 +474,34 @@ impl VectorIndex {
         &self.data[start..end]
     }
 
-    /// What changed since the last call: the chunks to write (index and contents; an index at or beyond
-    /// [`VectorIndex::chunk_count`] means "delete that chunk"), and whether the id map must be written.
+    /// What changed since the last call: the chunks to write (an index at or beyond
+    /// [`VectorIndex::chunk_count`] means "delete that chunk"), and whether the id map (ids and tags) must be
+    /// written.
     pub fn take_dirty(&mut self) -> (Vec<usize>, bool) {
         let chunks = std::mem::take(&mut self.dirty).into_iter().collect();
         (chunks, std::mem::replace(&mut self.ids_dirty, false))
     }
 
-    /// Rebuilds an index from stored chunks and the id map (slot order). Sign bits are recomputed.
-    pub fn from_parts(dims: usize, ids: Vec<String>, chunks: Vec<Vec<f32>>) -> Result<VectorIndex, IndexError> {
+    /// Marks everything as changed, so the next save writes the whole index (after a failed save).
+    pub fn mark_all_dirty(&mut self) {
+        self.dirty = (0..self.chunk_count()).collect();
+        self.ids_dirty = true;
+    }
+
+    /// Rebuilds an index from stored chunks, the id map and the tags (slot order; tags may be empty for an
+    /// index stored without them). Sign bits are recomputed.
+    pub fn from_parts(
+        dims: usize,
+        ids: Vec<String>,
+        mut tags: Vec<String>,
+        chunks: Vec<Vec<f32>>,
+    ) -> Result<VectorIndex, IndexError> {
+        if tags.is_empty() {
+            tags = vec![String::new(); ids.len()];
+        }
+        if tags.len() != ids.len() {
+            return Err(IndexError::Corrupt(format!("{} tags for {} ids", tags.len(), ids.len())));
+        }
         let mut data = Vec::with_capacity(ids.len() * dims);
         for (i, c) in chunks.into_iter().enumerate() {
             let expect = ((ids.len().saturating_sub(i * CHUNK)).min(CHUNK)) * dims;
@@ -479,6 +524,7 @@ impl VectorIndex {
             return Err(IndexError::Corrupt("an id appears twice".into()));
         }
         index.ids = ids;
+        index.tags = tags;
         index.data = data;
         Ok(index)
     }
@@ -684,17 +730,37 @@ mod tests {
         let vs = labelled(clustered(CHUNK + 10, 12, 4, 0.5, 13));
         let index = build(&vs, 12);
         let chunks: Vec<Vec<f32>> = (0..index.chunk_count()).map(|i| index.chunk(i).to_vec()).collect();
-        let back = VectorIndex::from_parts(12, index.ids().to_vec(), chunks.clone()).unwrap();
+        let back = VectorIndex::from_parts(12, index.ids().to_vec(), index.tags().to_vec(), chunks.clone()).unwrap();
         assert_eq!(back.raw(), index.raw());
         assert_eq!(back.bits, index.bits);
         let q = &vs[3].1;
         assert_eq!(back.search_exact(q, 5).unwrap(), index.search_exact(q, 5).unwrap());
         let mut short = chunks.clone();
         short[1].pop();
-        assert!(matches!(VectorIndex::from_parts(12, index.ids().to_vec(), short), Err(IndexError::Corrupt(_))));
+        assert!(matches!(
+            VectorIndex::from_parts(12, index.ids().to_vec(), vec![], short),
+            Err(IndexError::Corrupt(_))
+        ));
         let mut dup = index.ids().to_vec();
         dup[1] = dup[0].clone();
-        assert!(VectorIndex::from_parts(12, dup, chunks).is_err());
+        assert!(VectorIndex::from_parts(12, dup, vec![], chunks.clone()).is_err());
+        assert!(VectorIndex::from_parts(12, index.ids().to_vec(), vec!["x".into()], chunks).is_err());
+    }
+
+    #[test]
+    fn tags_follow_their_vectors_through_replacement_and_removal() {
+        let mut index = VectorIndex::new(2);
+        index.upsert_tagged("a", &[1.0, 0.0], "fa").unwrap();
+        index.upsert_tagged("b", &[0.0, 1.0], "fb").unwrap();
+        index.upsert_tagged("c", &[1.0, 1.0], "fc").unwrap();
+        index.take_dirty();
+        index.upsert_tagged("a", &[1.0, 0.0], "fa2").unwrap();
+        assert_eq!(index.take_dirty(), (vec![0], true), "a new tag rewrites the id map");
+        index.remove("a");
+        assert_eq!(index.tag("c"), Some("fc"), "the moved vector keeps its tag");
+        assert_eq!(index.tag("b"), Some("fb"));
+        assert_eq!(index.tag("a"), None);
+        assert_eq!(index.tags().len(), 2);
     }
 
     /// Queries near stored vectors, as real questions are near some caption or message.
