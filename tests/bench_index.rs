@@ -57,6 +57,32 @@ extern "C" {
 }
 
 const DIMS: usize = 1536;
+
+/// Saves the 100k index to IndexedDB and times loading it back.
+async fn storage(mut index: VectorIndex) {
+    use boda::core::ports::VectorStore;
+    use boda::web::idb_store::IdbStore;
+    let name = format!("boda-bench-{}", boda::web::runtime::new_uuid());
+    let db = IdbStore::open_named(&name).await.expect("a database");
+    let start = now();
+    db.save_vectors("bench:1536", &mut index).await.expect("saved");
+    let save_ms = now() - start;
+    drop(index);
+    let start = now();
+    let back = db.load_vectors("bench:1536", DIMS).await.expect("loaded");
+    let load_ms = now() - start;
+    console_log!(
+        "IndexedDB: saving {} vectors took {:.0} ms; loading them took {:.0} ms (budget: well under 1000 ms)",
+        back.len(),
+        save_ms,
+        load_ms
+    );
+    drop(back);
+    db.close();
+    if let Ok(request) = idb::Factory::new().and_then(|f| f.delete(&name)) {
+        let _ = request.await;
+    }
+}
 const K: usize = 10;
 
 fn build(n: usize) -> VectorIndex {
@@ -94,7 +120,7 @@ fn per_query(count: usize, mut f: impl FnMut(usize)) -> f64 {
 }
 
 #[wasm_bindgen_test]
-fn vector_index_benchmark() {
+async fn vector_index_benchmark() {
     console_log!("\nvector index, {DIMS} dims, k = {K}, clustered data (100 clusters), queries near stored vectors");
     console_log!(
         "{:>7} {:>10} {:>13} {:>10} {:>11} {:>11} {:>11} {:>10} {:>10} {:>10}",
@@ -148,6 +174,9 @@ fn vector_index_benchmark() {
             cos_ms / exact_ms
         );
         assert!(sink.is_finite());
+        if n == 100_000 {
+            storage(index).await;
+        }
     }
     console_log!(
         "bytes stored per vector: {} (f32 × {DIMS}) plus its id in the id map; sign bits ({} bytes) are rebuilt on load",

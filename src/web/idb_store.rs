@@ -357,6 +357,57 @@ fn strings(v: &JsValue, field: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Chunks written per transaction: Chromium fails a single transaction of hundreds of megabytes ("Failed
+/// to write blobs"), so a large index is written 8 chunks (48 MB at 1536 dimensions) at a time, the id map
+/// last. A save that fails midway marks the whole index to be written again.
+const CHUNKS_PER_TRANSACTION: usize = 8;
+
+impl IdbStore {
+    async fn write_vector_chunks(
+        &self,
+        space: &str,
+        index: &VectorIndex,
+        chunks: &[usize],
+        ids_dirty: bool,
+    ) -> Result<(), StoreError> {
+        let mut groups: Vec<&[usize]> = chunks.chunks(CHUNKS_PER_TRANSACTION).collect();
+        if groups.is_empty() {
+            groups.push(&[]);
+        }
+        let last = groups.len() - 1;
+        for (g, group) in groups.into_iter().enumerate() {
+            let tx = self.tx(&[VECTORS], TransactionMode::ReadWrite)?;
+            let store = tx.object_store(VECTORS).map_err(store_error)?;
+            for &i in group {
+                let key = chunk_key(space, i);
+                if i < index.chunk_count() {
+                    let record = js_sys::Object::new();
+                    let buffer = js_sys::Float32Array::from(index.chunk(i)).buffer();
+                    js_sys::Reflect::set(&record, &"id".into(), &key.into())
+                        .and(js_sys::Reflect::set(&record, &"data".into(), &buffer))
+                        .map_err(|_| StoreError::Other("vectors".into()))?;
+                    store.put(&record, None).map_err(store_error)?.await.map_err(store_error)?;
+                } else {
+                    let key = Query::from(JsValue::from_str(&key));
+                    store.delete(key).map_err(store_error)?.await.map_err(store_error)?;
+                }
+            }
+            if g == last && ids_dirty {
+                let record = js_sys::Object::new();
+                let list = |v: &[String]| v.iter().map(|s| JsValue::from_str(s)).collect::<js_sys::Array>();
+                js_sys::Reflect::set(&record, &"id".into(), &ids_key(space).into())
+                    .and(js_sys::Reflect::set(&record, &"dims".into(), &(index.dims() as f64).into()))
+                    .and(js_sys::Reflect::set(&record, &"ids".into(), &list(index.ids())))
+                    .and(js_sys::Reflect::set(&record, &"tags".into(), &list(index.tags())))
+                    .map_err(|_| StoreError::Other("vectors".into()))?;
+                store.put(&record, None).map_err(store_error)?.await.map_err(store_error)?;
+            }
+            Self::finish(tx).await?;
+        }
+        Ok(())
+    }
+}
+
 impl VectorStore for IdbStore {
     async fn load_vectors(&self, space: &str, dims: usize) -> Result<VectorIndex, StoreError> {
         let tx = self.tx(&[VECTORS], TransactionMode::ReadOnly)?;
@@ -382,39 +433,7 @@ impl VectorStore for IdbStore {
 
     async fn save_vectors(&self, space: &str, index: &mut VectorIndex) -> Result<(), StoreError> {
         let (chunks, ids_dirty) = index.take_dirty();
-        let result = async {
-            let tx = self.tx(&[VECTORS], TransactionMode::ReadWrite)?;
-            let store = tx.object_store(VECTORS).map_err(store_error)?;
-            for i in chunks {
-                let key = chunk_key(space, i);
-                if i < index.chunk_count() {
-                    let record = js_sys::Object::new();
-                    let buffer = js_sys::Float32Array::from(index.chunk(i)).buffer();
-                    js_sys::Reflect::set(&record, &"id".into(), &key.into())
-                        .and(js_sys::Reflect::set(&record, &"data".into(), &buffer))
-                        .map_err(|_| StoreError::Other("vectors".into()))?;
-                    store.put(&record, None).map_err(store_error)?.await.map_err(store_error)?;
-                } else {
-                    store
-                        .delete(Query::from(JsValue::from_str(&key)))
-                        .map_err(store_error)?
-                        .await
-                        .map_err(store_error)?;
-                }
-            }
-            if ids_dirty {
-                let record = js_sys::Object::new();
-                let list = |v: &[String]| v.iter().map(|s| JsValue::from_str(s)).collect::<js_sys::Array>();
-                js_sys::Reflect::set(&record, &"id".into(), &ids_key(space).into())
-                    .and(js_sys::Reflect::set(&record, &"dims".into(), &(index.dims() as f64).into()))
-                    .and(js_sys::Reflect::set(&record, &"ids".into(), &list(index.ids())))
-                    .and(js_sys::Reflect::set(&record, &"tags".into(), &list(index.tags())))
-                    .map_err(|_| StoreError::Other("vectors".into()))?;
-                store.put(&record, None).map_err(store_error)?.await.map_err(store_error)?;
-            }
-            Self::finish(tx).await
-        }
-        .await;
+        let result = self.write_vector_chunks(space, index, &chunks, ids_dirty).await;
         if result.is_err() {
             index.mark_all_dirty();
         }
