@@ -1,29 +1,12 @@
 // End-to-end: each image is described once, when added; the caption is stored with the model that wrote it,
 // shown under the thumbnail, editable, sent with the image, and refreshed only on "Describe again".
 
-import { test, before, after, beforeEach, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readStore } from './harness.mjs';
 import { errors as apiErrors, lastUserText } from './standin.mjs';
-import { startWorld, openApp, configure, makeImage, addImages, ask, chatRequests, captionRequests } from './app.mjs';
-
-let world;
-let session;
-before(async () => {
-  world = await startWorld();
-});
-after(async () => {
-  await world?.close();
-});
-beforeEach(async () => {
-  world.standin.reset();
-  session = await openApp(world);
-});
-afterEach(async () => {
-  await session.context.close();
-  assert.deepEqual(world.standin.violations, [], 'every request must validate against the OpenAI spec');
-  assert.deepEqual(session.errors, [], 'no page errors');
-});
+import { world, session } from './suite.mjs';
+import { configure, makeImage, addImages, ask, chatRequests, captionRequests } from './app.mjs';
 
 /**
  * Waits until the caption field of `name` holds text, and returns it. It asks the locator afresh each time:

@@ -1,33 +1,15 @@
 // End-to-end: the image Q&A chat, in headless Chromium against the stand-in OpenAI server.
 // Every test checks that every request the app sent validates against the official OpenAPI spec.
 
-import { test, before, after, beforeEach, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { countBlobs, readStore } from './harness.mjs';
 import { errors as apiErrors, imageParts, lastUserText } from './standin.mjs';
-import { startWorld, openApp, configure, makeImage, addImages, ask, waitIdle, chatRequests, log, KEY } from './app.mjs';
-
-let world;
-let session;
-
-before(async () => {
-  world = await startWorld();
-});
-after(async () => {
-  await world?.close();
-});
-beforeEach(async () => {
-  world.standin.reset();
-  session = await openApp(world);
-});
-afterEach(async () => {
-  await session.context.close();
-  assert.deepEqual(world.standin.violations, [], 'every request must validate against the OpenAI spec');
-  assert.deepEqual(session.errors, [], 'no page errors');
-});
+import { world, session } from './suite.mjs';
+import { configure, makeImage, addImages, ask, waitIdle, chatRequests, log, KEY } from './app.mjs';
 
 const chatOpts = { timeout: 60_000 };
 
