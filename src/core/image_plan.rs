@@ -70,9 +70,9 @@ impl Refusal {
                 human_bytes(MAX_FILE_BYTES)
             ),
             Refusal::TooManyPixels { width, height } => format!(
-                "“{file_name}” is {width}×{height} pixels ({:.0} megapixels), too large to decode safely in a browser \
+                "“{file_name}” is {width}×{height} pixels ({} megapixels), too large to decode safely in a browser \
                  tab; the limit is {} megapixels. Scale it down first.",
-                (*width as f64 * *height as f64) / 1e6,
+                (*width as u64 * *height as u64 + 500_000) / 1_000_000,
                 MAX_PIXELS / 1_000_000
             ),
             Refusal::Heic => format!(
@@ -102,19 +102,18 @@ impl Refusal {
     }
 }
 
-/// Bytes as a short human figure: "812 B", "4.2 KB", "3.1 MB".
+/// Bytes as a short human figure: "812 B", "4.2 KB", "3.1 MB". Integer arithmetic, rounded to the nearest
+/// tenth: fixed-precision float formatting would pull several kilobytes of code into the wasm build.
 pub fn human_bytes(bytes: u64) -> String {
-    const K: f64 = 1024.0;
-    let b = bytes as f64;
-    if b < K {
-        format!("{bytes} B")
-    } else if b < K * K {
-        format!("{:.1} KB", b / K)
-    } else if b < K * K * K {
-        format!("{:.1} MB", b / (K * K))
-    } else {
-        format!("{:.1} GB", b / (K * K * K))
-    }
+    const K: u64 = 1024;
+    let (unit, scale) = match bytes {
+        b if b < K => return format!("{b} B"),
+        b if b < K * K => ("KB", K),
+        b if b < K * K * K => ("MB", K * K),
+        _ => ("GB", K * K * K),
+    };
+    let tenths = (bytes as u128 * 10 + scale as u128 / 2) / scale as u128;
+    format!("{}.{} {unit}", tenths / 10, tenths % 10)
 }
 
 /// Recognises an image from its leading bytes (see [`SNIFF_BYTES`]) and its total size.
@@ -587,8 +586,23 @@ mod tests {
     #[test]
     fn human_bytes_reads_well() {
         assert_eq!(human_bytes(812), "812 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1024), "1.0 KB");
         assert_eq!(human_bytes(4300), "4.2 KB");
+        assert_eq!(human_bytes(1_048_575), "1024.0 KB");
         assert_eq!(human_bytes(52_428_800), "50.0 MB");
+        assert_eq!(human_bytes(3 * 1024 * 1024 * 1024 / 2), "1.5 GB");
+        // The same figures as rounding the float to one decimal.
+        for b in [1500u64, 10_240, 99_999, 1_234_567, 987_654_321] {
+            let k = if b < 1 << 20 {
+                1024.0
+            } else if b < 1 << 30 {
+                1048576.0
+            } else {
+                1073741824.0
+            };
+            assert_eq!(human_bytes(b).split(' ').next().unwrap(), format!("{:.1}", b as f64 / k));
+        }
     }
 
     #[test]

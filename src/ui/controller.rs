@@ -94,28 +94,21 @@ pub fn search_chats(state: AppState, query: String) {
     let hits = SEARCH.with(|s| search::search(&s.borrow(), &query, 20));
     spawn_local(async move {
         let Some(db) = store(state) else { return };
-        let mut messages: HashMap<String, Vec<Message>> = HashMap::new();
-        let mut images: HashMap<String, Vec<ImageMeta>> = HashMap::new();
         let mut results = Vec::with_capacity(hits.len());
         for hit in hits {
             let Some(chat) = chat_by_id(state, &hit.chat_id) else { continue };
-            let (kind, text) = match hit.kind {
-                search::HitKind::Message => {
-                    if !messages.contains_key(&hit.chat_id) {
-                        let loaded = db.load_messages(&hit.chat_id).await.unwrap_or_default();
-                        messages.insert(hit.chat_id.clone(), loaded);
-                    }
-                    let Some(m) = messages[&hit.chat_id].iter().find(|m| m.id == hit.item_id) else { continue };
-                    (if m.role == crate::core::model::Role::User { "You" } else { "Boda" }, m.content.clone())
-                }
-                search::HitKind::Image => {
-                    if !images.contains_key(&hit.chat_id) {
-                        images.insert(hit.chat_id.clone(), db.load_images(&hit.chat_id).await.unwrap_or_default());
-                    }
-                    let Some(i) = images[&hit.chat_id].iter().find(|i| i.id == hit.item_id) else { continue };
-                    ("Image", search::image_text(i))
-                }
-            };
+            // At most twenty small reads: simpler (and smaller code) than caching per chat.
+            let found =
+                match hit.kind {
+                    search::HitKind::Message => db.load_messages(&hit.chat_id).await.ok().and_then(|ms| {
+                        let m = ms.into_iter().find(|m| m.id == hit.item_id)?;
+                        Some((if m.role == crate::core::model::Role::User { "You" } else { "Boda" }, m.content))
+                    }),
+                    search::HitKind::Image => db.load_images(&hit.chat_id).await.ok().and_then(|is| {
+                        is.iter().find(|i| i.id == hit.item_id).map(|i| ("Image", search::image_text(i)))
+                    }),
+                };
+            let Some((kind, text)) = found else { continue };
             results.push(SearchResult {
                 chat_id: chat.id,
                 chat_title: chat.title,
@@ -592,8 +585,8 @@ fn apply_event(state: AppState, event: TurnEvent) {
             state.messages.update(|v| v.retain(|m| m.id != id));
         }
         TurnEvent::Retrying { attempt, wait_ms } => state.notice.set(Some(format!(
-            "Rate limited. Trying again in {:.0} s (attempt {attempt} of {}).",
-            (wait_ms as f64 / 1000.0).ceil(),
+            "Rate limited. Trying again in {} s (attempt {attempt} of {}).",
+            wait_ms.div_ceil(1000),
             crate::core::openai::MAX_RETRIES + 1
         ))),
         TurnEvent::StoreFailed(text) => state.alert(text),
