@@ -9,7 +9,8 @@ const CACHE = 'boda-shell-v1';
 /** The same-origin assets a page of HTML refers to. */
 function assetsOf(html) {
   const urls = new Set(['/', '/sw.js', '/boot.js', '/manifest.webmanifest', '/icon.svg']);
-  for (const m of html.matchAll(/(?:href|src|data-js|data-wasm)="(\/[^"]*)"/g)) urls.add(m[1]);
+  // Quoted or not: a minified page may drop the quotes around attribute values.
+  for (const m of html.matchAll(/(?:href|src|data-js|data-wasm)=["']?(\/[^"'\s>]*)/g)) urls.add(m[1]);
   return [...urls];
 }
 
