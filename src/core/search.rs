@@ -7,6 +7,32 @@
 
 use crate::core::model::{ImageMeta, Message, MessageStatus};
 use crate::core::retrieval::lexical::{tokenize, LexicalIndex};
+use serde::{Deserialize, Serialize};
+
+/// The version of the stored index's terms. Bump it whenever the tokenizer's rules change: an index stored
+/// under another version is rebuilt from the chats instead of being searched with mismatched terms.
+pub const INDEX_FORMAT: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    format: u32,
+    index: LexicalIndex,
+}
+
+/// The index as stored, with its format version.
+pub fn store_index(index: &LexicalIndex) -> String {
+    #[derive(Serialize)]
+    struct StoredRef<'a> {
+        format: u32,
+        index: &'a LexicalIndex,
+    }
+    serde_json::to_string(&StoredRef { format: INDEX_FORMAT, index }).unwrap_or_default()
+}
+
+/// A stored index, if it is readable and of the current format; `None` means "rebuild it".
+pub fn read_stored_index(json: &str) -> Option<LexicalIndex> {
+    serde_json::from_str::<Stored>(json).ok().filter(|s| s.format == INDEX_FORMAT).map(|s| s.index)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HitKind {
@@ -169,6 +195,19 @@ mod tests {
         assert_eq!(remove_chat(&mut index, "c1"), 2);
         assert!(index.postings().iter().all(|(_, doc)| doc.starts_with("m:c2:")));
         assert_eq!(index.len(), 1);
+    }
+
+    #[test]
+    fn a_stored_index_of_another_format_is_rebuilt() {
+        let mut index = LexicalIndex::new();
+        index_message(&mut index, &msg("c1", "m1", "검은 고양이"));
+        let json = store_index(&index);
+        assert_eq!(read_stored_index(&json), Some(index.clone()));
+        let older = json.replace(&format!("\"format\":{INDEX_FORMAT}"), "\"format\":0");
+        assert_ne!(older, json);
+        assert_eq!(read_stored_index(&older), None);
+        assert_eq!(read_stored_index("{\"docs\":[]}"), None, "the unversioned form of the first build");
+        assert_eq!(read_stored_index("garbage"), None);
     }
 
     #[test]

@@ -46,8 +46,8 @@ fn update_search(state: AppState, change: impl FnOnce(&mut LexicalIndex)) {
     spawn_local(async move {
         crate::web::runtime::sleep_ms(300).await;
         SEARCH_SAVE_PENDING.with(|p| p.set(false));
-        let json = SEARCH.with(|s| serde_json::to_string(&*s.borrow()));
-        let (Some(db), Ok(json)) = (store(state), json) else { return };
+        let json = SEARCH.with(|s| search::store_index(&s.borrow()));
+        let Some(db) = store(state) else { return };
         match db.save_search_index(&json).await {
             Ok(()) => announce(Change::Search),
             Err(e) => state.alert(e.to_string()),
@@ -67,7 +67,7 @@ fn refresh_search(state: AppState) {
 /// Loads the stored search index, or builds it from every chat when there is none (or it is unreadable).
 async fn load_search(state: AppState, db: &IdbStore) {
     let stored = db.load_search_index().await.ok().flatten();
-    if let Some(index) = stored.and_then(|json| serde_json::from_str::<LexicalIndex>(&json).ok()) {
+    if let Some(index) = stored.as_deref().and_then(search::read_stored_index) {
         SEARCH.with(|s| *s.borrow_mut() = index);
         refresh_search(state);
         return;
@@ -142,9 +142,10 @@ async fn on_remote_change(state: AppState, change: Change) {
             }
         }
         Change::Search => {
-            if let Some(index) = db.load_search_index().await.ok().flatten().and_then(|j| serde_json::from_str(&j).ok())
-            {
+            let stored = db.load_search_index().await.ok().flatten();
+            if let Some(index) = stored.as_deref().and_then(search::read_stored_index) {
                 SEARCH.with(|s| *s.borrow_mut() = index);
+                refresh_search(state);
             }
         }
         Change::Chat(id) => {

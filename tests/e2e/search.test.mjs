@@ -17,7 +17,7 @@ after(async () => {
 /** The stored lexical index's document ids, read straight from IndexedDB. */
 async function storedDocs(page) {
   const [record] = (await readStore(page, 'boda', 'indexes')).filter((r) => r.id === 'lexical');
-  return record ? JSON.parse(record.json).docs.map((d) => d.id) : [];
+  return record ? JSON.parse(record.json).index.docs.map((d) => d.id) : [];
 }
 
 /** Waits until the stored index satisfies `ok` (it is saved a moment after each change). */
@@ -87,6 +87,26 @@ test('search finds Korean and English messages and captions offline; deleting le
     await page.getByRole('list', { name: 'Search results' }).getByText('Nothing found in your chats.').waitFor();
     assert.deepEqual(world.standin.violations, []);
     assert.deepEqual(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e)), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a search open in another tab finds what this tab just added', { timeout: 60_000 }, async () => {
+  const { page, context, errors } = await openApp(world);
+  try {
+    await configure(page, world);
+    const other = await context.newPage();
+    await other.goto(world.site.origin);
+    const box = other.getByLabel('Search chats', { exact: true });
+    await box.fill('zebras');
+    await other.getByRole('list', { name: 'Search results' }).getByText('Nothing found in your chats.').waitFor();
+    world.standin.script({ kind: 'stream', chunks: ['Three zebras ', 'are crossing.'] });
+    await ask(page, 'How many zebras are on the road?');
+    // The other tab reloads the stored index when this one saves it, and runs its open search again.
+    await other.getByRole('list', { name: 'Search results' }).getByText('Three zebras are crossing.', { exact: true }).waitFor();
+    assert.deepEqual(world.standin.violations, []);
+    assert.deepEqual(errors, []);
   } finally {
     await context.close();
   }
