@@ -80,6 +80,9 @@ async fn a_blob_survives_the_round_trip_and_is_gone_after_delete() {
     assert_eq!(back.type_(), "image/jpeg");
     assert_eq!(blob_bytes(&back).await.unwrap(), bytes);
     assert_eq!(db.load_images("c1").await.unwrap()[0].name, "img1.jpg");
+    let with_blobs = db.load_images_with_blobs("c1").await.unwrap();
+    assert_eq!(with_blobs[0].0.name, "img1.jpg");
+    assert_eq!(blob_bytes(&with_blobs[0].1).await.unwrap(), bytes);
     // A caption is written into the record without touching the Blob.
     let mut m = meta("img1", "c1", &blob);
     m.caption = Some("A gradient.".into());

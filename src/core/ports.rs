@@ -113,6 +113,8 @@ pub trait Store {
     async fn delete_message(&self, message_id: &str) -> Result<(), StoreError>;
 
     async fn load_images(&self, chat_id: &str) -> Result<Vec<ImageMeta>, StoreError>;
+    /// The chat's images with their Blobs, in one read (records without a Blob are left out).
+    async fn load_images_with_blobs(&self, chat_id: &str) -> Result<Vec<(ImageMeta, Self::Blob)>, StoreError>;
     async fn put_image(&self, meta: &ImageMeta, blob: &Self::Blob) -> Result<(), StoreError>;
     async fn image_blob(&self, image_id: &str) -> Result<Option<Self::Blob>, StoreError>;
     /// Rewrites an image's record (its caption, say), keeping its Blob. An image removed meanwhile stays

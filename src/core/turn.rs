@@ -308,6 +308,9 @@ mod tests {
         async fn load_images(&self, _: &str) -> Result<Vec<ImageMeta>, StoreError> {
             unreachable!()
         }
+        async fn load_images_with_blobs(&self, _: &str) -> Result<Vec<(ImageMeta, Vec<u8>)>, StoreError> {
+            unreachable!()
+        }
         async fn put_image(&self, _: &ImageMeta, _: &Vec<u8>) -> Result<(), StoreError> {
             unreachable!()
         }

@@ -232,17 +232,14 @@ pub async fn select_chat(state: AppState, chat_id: String) {
     let Some(db) = store(state) else { return };
     state.current.set(Some(chat_id.clone()));
     let is_current = || state.current.get_untracked().as_deref() == Some(chat_id.as_str());
-    let metas = db.load_images(&chat_id).await.unwrap_or_else(|e| {
+    let images = db.load_images_with_blobs(&chat_id).await.unwrap_or_else(|e| {
         state.alert(e.to_string());
         Vec::new()
     });
-    let mut shown = Vec::with_capacity(metas.len());
-    for meta in metas {
-        if let Ok(Some(blob)) = db.image_blob(&meta.id).await {
-            let url = object_url(&blob).unwrap_or_default();
-            shown.push(ShownImage { meta, url });
-        }
-    }
+    let shown: Vec<ShownImage> = images
+        .into_iter()
+        .map(|(meta, blob)| ShownImage { meta, url: object_url(&blob).unwrap_or_default() })
+        .collect();
     // Messages last, and again if a turn changed them while they loaded (a stale read must not hide a
     // finished answer).
     let mut messages = Vec::new();
@@ -450,12 +447,14 @@ async fn write_caption(state: AppState, settings: &Settings, mut meta: ImageMeta
     Ok(())
 }
 
+/// The record of an image the open chat shows.
+fn shown_meta(state: AppState, image_id: &str) -> Option<ImageMeta> {
+    state.images.with_untracked(|v| v.iter().find(|i| i.meta.id == image_id).map(|i| i.meta.clone()))
+}
+
 /// "Describe again": a fresh caption from the model, replacing the current one.
 pub fn describe_again(state: AppState, image_id: String) {
-    let Some(meta) = state.images.with_untracked(|v| v.iter().find(|i| i.meta.id == image_id).map(|i| i.meta.clone()))
-    else {
-        return;
-    };
+    let Some(meta) = shown_meta(state, &image_id) else { return };
     if !state.settings.get_untracked().has_key() {
         state.alert("Add your OpenAI API key in Settings first: the model writes the captions.");
         return;
@@ -465,11 +464,7 @@ pub fn describe_again(state: AppState, image_id: String) {
 
 /// Stores a caption the person wrote or corrected (an empty one removes the caption).
 pub fn edit_caption(state: AppState, image_id: String, text: String) {
-    let Some(mut meta) =
-        state.images.with_untracked(|v| v.iter().find(|i| i.meta.id == image_id).map(|i| i.meta.clone()))
-    else {
-        return;
-    };
+    let Some(mut meta) = shown_meta(state, &image_id) else { return };
     let text = text.trim();
     if meta.caption.as_deref() == Some(text) {
         return;
@@ -659,16 +654,12 @@ async fn run_turn_inner(
     // History and images come from the store by chat id, not from what the screen shows: the person may
     // switch chats while this loads, and a removed image is gone from the store too.
     let messages = db.load_messages(&chat.id).await.map_err(|e| state.alert(e.to_string()))?;
-    let metas = db.load_images(&chat.id).await.map_err(|e| state.alert(e.to_string()))?;
-    let mut loaded = Vec::with_capacity(metas.len());
-    for meta in metas {
-        match db.image_blob(&meta.id).await {
-            Ok(Some(blob)) => match blob_bytes(&blob).await {
-                Ok(bytes) => loaded.push((meta, bytes)),
-                Err(e) => state.alert(format!("“{}” could not be read: {e}", meta.name)),
-            },
-            Ok(None) => {}
-            Err(e) => state.alert(e.to_string()),
+    let stored = db.load_images_with_blobs(&chat.id).await.map_err(|e| state.alert(e.to_string()))?;
+    let mut loaded = Vec::with_capacity(stored.len());
+    for (meta, blob) in stored {
+        match blob_bytes(&blob).await {
+            Ok(bytes) => loaded.push((meta, bytes)),
+            Err(e) => state.alert(format!("“{}” could not be read: {e}", meta.name)),
         }
     }
     let images: Vec<PromptImage> = loaded

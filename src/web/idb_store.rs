@@ -298,6 +298,21 @@ impl Store for IdbStore {
         Ok(images)
     }
 
+    async fn load_images_with_blobs(&self, chat_id: &str) -> Result<Vec<(ImageMeta, Blob)>, StoreError> {
+        let values = self.all_in_chat(IMAGES, chat_id).await?;
+        let mut images = Vec::with_capacity(values.len());
+        for v in &values {
+            let meta: ImageMeta = from_js(v)?;
+            let blob = js_sys::Reflect::get(v, &"blob".into()).ok().and_then(|b| b.dyn_into::<Blob>().ok());
+            // A record without pixels is left out, as a missing Blob was before.
+            if let Some(blob) = blob {
+                images.push((meta, blob));
+            }
+        }
+        images.sort_by(|(a, _), (b, _)| a.created_ms.total_cmp(&b.created_ms).then_with(|| a.id.cmp(&b.id)));
+        Ok(images)
+    }
+
     async fn put_image(&self, meta: &ImageMeta, blob: &Blob) -> Result<(), StoreError> {
         let v = to_js(meta)?;
         js_sys::Reflect::set(&v, &"blob".into(), blob).map_err(|_| StoreError::Other("image".into()))?;
