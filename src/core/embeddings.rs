@@ -21,6 +21,15 @@ pub const BATCH_TOKENS: u32 = 200_000;
 /// Estimated tokens per input; the API refuses inputs over 8,192 tokens, so longer texts are cut.
 pub const INPUT_TOKENS: u32 = 8_000;
 
+/// The vector size a model returns when no `dimensions` are asked for, where it is known.
+pub fn default_dims(model: &str) -> Option<usize> {
+    match model.trim() {
+        "text-embedding-3-small" | "text-embedding-ada-002" => Some(1536),
+        "text-embedding-3-large" => Some(3072),
+        _ => None,
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EmbeddingRequest {
     pub model: String,
@@ -76,17 +85,12 @@ struct EmbeddingList {
     data: Vec<EmbeddingItem>,
 }
 
+/// `embedding` is read as a JSON value (a base64 string, or an array of numbers when a server ignores
+/// `encoding_format`): the app already links that parser, where an untagged enum would add its own.
 #[derive(Deserialize)]
 struct EmbeddingItem {
     index: usize,
-    embedding: EmbeddingValue,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum EmbeddingValue {
-    Floats(Vec<f32>),
-    Base64(String),
+    embedding: serde_json::Value,
 }
 
 fn malformed(detail: String) -> ApiError {
@@ -99,9 +103,13 @@ pub fn parse_embeddings(body: &str, expected: usize, dims: Option<usize>) -> Res
         serde_json::from_str(body).map_err(|e| malformed(format!("the embeddings could not be read ({e})")))?;
     let mut out: Vec<Option<Vec<f32>>> = vec![None; expected];
     for item in list.data {
-        let v = match item.embedding {
-            EmbeddingValue::Floats(v) => v,
-            EmbeddingValue::Base64(s) => {
+        let v: Vec<f32> = match item.embedding {
+            serde_json::Value::Array(values) => values
+                .iter()
+                .map(|x| x.as_f64().map(|f| f as f32))
+                .collect::<Option<_>>()
+                .ok_or_else(|| malformed("an embedding holds something other than numbers".into()))?,
+            serde_json::Value::String(s) => {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(s.as_bytes())
                     .map_err(|e| malformed(format!("an embedding is not valid base64 ({e})")))?;
@@ -110,6 +118,7 @@ pub fn parse_embeddings(body: &str, expected: usize, dims: Option<usize>) -> Res
                 }
                 bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
             }
+            _ => return Err(malformed("an embedding is neither base64 nor a list of numbers".into())),
         };
         if let Some(d) = dims {
             if v.len() != d {

@@ -4,6 +4,7 @@
 //! Browser work (storage, network, pixels) reaches the core only through the traits in [`ports`].
 
 pub mod client;
+pub mod context;
 pub mod embeddings;
 pub mod image_plan;
 pub mod markdown;

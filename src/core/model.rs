@@ -118,6 +118,39 @@ pub struct Message {
     /// How many older messages were left out of the request that produced this answer.
     #[serde(default)]
     pub trimmed: u32,
+    /// What retrieval put into the request that produced this answer, for the "Context" disclosure.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<ContextItem>,
+}
+
+/// How an item reached the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContextUse {
+    /// An image sent as an image.
+    Attached,
+    /// An image sent as its caption only.
+    Caption,
+    /// An earlier message recalled by relevance, beyond the history that fit.
+    Recalled,
+}
+
+/// One image or earlier message used for an answer, with the scores that chose it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContextItem {
+    pub used: ContextUse,
+    /// The image's or message's id.
+    pub id: String,
+    /// The chat it is in.
+    pub chat_id: String,
+    /// What the person sees: the file name, or the start of the message.
+    pub label: String,
+    /// Cosine similarity of its embedding to the question's, when both exist.
+    #[serde(default)]
+    pub similarity: Option<f32>,
+    /// Its BM25 score for the question's words, when it matched any.
+    #[serde(default)]
+    pub words: Option<f32>,
 }
 
 impl Message {
@@ -134,6 +167,7 @@ impl Message {
             usage: None,
             model: None,
             trimmed: 0,
+            context: Vec::new(),
         }
     }
 
@@ -203,6 +237,22 @@ pub struct Settings {
     /// Tokens of earlier conversation sent with each question; older turns are left out first.
     #[serde(default = "Settings::default_history_budget")]
     pub history_budget: u32,
+    /// The model that embeds captions, messages and questions for retrieval.
+    #[serde(default = "Settings::default_embedding_model")]
+    pub embedding_model: String,
+    /// The `dimensions` option of the embeddings API; `None` keeps the model's own size.
+    #[serde(default)]
+    pub embedding_dimensions: Option<u32>,
+    /// Images attached to a question at most; when a chat has more, the most relevant are attached and the
+    /// others are described by their captions.
+    #[serde(default = "Settings::default_context_images")]
+    pub context_images: u32,
+    /// Earlier messages recalled into a question at most, beyond the history that fits.
+    #[serde(default = "Settings::default_context_messages")]
+    pub context_messages: u32,
+    /// Whether recalled messages may come from other chats too.
+    #[serde(default)]
+    pub recall_all_chats: bool,
 }
 
 impl Settings {
@@ -217,6 +267,23 @@ impl Settings {
     }
     fn default_history_budget() -> u32 {
         8_000
+    }
+    fn default_embedding_model() -> String {
+        crate::core::embeddings::DEFAULT_MODEL.to_owned()
+    }
+    fn default_context_images() -> u32 {
+        4
+    }
+    fn default_context_messages() -> u32 {
+        4
+    }
+
+    /// The name of the embedding space: vectors of different models or dimensions never mix.
+    pub fn embedding_space(&self) -> String {
+        match self.embedding_dimensions {
+            Some(d) => format!("{}@{d}", self.embedding_model.trim()),
+            None => self.embedding_model.trim().to_owned(),
+        }
     }
 
     pub fn has_key(&self) -> bool {
@@ -236,6 +303,11 @@ impl Default for Settings {
             base_url: Settings::default_base_url(),
             model: Settings::default_model(),
             history_budget: Settings::default_history_budget(),
+            embedding_model: Settings::default_embedding_model(),
+            embedding_dimensions: None,
+            context_images: Settings::default_context_images(),
+            context_messages: Settings::default_context_messages(),
+            recall_all_chats: false,
         }
     }
 }
@@ -248,8 +320,22 @@ impl fmt::Debug for Settings {
             .field("base_url", &self.base_url)
             .field("model", &self.model)
             .field("history_budget", &self.history_budget)
+            .field("embedding_model", &self.embedding_model)
+            .field("embedding_dimensions", &self.embedding_dimensions)
+            .field("context_images", &self.context_images)
+            .field("context_messages", &self.context_messages)
+            .field("recall_all_chats", &self.recall_all_chats)
             .finish()
     }
+}
+
+/// Reads a whole number typed into a form: `None` when empty, an error naming the field otherwise.
+pub fn parse_count(text: &str, what: &str) -> Result<Option<u32>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|_| format!("{what} must be a whole number of 0 or more, not “{text}”."))
 }
 
 /// Checks a base URL typed by the user and says what is wrong with it.
@@ -278,6 +364,14 @@ pub fn validate_base_url(url: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_whole_numbers_or_empty() {
+        assert_eq!(parse_count(" 12 ", "X"), Ok(Some(12)));
+        assert_eq!(parse_count("", "X"), Ok(None));
+        assert!(parse_count("-1", "Images attached").unwrap_err().starts_with("Images attached must"));
+        assert!(parse_count("1.5", "X").is_err());
+    }
 
     #[test]
     fn title_comes_from_the_first_line_and_is_cut_at_a_word() {

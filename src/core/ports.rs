@@ -135,4 +135,7 @@ pub trait VectorStore {
     async fn load_vectors(&self, space: &str, dims: usize) -> Result<VectorIndex, StoreError>;
     /// Writes the chunks and id map that changed; on failure the index is marked to be written whole next time.
     async fn save_vectors(&self, space: &str, index: &mut VectorIndex) -> Result<(), StoreError>;
+    /// Deletes every stored space but `keep` (after the embedding model or size changed, the old vectors would
+    /// only go stale: items deleted later would linger there). Returns how many records went.
+    async fn delete_other_spaces(&self, keep: &str) -> Result<usize, StoreError>;
 }

@@ -2,9 +2,12 @@
 //! body that is sent.
 //!
 //! The layout keeps a stable prefix so the provider's prompt cache can reuse it turn after turn: a system
-//! message, then one user message carrying every image of the chat (each labelled with its file name), then
-//! the conversation, then the question. History is trimmed oldest turn first; images are never trimmed.
+//! message, then one user message carrying the chat's images (each labelled with its number, file name and
+//! caption; those retrieval left out are sent as that label only), then the conversation, then any earlier
+//! messages retrieval recalled, then the question. History is trimmed oldest turn first. Which images are
+//! attached and what is recalled is decided in [`crate::core::context`].
 
+use crate::core::context::Recalled;
 use crate::core::model::{Detail, Message, MessageStatus, Role};
 use crate::core::openai::{ChatMessage, ChatRequest, ContentPart, ImageUrl, StreamOptions, UserContent};
 use base64::Engine;
@@ -16,15 +19,21 @@ pub struct PromptImage<'a> {
     pub mime: &'a str,
     pub bytes: &'a [u8],
     pub caption: Option<&'a str>,
+    /// Whether the pixels are sent; otherwise the label (with the caption) stands in and `bytes` is unused.
+    pub attached: bool,
 }
 
 impl PromptImage<'_> {
     /// The text that introduces the image in a request.
     fn label(&self, number: usize) -> String {
-        match self.caption {
+        let mut label = match self.caption {
             Some(c) if !c.trim().is_empty() => format!("Image {number}: {} — {}", self.name, c.trim()),
             _ => format!("Image {number}: {}", self.name),
+        };
+        if !self.attached {
+            label.push_str(" (not attached to this question; described by its caption only)");
         }
+        label
     }
 }
 
@@ -60,6 +69,8 @@ pub struct PromptInput<'a> {
     pub images: &'a [PromptImage<'a>],
     /// Tokens of history to send at most.
     pub history_budget: u32,
+    /// Earlier messages recalled by retrieval, oldest first.
+    pub recalled: &'a [Recalled],
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -135,6 +146,22 @@ pub fn data_url(mime: &str, bytes: &[u8]) -> String {
     s
 }
 
+/// The message that carries recalled messages, each marked with who said it and where.
+fn recall_text(recalled: &[Recalled]) -> String {
+    let mut text = String::from(
+        "Earlier messages recalled because they may be relevant to my next question (they are older than the \
+         conversation above, or from other chats):",
+    );
+    for r in recalled {
+        let who = if r.role == Role::User { "Me" } else { "You (Boda)" };
+        match &r.chat_title {
+            Some(t) => text.push_str(&format!("\n\n[{who}, in the chat “{t}”]\n{}", r.text)),
+            None => text.push_str(&format!("\n\n[{who}, earlier in this chat]\n{}", r.text)),
+        }
+    }
+    text
+}
+
 /// Builds the streaming request for one question.
 pub fn build(input: &PromptInput) -> BuiltPrompt {
     let (kept, trimmed) = trim_history(input.history, input.history_budget);
@@ -143,8 +170,10 @@ pub fn build(input: &PromptInput) -> BuiltPrompt {
     if input.images.is_empty() {
         system.push_str(" No images have been shared in this chat yet; if the question needs one, ask for it.");
     } else {
+        let attached = input.images.iter().filter(|i| i.attached).count();
         system.push_str(&format!(
-            " The user has shared {} image(s), sent in the first user message.",
+            " The user has shared {} image(s), listed in the first user message; {attached} of them are attached \
+             there, and the others are described by their captions only.",
             input.images.len()
         ));
     }
@@ -156,9 +185,11 @@ pub fn build(input: &PromptInput) -> BuiltPrompt {
             let label = img.label(i + 1);
             text_tokens += estimate_tokens(&label);
             parts.push(ContentPart::Text { text: label });
-            parts.push(ContentPart::ImageUrl {
-                image_url: ImageUrl { url: data_url(img.mime, img.bytes), detail: input.detail },
-            });
+            if img.attached {
+                parts.push(ContentPart::ImageUrl {
+                    image_url: ImageUrl { url: data_url(img.mime, img.bytes), detail: input.detail },
+                });
+            }
         }
         messages.push(ChatMessage::User { content: UserContent::Parts(parts) });
     }
@@ -168,6 +199,11 @@ pub fn build(input: &PromptInput) -> BuiltPrompt {
             Role::User => ChatMessage::User { content: UserContent::Text(m.content.clone()) },
             Role::Assistant => ChatMessage::Assistant { content: m.content.clone() },
         });
+    }
+    if !input.recalled.is_empty() {
+        let text = recall_text(input.recalled);
+        text_tokens += estimate_tokens(&text) + 4;
+        messages.push(ChatMessage::User { content: UserContent::Text(text) });
     }
     text_tokens += estimate_tokens(input.question) + 4;
     messages.push(ChatMessage::User { content: UserContent::Text(input.question.to_owned()) });
@@ -240,8 +276,14 @@ mod tests {
             msg("2", Role::Assistant, "Both show a cat.", MessageStatus::Complete),
         ];
         let images = [
-            PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: &[1, 2, 3], caption: None },
-            PromptImage { name: "b.png", mime: "image/webp", bytes: &[4, 5], caption: Some("A red kite.") },
+            PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: &[1, 2, 3], caption: None, attached: true },
+            PromptImage {
+                name: "b.png",
+                mime: "image/webp",
+                bytes: &[4, 5],
+                caption: Some("A red kite."),
+                attached: true,
+            },
         ];
         let built = build(&PromptInput {
             model: "gpt-4o-mini",
@@ -250,6 +292,7 @@ mod tests {
             question: "What is different between them?",
             images: &images,
             history_budget: 8000,
+            recalled: &[],
         });
         let v = serde_json::to_value(&built.request).unwrap();
         let msgs = v["messages"].as_array().unwrap();
@@ -271,7 +314,7 @@ mod tests {
 
     #[test]
     fn a_caption_request_is_short_plain_and_carries_the_image() {
-        let img = PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: &[1, 2, 3], caption: None };
+        let img = PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: &[1, 2, 3], caption: None, attached: true };
         let v = serde_json::to_value(caption_request("gpt-4o-mini", &img)).unwrap();
         assert_eq!(v["stream"], false);
         assert!(v.get("stream_options").is_none());
@@ -289,8 +332,37 @@ mod tests {
             question: "hi",
             images: &[],
             history_budget: 100,
+            recalled: &[],
         });
         assert_eq!(built.request.messages.len(), 2);
         assert!(built.text_tokens > 0);
+    }
+
+    #[test]
+    fn caption_only_images_are_labels_and_recalled_messages_come_before_the_question() {
+        let images = [
+            PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: &[1], caption: Some("A cat."), attached: false },
+            PromptImage { name: "b.jpg", mime: "image/jpeg", bytes: &[2], caption: Some("A dog."), attached: true },
+        ];
+        let recalled = [Recalled { role: Role::User, chat_title: Some("Pets".into()), text: "My cat is Nabi.".into() }];
+        let built = build(&PromptInput {
+            model: "m",
+            detail: Detail::Auto,
+            history: &[],
+            question: "Name?",
+            images: &images,
+            history_budget: 100,
+            recalled: &recalled,
+        });
+        let v = serde_json::to_value(&built.request).unwrap();
+        let msgs = v["messages"].as_array().unwrap();
+        assert!(msgs[0]["content"].as_str().unwrap().contains("1 of them are attached"));
+        let parts = msgs[1]["content"].as_array().unwrap();
+        assert_eq!(parts.len(), 3, "one label, then a label with its image");
+        assert!(parts[0]["text"].as_str().unwrap().starts_with("Image 1: a.jpg — A cat. (not attached"));
+        assert_eq!(parts[2]["image_url"]["url"], "data:image/jpeg;base64,Ag==");
+        let recall = msgs[2]["content"].as_str().unwrap();
+        assert!(recall.contains("[Me, in the chat “Pets”]\nMy cat is Nabi."), "{recall}");
+        assert_eq!(msgs[3]["content"], "Name?");
     }
 }

@@ -2,11 +2,12 @@
 //!
 //! Messages and images (file name plus caption) of every chat are indexed under ids that carry their chat,
 //! `m:<chat>:<message>` and `i:<chat>:<image>`, so deleting a chat removes exactly its postings by prefix and
-//! a hit says where to go. Search is purely local: it works with the network off. Failed and empty answers
-//! are not indexed. Vector search and fusion come later; this module does not embed anything.
+//! a hit says where to go. The same ids key the vector index, so [`fuse`] can merge lexical and vector hits by
+//! reciprocal rank fusion. Lexical search is purely local and works with the network off; the vector side
+//! needs the query embedded, which this module does not do. Failed and empty answers are not indexed.
 
 use crate::core::model::{ImageMeta, Message, MessageStatus};
-use crate::core::retrieval::lexical::{tokenize, LexicalIndex};
+use crate::core::retrieval::lexical::{reciprocal_rank_fusion, tokenize, LexicalIndex, RRF_K};
 use serde::{Deserialize, Serialize};
 
 /// The version of the stored index's terms. Bump it whenever the tokenizer's rules change: an index stored
@@ -112,6 +113,27 @@ pub fn search(index: &LexicalIndex, query: &str, k: usize) -> Vec<SearchHit> {
         .collect()
 }
 
+/// Vector hits below this cosine similarity are left out of "Search chats": a short query is less similar to
+/// a long text than two texts on one subject, so this is lower than [`crate::core::context::MIN_SIMILARITY`].
+pub const SEARCH_MIN_SIMILARITY: f32 = 0.25;
+
+/// Hybrid search: lexical hits and vector hits (document id, cosine) fused by reciprocal rank fusion, best
+/// `k`. Vector hits below [`SEARCH_MIN_SIMILARITY`] are dropped first.
+pub fn fuse(lexical: &[(String, f32)], vector: &[(String, f32)], k: usize) -> Vec<SearchHit> {
+    let lists = [
+        lexical.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>(),
+        vector.iter().filter(|(_, s)| *s >= SEARCH_MIN_SIMILARITY).map(|(d, _)| d.clone()).collect(),
+    ];
+    reciprocal_rank_fusion(&lists, RRF_K)
+        .into_iter()
+        .filter_map(|(doc, score)| {
+            let (kind, chat, item) = parse_doc(&doc)?;
+            Some(SearchHit { kind, chat_id: chat.to_owned(), item_id: item.to_owned(), score })
+        })
+        .take(k)
+        .collect()
+}
+
 /// About `max_chars` characters of `text` around the first place a query term occurs, with "…" where cut.
 pub fn snippet(text: &str, query: &str, max_chars: usize) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -208,6 +230,17 @@ mod tests {
         assert_eq!(read_stored_index(&older), None);
         assert_eq!(read_stored_index("{\"docs\":[]}"), None, "the unversioned form of the first build");
         assert_eq!(read_stored_index("garbage"), None);
+    }
+
+    #[test]
+    fn fusion_ranks_what_both_find_first_and_drops_weak_vector_hits() {
+        let lexical = vec![("m:c:a".to_owned(), 3.0), ("m:c:b".to_owned(), 2.0)];
+        let vector = vec![("m:c:b".to_owned(), 0.8), ("i:c:x".to_owned(), 0.5), ("m:c:z".to_owned(), 0.1)];
+        let hits = fuse(&lexical, &vector, 10);
+        let ids: Vec<&str> = hits.iter().map(|h| h.item_id.as_str()).collect();
+        assert_eq!(ids, ["b", "a", "x"]);
+        assert_eq!(hits[2].kind, HitKind::Image);
+        assert_eq!(fuse(&lexical, &[], 1).len(), 1);
     }
 
     #[test]

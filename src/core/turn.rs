@@ -6,7 +6,8 @@
 //! same way. Every change is also reported as a [`TurnEvent`] so a view can mirror it; the view holds no logic.
 
 use crate::core::client::{open_chat, Progress};
-use crate::core::model::{Chat, Message, MessageStatus, Role, Settings};
+use crate::core::context::Recalled;
+use crate::core::model::{Chat, ContextItem, Message, MessageStatus, Role, Settings};
 use crate::core::openai::ApiError;
 use crate::core::ports::{Runtime, Store, Transport};
 use crate::core::prompt::{build, PromptImage, PromptInput};
@@ -36,7 +37,11 @@ pub struct TurnInput<'a> {
     pub chat: &'a Chat,
     /// The chat's messages in order.
     pub messages: &'a [Message],
+    /// The chat's images in order; those retrieval left out have `attached: false`.
     pub images: &'a [PromptImage<'a>],
+    /// What retrieval recalled and used, stored with the answer for its "Context" disclosure.
+    pub recalled: &'a [Recalled],
+    pub context: &'a [ContextItem],
 }
 
 /// How a turn ended.
@@ -155,11 +160,13 @@ async fn answer<S: Store, T: Transport, R: Runtime>(
         question: &question.content,
         images: input.images,
         history_budget: input.settings.history_budget,
+        recalled: input.recalled,
     });
     let mut answer = Message {
         status: MessageStatus::Streaming,
         model: Some(input.settings.model.clone()),
         trimmed: built.trimmed,
+        context: input.context.to_vec(),
         ..Message::new(
             runtime.new_id(),
             input.chat.id.clone(),
@@ -348,9 +355,10 @@ mod tests {
         let chat = Chat::new("c1".into(), 0.0);
         let s = settings();
         let existing = store.messages.borrow().clone();
-        let images = [PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: b"x", caption: None }];
+        let images = [PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: b"x", caption: None, attached: true }];
         let mut events = Vec::new();
-        let input = TurnInput { settings: &s, chat: &chat, messages: &existing, images: &images };
+        let input =
+            TurnInput { settings: &s, chat: &chat, messages: &existing, images: &images, recalled: &[], context: &[] };
         let out = block_on(ask(store, t, rt, input, question, &mut |e| events.push(e)));
         (out, events)
     }
@@ -436,7 +444,8 @@ mod tests {
         let s = settings();
         let existing = store.messages.borrow().clone();
         let mut events = Vec::new();
-        let input = TurnInput { settings: &s, chat: &chat, messages: &existing, images: &[] };
+        let input =
+            TurnInput { settings: &s, chat: &chat, messages: &existing, images: &[], recalled: &[], context: &[] };
         let out = block_on(regenerate(&store, &t, &rt, input, &mut |e| events.push(e))).unwrap();
         assert_eq!(out.answer.content, "third");
         let contents: Vec<String> = store.messages.borrow().iter().map(|m| m.content.clone()).collect();
@@ -460,7 +469,8 @@ mod tests {
         let before = store.messages.borrow().clone();
         let chat = Chat::new("c1".into(), 0.0);
         let s = settings();
-        let input = TurnInput { settings: &s, chat: &chat, messages: &before, images: &[] };
+        let input =
+            TurnInput { settings: &s, chat: &chat, messages: &before, images: &[], recalled: &[], context: &[] };
         let mut events = Vec::new();
         let out = block_on(regenerate(&store, &t, &rt, input, &mut |e| events.push(e))).unwrap();
         assert!(matches!(out.error, Some(ApiError::Unreachable { .. })));
@@ -530,7 +540,7 @@ mod tests {
         let t = StallingTransport { rt: rt.clone() };
         let chat = Chat::new("c1".into(), 0.0);
         let s = settings();
-        let input = TurnInput { settings: &s, chat: &chat, messages: &[], images: &[] };
+        let input = TurnInput { settings: &s, chat: &chat, messages: &[], images: &[], recalled: &[], context: &[] };
         let out = block_on(ask(&store, &t, &*rt, input, "q", &mut |_| {}));
         assert_eq!(out.answer.status, MessageStatus::Interrupted);
         let history = store.history.borrow();

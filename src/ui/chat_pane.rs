@@ -91,5 +91,18 @@ fn Alerts() -> impl IntoView {
         <p class="notice" role="status">
             {move || state.notice.get()}
         </p>
+        {move || {
+            state
+                .indexing
+                .get()
+                .map(|(done, total)| {
+                    view! {
+                        <p class="indexing" role="status">
+                            <label for="indexing-progress">{format!("Embedding for memory: {done} of {total}")}</label>
+                            <progress id="indexing-progress" max=total value=done></progress>
+                        </p>
+                    }
+                })
+        }}
     }
 }

@@ -3,14 +3,16 @@
 //! the core's; this module only wires them to the browser and the view.
 
 use crate::core::client::{complete, list_models};
-use crate::core::model::ImageMeta;
+use crate::core::context::{ContextPlan, Foreign, PlanInput, Signals};
 use crate::core::model::{recover_interrupted, validate_base_url, Chat, Detail, Message, MessageStatus, Settings};
+use crate::core::model::{ImageMeta, Role};
 use crate::core::ports::{Runtime, Store, StoreError};
 use crate::core::prompt::caption_request;
 use crate::core::prompt::PromptImage;
 use crate::core::retrieval::lexical::LexicalIndex;
 use crate::core::search;
 use crate::core::turn::{self, TurnEvent, TurnInput};
+use crate::ui::memory;
 use crate::ui::state::{AppState, SearchResult, ShownImage};
 use crate::web::files::{blob_bytes, object_url, prepare_image, revoke_object_url};
 use crate::web::http::FetchTransport;
@@ -23,8 +25,13 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use wasm_bindgen::JsCast;
 
-fn store(state: AppState) -> Option<IdbStore> {
+pub(crate) fn store(state: AppState) -> Option<IdbStore> {
     state.store.get_untracked()
+}
+
+/// Reads the search index (the lexical index behind "Search chats", which also lists every message and image).
+pub(crate) fn with_search<R>(f: impl FnOnce(&LexicalIndex) -> R) -> R {
+    SEARCH.with(|s| f(&s.borrow()))
 }
 
 thread_local! {
@@ -84,43 +91,60 @@ async fn load_search(state: AppState, db: &IdbStore) {
     update_search(state, move |s| *s = index);
 }
 
-/// "Search chats": finds messages and images in every chat, without the network.
+/// "Search chats": finds messages and images in every chat by their words at once (also offline), then, after
+/// a pause in typing and when the memory has vectors, by meaning too: both lists fused by rank.
 pub fn search_chats(state: AppState, query: String) {
     state.search_query.set(query.clone());
     if query.trim().is_empty() {
         state.search_results.set(Vec::new());
         return;
     }
-    let hits = SEARCH.with(|s| search::search(&s.borrow(), &query, 20));
+    let lexical = SEARCH.with(|s| s.borrow().search(&query, 20));
     spawn_local(async move {
-        let Some(db) = store(state) else { return };
-        let mut results = Vec::with_capacity(hits.len());
-        for hit in hits {
-            let Some(chat) = chat_by_id(state, &hit.chat_id) else { continue };
-            // At most twenty small reads: simpler (and smaller code) than caching per chat.
-            let found =
-                match hit.kind {
-                    search::HitKind::Message => db.load_messages(&hit.chat_id).await.ok().and_then(|ms| {
-                        let m = ms.into_iter().find(|m| m.id == hit.item_id)?;
-                        Some((if m.role == crate::core::model::Role::User { "You" } else { "Boda" }, m.content))
-                    }),
-                    search::HitKind::Image => db.load_images(&hit.chat_id).await.ok().and_then(|is| {
-                        is.iter().find(|i| i.id == hit.item_id).map(|i| ("Image", search::image_text(i)))
-                    }),
-                };
-            let Some((kind, text)) = found else { continue };
-            results.push(SearchResult {
-                chat_id: chat.id,
-                chat_title: chat.title,
-                kind,
-                snippet: search::snippet(&text, &query, 120),
-                item_id: hit.item_id,
-            });
+        show_hits(state, &query, search::fuse(&lexical, &[], 20)).await;
+        crate::web::runtime::sleep_ms(400).await;
+        if state.search_query.get_untracked() != query {
+            return;
         }
-        if state.search_query.get_untracked() == query {
-            state.search_results.set(results);
+        let settings = state.settings.get_untracked();
+        if let Some(vector) = memory::search_vector_hits(&settings, &query).await {
+            if state.search_query.get_untracked() == query {
+                show_hits(state, &query, search::fuse(&lexical, &vector, 20)).await;
+            }
         }
     });
+}
+
+/// Reads what the hits point at and shows them, unless the query changed meanwhile.
+async fn show_hits(state: AppState, query: &str, hits: Vec<search::SearchHit>) {
+    let Some(db) = store(state) else { return };
+    let mut results = Vec::with_capacity(hits.len());
+    for hit in hits {
+        let Some(chat) = chat_by_id(state, &hit.chat_id) else { continue };
+        // At most twenty small reads: simpler (and smaller code) than caching per chat.
+        let found = match hit.kind {
+            search::HitKind::Message => db.load_messages(&hit.chat_id).await.ok().and_then(|ms| {
+                let m = ms.into_iter().find(|m| m.id == hit.item_id)?;
+                Some((if m.role == Role::User { "You" } else { "Boda" }, m.content))
+            }),
+            search::HitKind::Image => db
+                .load_images(&hit.chat_id)
+                .await
+                .ok()
+                .and_then(|is| is.iter().find(|i| i.id == hit.item_id).map(|i| ("Image", search::image_text(i)))),
+        };
+        let Some((kind, text)) = found else { continue };
+        results.push(SearchResult {
+            chat_id: chat.id,
+            chat_title: chat.title,
+            kind,
+            snippet: search::snippet(&text, query, 120),
+            item_id: hit.item_id,
+        });
+    }
+    if state.search_query.get_untracked() == query {
+        state.search_results.set(results);
+    }
 }
 
 /// Tells other tabs that something changed.
@@ -139,6 +163,7 @@ async fn on_remote_change(state: AppState, change: Change) {
         Change::Settings => {
             if let Ok(s) = db.load_settings().await {
                 state.settings.set(s);
+                memory::start(state);
             }
         }
         Change::Search => {
@@ -201,6 +226,7 @@ pub fn start(state: AppState) {
             Err(e) => state.alert(e.to_string()),
         }
         load_search(state, &db).await;
+        memory::start(state);
         match db.load_chats().await {
             Ok(chats) => {
                 let first = chats.first().map(|c| c.id.clone());
@@ -243,6 +269,7 @@ pub async fn select_chat(state: AppState, chat_id: String) {
     // Messages last, and again if a turn changed them while they loaded (a stale read must not hide a
     // finished answer).
     let mut messages = Vec::new();
+    let mut looked_again = false;
     for _ in 0..5 {
         let rev = state.messages_rev.get_untracked();
         messages = db.load_messages(&chat_id).await.unwrap_or_else(|e| {
@@ -250,8 +277,16 @@ pub async fn select_chat(state: AppState, chat_id: String) {
             Vec::new()
         });
         // An answer some tab is still streaming is live; any other `Streaming` record was cut off by a reload.
+        // A tab registers its lock a moment after storing the record (lock requests are granted
+        // asynchronously), so an answer that looks dead is looked at again, freshly read, a second later.
         if messages.iter().any(Message::is_answer_in_progress) {
             let live = live_answers().await;
+            let dead = messages.iter().any(|m| m.is_answer_in_progress() && !live.contains(&m.id));
+            if dead && !looked_again {
+                looked_again = true;
+                crate::web::runtime::sleep_ms(1000).await;
+                continue;
+            }
             for m in recover_interrupted(&mut messages, |id| live.contains(id)) {
                 report(state, db.put_message(&m).await);
             }
@@ -355,6 +390,7 @@ pub fn delete_chat(state: AppState, chat_id: String) {
         update_search(state, |s| {
             search::remove_chat(s, &chat_id);
         });
+        memory::forget_chat(state, &chat_id);
         announce(Change::Deleted(chat_id.clone()));
         if state.current.get_untracked().as_deref() == Some(chat_id.as_str()) {
             show_first_chat(state).await;
@@ -384,6 +420,7 @@ pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
                     }
                     announce(Change::Chat(chat.id.clone()));
                     update_search(state, |s| search::index_image(s, &prepared.meta));
+                    memory::remember_image(state, &prepared.meta);
                     describe_image(state, prepared.meta.clone());
                     if state.current.get_untracked().as_deref() == Some(chat.id.as_str()) {
                         let url = object_url(&prepared.blob).unwrap_or_default();
@@ -399,6 +436,7 @@ pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
 /// Shows a changed image record, if its chat is open, and lets search find it by its new caption.
 fn show_image_meta(state: AppState, meta: ImageMeta) {
     update_search(state, |s| search::index_image(s, &meta));
+    memory::remember_image(state, &meta);
     state.images.update(|v| {
         if let Some(img) = v.iter_mut().find(|i| i.meta.id == meta.id) {
             img.meta = meta;
@@ -427,7 +465,7 @@ async fn write_caption(state: AppState, settings: &Settings, mut meta: ImageMeta
     let db = store(state).ok_or("Storage is not available in this browser.")?;
     let Some(blob) = db.image_blob(&meta.id).await.map_err(|e| e.to_string())? else { return Ok(()) };
     let bytes = blob_bytes(&blob).await?;
-    let image = PromptImage { name: &meta.name, mime: &meta.mime, bytes: &bytes, caption: None };
+    let image = PromptImage { name: &meta.name, mime: &meta.mime, bytes: &bytes, caption: None, attached: true };
     let request = caption_request(&settings.model, &image);
     let text =
         complete(&FetchTransport::new(None), &BrowserRuntime::default(), settings, &request).await.map_err(|e| {
@@ -502,6 +540,7 @@ pub fn remove_image(state: AppState, image_id: String) {
         update_search(state, |s| {
             search::remove_item(s, &image_id);
         });
+        memory::forget_item(state, &image_id);
         if let Some(id) = chat_id {
             announce(Change::Chat(id));
         }
@@ -561,6 +600,7 @@ fn apply_event(state: AppState, event: TurnEvent) {
             announce(Change::Chat(m.chat_id.clone()));
             if m.status != MessageStatus::Streaming {
                 update_search(state, |s| search::index_message(s, &m));
+                memory::remember_message(state, &m);
             }
             if state.current.get_untracked().as_deref() != Some(m.chat_id.as_str()) {
                 return;
@@ -577,6 +617,7 @@ fn apply_event(state: AppState, event: TurnEvent) {
             update_search(state, |s| {
                 search::remove_item(s, &id);
             });
+            memory::forget_item(state, &id);
             state.messages_rev.update(|r| *r += 1);
             state.messages.update(|v| v.retain(|m| m.id != id));
         }
@@ -651,28 +692,59 @@ async fn run_turn_inner(
             save_chat(state, titled).await;
         }
     }
+    let controller = web_sys::AbortController::new().ok();
+    let signal = controller.as_ref().map(|c| c.signal());
+    state.abort.set(controller);
+    state.streaming_chat.set(Some(chat.id.clone()));
     // History and images come from the store by chat id, not from what the screen shows: the person may
     // switch chats while this loads, and a removed image is gone from the store too.
     let messages = db.load_messages(&chat.id).await.map_err(|e| state.alert(e.to_string()))?;
     let stored = db.load_images_with_blobs(&chat.id).await.map_err(|e| state.alert(e.to_string()))?;
+    let metas: Vec<ImageMeta> = stored.iter().map(|(m, _)| m.clone()).collect();
+    let (history, question) = match &kind {
+        TurnKind::Ask(q) => (&messages[..], q.clone()),
+        TurnKind::Regenerate => match messages.iter().rposition(|m| m.role == Role::User) {
+            Some(i) => (&messages[..i], messages[i].content.clone()),
+            None => (&messages[..], String::new()),
+        },
+    };
+    let mut plan = retrieve(state, settings, &chat, &db, &metas, history, &question, signal.clone()).await?;
     let mut loaded = Vec::with_capacity(stored.len());
-    for (meta, blob) in stored {
-        match blob_bytes(&blob).await {
+    for ((meta, blob), attach) in stored.iter().zip(plan.attached.iter_mut()) {
+        if !*attach {
+            loaded.push((meta, Vec::new()));
+            continue;
+        }
+        match blob_bytes(blob).await {
             Ok(bytes) => loaded.push((meta, bytes)),
-            Err(e) => state.alert(format!("“{}” could not be read: {e}", meta.name)),
+            Err(e) => {
+                state.alert(format!("“{}” could not be read, so only its caption was sent: {e}", meta.name));
+                *attach = false;
+                loaded.push((meta, Vec::new()));
+            }
         }
     }
     let images: Vec<PromptImage> = loaded
         .iter()
-        .map(|(m, b)| PromptImage { name: &m.name, mime: &m.mime, bytes: b, caption: m.caption.as_deref() })
+        .zip(&plan.attached)
+        .map(|((m, b), attached)| PromptImage {
+            name: &m.name,
+            mime: &m.mime,
+            bytes: b,
+            caption: m.caption.as_deref(),
+            attached: *attached,
+        })
         .collect();
-    let controller = web_sys::AbortController::new().ok();
-    let signal = controller.as_ref().map(|c| c.signal());
     let transport = FetchTransport::new(signal.clone());
     let rt = BrowserRuntime::with_signal(signal);
-    state.abort.set(controller);
-    state.streaming_chat.set(Some(chat.id.clone()));
-    let input = TurnInput { settings, chat: &chat, messages: &messages, images: &images };
+    let input = TurnInput {
+        settings,
+        chat: &chat,
+        messages: &messages,
+        images: &images,
+        recalled: &plan.recalled,
+        context: &plan.items,
+    };
     let mut on = |e| apply_event(state, e);
     let outcome = match kind {
         TurnKind::Ask(q) => Some(turn::ask(&db, &transport, &rt, input, &q, &mut on).await),
@@ -683,6 +755,62 @@ async fn run_turn_inner(
         save_chat(state, now).await;
     }
     Ok(outcome.and_then(|o| o.error))
+}
+
+/// Retrieval for one question: embeds it (unless nothing could change: every image fits and the whole
+/// history is sent), gathers other chats' candidates when recall reaches them, and lets the core decide.
+/// `Err(())` when the person pressed Stop meanwhile.
+#[allow(clippy::too_many_arguments)]
+async fn retrieve(
+    state: AppState,
+    settings: &Settings,
+    chat: &Chat,
+    db: &IdbStore,
+    images: &[ImageMeta],
+    history: &[Message],
+    question: &str,
+    signal: Option<web_sys::AbortSignal>,
+) -> Result<ContextPlan, ()> {
+    memory::refresh(state).await;
+    let (_, trimmed) = crate::core::prompt::trim_history(history, settings.history_budget);
+    let needed = images.len() > settings.context_images as usize || trimmed > 0 || settings.recall_all_chats;
+    let mut query_vector = None;
+    if needed && !question.trim().is_empty() {
+        match memory::embed_query(settings, question, signal).await {
+            Ok(v) => {
+                memory::offer_vector(settings, question, &v);
+                query_vector = Some(v);
+            }
+            Err(crate::core::openai::ApiError::Aborted) => return Err(()),
+            Err(e) => state.notice.set(Some(format!(
+                "This question was matched to images and earlier messages by its words only: embedding it failed. {}",
+                e.message(&settings.api_key)
+            ))),
+        }
+    }
+    let mut foreign = Vec::new();
+    if settings.recall_all_chats {
+        let hits = memory::foreign_hits(question, query_vector.as_deref(), &chat.id);
+        let mut chats: Vec<&str> = hits.iter().map(|(c, _)| c.as_str()).collect();
+        chats.dedup();
+        for c in chats {
+            let Some(other) = chat_by_id(state, c) else { continue };
+            for m in db.load_messages(c).await.unwrap_or_default() {
+                if hits.iter().any(|(hc, hi)| hc == c && *hi == m.id) {
+                    foreign.push(Foreign { message: m, chat_title: other.title.clone() });
+                }
+            }
+        }
+    }
+    Ok(memory::plan(PlanInput {
+        signals: Signals { query: question, query_vector: query_vector.as_deref(), vectors: None, lexical: None },
+        images,
+        max_images: settings.context_images as usize,
+        history,
+        history_budget: settings.history_budget,
+        foreign: &foreign,
+        max_recalled: settings.context_messages as usize,
+    }))
 }
 
 /// Sends the draft as a question about the chat's images.
@@ -726,6 +854,8 @@ pub async fn save_settings(state: AppState, settings: Settings) -> Result<String
     db.save_settings(&settings).await.map_err(|e| e.to_string())?;
     state.settings.set(settings.clone());
     announce(Change::Settings);
+    // A new embedding model or size makes a new space: the memory is rebuilt in it.
+    memory::start(state);
     if !settings.has_key() {
         return Err("Saved, but there is no API key: Boda cannot ask anything without one.".into());
     }

@@ -1,6 +1,7 @@
 //! The conversation: a live log of messages, answers rendered as safe Markdown, with usage, status and Retry.
 
 use crate::core::model::{Message, MessageStatus, Role};
+use crate::ui::context_view::ContextView;
 use crate::ui::controller;
 use crate::ui::markdown_view::Markdown;
 use crate::ui::state::use_app_state;
@@ -86,12 +87,14 @@ fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl In
     let trimmed = (message.trimmed > 0)
         .then(|| format!("{} earlier message(s) left out to fit the history budget", message.trimmed));
     let error = message.error.clone();
+    let context = (!message.context.is_empty()).then(|| message.context.clone());
     let can_retry = matches!(status, MessageStatus::Failed | MessageStatus::Interrupted);
     view! {
         <article class=format!("msg {role_class} {status_class}") aria-busy=(status == MessageStatus::Streaming).then_some("true")>
             <div class="who">{if message.role == Role::User { "You" } else { "Boda" }}</div>
             {body}
             {error.map(|e| view! { <p class="msg-error">{e}</p> })}
+            {context.map(|items| view! { <ContextView items=items /> })}
             <Show when=move || {
                 can_retry && is_last.get() && !state.is_streaming()
             }>

@@ -3,10 +3,12 @@
 
 pub mod chat_pane;
 pub mod composer;
+pub mod context_view;
 pub mod controller;
 pub mod field;
 pub mod image_strip;
 pub mod markdown_view;
+pub mod memory;
 pub mod message_list;
 pub mod settings_dialog;
 pub mod sidebar;

@@ -58,6 +58,8 @@ pub struct AppState {
     /// The "Search chats" box and its results.
     pub search_query: RwSignal<String>,
     pub search_results: RwSignal<Vec<SearchResult>>,
+    /// Texts embedded so far and in all, while the memory embeds many at once.
+    pub indexing: RwSignal<Option<(usize, usize)>>,
 }
 
 impl AppState {
@@ -83,6 +85,7 @@ impl AppState {
             loaded: RwSignal::new(false),
             search_query: RwSignal::new(String::new()),
             search_results: RwSignal::new(Vec::new()),
+            indexing: RwSignal::new(None),
         }
     }
 

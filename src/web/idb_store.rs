@@ -433,6 +433,9 @@ impl VectorStore for IdbStore {
         };
         let ids = strings(&map, "ids");
         let tags = strings(&map, "tags");
+        // The stored size wins: it is what the vectors were made with.
+        let dims =
+            js_sys::Reflect::get(&map, &"dims".into()).ok().and_then(|d| d.as_f64()).map_or(dims, |d| d as usize);
         let count = ids.len().div_ceil(crate::core::retrieval::vector::CHUNK);
         let mut chunks = Vec::with_capacity(count);
         for i in 0..count {
@@ -453,5 +456,21 @@ impl VectorStore for IdbStore {
             index.mark_all_dirty();
         }
         result
+    }
+
+    async fn delete_other_spaces(&self, keep: &str) -> Result<usize, StoreError> {
+        let tx = self.tx(&[VECTORS], TransactionMode::ReadWrite)?;
+        let store = tx.object_store(VECTORS).map_err(store_error)?;
+        let keys = store.get_all_keys(None, None).map_err(store_error)?.await.map_err(store_error)?;
+        let prefix = format!("{keep}/");
+        let mut deleted = 0;
+        for key in keys {
+            if key.as_string().is_some_and(|k| !k.starts_with(&prefix)) {
+                store.delete(Query::from(key)).map_err(store_error)?.await.map_err(store_error)?;
+                deleted += 1;
+            }
+        }
+        Self::finish(tx).await?;
+        Ok(deleted)
     }
 }

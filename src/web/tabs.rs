@@ -120,6 +120,53 @@ pub fn hold_answer_lock(message_id: &str) -> AnswerLock {
     AnswerLock { release }
 }
 
+/// Waits for the exclusive lock `name` (shared by every tab of Boda) and holds it until the guard is dropped.
+/// Without Web Locks it returns at once.
+pub async fn exclusive_lock(name: &str) -> AnswerLock {
+    let Some(locks) = lock_manager() else { return AnswerLock { release: None } };
+    let Ok(request) = Reflect::get(&locks, &"request".into()).and_then(|f| f.dyn_into::<Function>()) else {
+        return AnswerLock { release: None };
+    };
+    let mut release: Option<Function> = None;
+    let held = Promise::new(&mut |resolve, _| release = Some(resolve));
+    let mut granted: Option<Function> = None;
+    let on_grant = Promise::new(&mut |resolve, _| granted = Some(resolve));
+    let callback = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+        if let Some(g) = granted {
+            let _ = g.call0(&JsValue::NULL);
+        }
+        held.into()
+    });
+    match request.call2(&locks, &JsValue::from_str(name), &callback) {
+        Ok(p) => {
+            if let Ok(p) = p.dyn_into::<Promise>() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = JsFuture::from(p).await;
+                });
+            }
+            let _ = JsFuture::from(on_grant).await;
+        }
+        Err(_) => return AnswerLock { release: None },
+    }
+    AnswerLock { release }
+}
+
+/// A counter shared by every tab (in `localStorage`): tabs bump it after writing something others cache.
+pub fn shared_counter(name: &str) -> u64 {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(name).ok().flatten())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Sets the shared counter `name`.
+pub fn set_shared_counter(name: &str, value: u64) {
+    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = s.set_item(name, &value.to_string());
+    }
+}
+
 /// The ids of answers that some tab is streaming right now.
 pub async fn live_answers() -> HashSet<String> {
     let mut live = HashSet::new();

@@ -461,8 +461,10 @@ impl LexicalIndex {
             hits.select_nth_unstable_by(k - 1, order);
             hits.truncate(k);
         }
-        hits.sort_unstable_by(order);
-        hits.into_iter().map(|(slot, score)| (docs[slot].id.clone(), score)).collect()
+        let mut out: Vec<(String, f32)> =
+            hits.into_iter().map(|(slot, score)| (docs[slot].id.clone(), score)).collect();
+        super::sort_ranked(&mut out);
+        out
     }
 
     /// Every (term, doc id) posting currently stored, for tests that prove nothing orphaned remains. Sorted by
@@ -495,7 +497,7 @@ pub fn reciprocal_rank_fusion(lists: &[Vec<String>], k: f32) -> Vec<(String, f32
         }
     }
     let mut out: Vec<(String, f32)> = fused.into_iter().map(|(id, score)| (id.to_string(), score as f32)).collect();
-    out.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    super::sort_ranked(&mut out);
     out
 }
 

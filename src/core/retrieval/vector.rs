@@ -482,6 +482,11 @@ impl VectorIndex {
         (chunks, std::mem::replace(&mut self.ids_dirty, false))
     }
 
+    /// Whether anything changed since the last [`VectorIndex::take_dirty`].
+    pub fn is_dirty(&self) -> bool {
+        self.ids_dirty || !self.dirty.is_empty()
+    }
+
     /// Marks everything as changed, so the next save writes the whole index (after a failed save).
     pub fn mark_all_dirty(&mut self) {
         self.dirty = (0..self.chunk_count()).collect();

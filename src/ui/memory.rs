@@ -1,0 +1,414 @@
+//! The vector memory behind retrieval and hybrid search: an embedding of every caption and message, kept in
+//! step with the chats, made in batches (with progress when there are many) and saved in IndexedDB.
+//!
+//! What needs embedding (a fingerprint of text, model and size), how candidates rank and what a question
+//! carries are the core's decisions ([`crate::core::embeddings`], [`crate::core::context`]); this module holds
+//! the index, runs the requests and saves. Tabs take turns writing through a Web Lock, and a counter in
+//! `localStorage` tells a tab that another one wrote, so it reloads before changing anything.
+
+use crate::core::context::{self, ContextPlan, Foreign, PlanInput, Signals};
+use crate::core::embeddings::{default_dims, embed, fingerprint};
+use crate::core::model::{ImageMeta, Message, MessageStatus, Settings};
+use crate::core::openai::ApiError;
+use crate::core::ports::{Store, VectorStore};
+use crate::core::retrieval::vector::VectorIndex;
+use crate::core::search;
+use crate::ui::controller::{store, with_search};
+use crate::ui::state::AppState;
+use crate::web::http::FetchTransport;
+use crate::web::idb_store::IdbStore;
+use crate::web::runtime::{sleep_ms, BrowserRuntime};
+use crate::web::tabs::{exclusive_lock, set_shared_counter, shared_counter};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
+/// Bumped by a tab after it saved vectors.
+const COUNTER: &str = "boda-memory-rev";
+/// Held while a tab changes the stored vectors.
+const LOCK: &str = "boda-memory";
+/// Progress is shown from this many texts to embed.
+const PROGRESS_FROM: usize = 16;
+
+#[derive(Default)]
+struct Memory {
+    /// The embedding space `index` belongs to.
+    space: String,
+    /// `None` until loaded.
+    index: Option<VectorIndex>,
+    /// The shared counter the loaded index matches.
+    rev: u64,
+    /// Documents to embed (or check), with their text.
+    pending: HashMap<String, String>,
+    running: bool,
+    /// A change arrived while running: run again after.
+    again: bool,
+    /// Vectors made for questions, by fingerprint, so the stored question is not embedded a second time.
+    offered: Vec<(String, Vec<f32>)>,
+}
+
+thread_local! {
+    static MEMORY: RefCell<Memory> = RefCell::new(Memory::default());
+}
+
+fn settings_dims(settings: &Settings) -> Option<usize> {
+    settings.embedding_dimensions.map(|d| d as usize).or_else(|| default_dims(&settings.embedding_model))
+}
+
+/// Keeps a message's embedding in step: made when it has text, dropped when it failed or was emptied.
+pub fn remember_message(state: AppState, m: &Message) {
+    let doc = search::message_doc(m);
+    if m.status == MessageStatus::Failed || m.content.trim().is_empty() {
+        forget(state, |d| d == doc);
+    } else if m.status != MessageStatus::Streaming {
+        remember(state, doc, m.content.clone());
+    }
+}
+
+/// Keeps an image's embedding (of its file name and caption) in step.
+pub fn remember_image(state: AppState, image: &ImageMeta) {
+    remember(state, search::image_doc(image), search::image_text(image));
+}
+
+fn remember(state: AppState, doc: String, text: String) {
+    MEMORY.with(|m| m.borrow_mut().pending.insert(doc, text));
+    run(state);
+}
+
+fn forget(state: AppState, doomed: impl Fn(&str) -> bool) {
+    MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        m.pending.retain(|d, _| !doomed(d));
+        if let Some(index) = m.index.as_mut() {
+            index.remove_where(&doomed);
+        }
+    });
+    run(state);
+}
+
+/// Removes a message's or image's vector.
+pub fn forget_item(state: AppState, item_id: &str) {
+    forget(state, |d| search::parse_doc(d).is_some_and(|(_, _, item)| item == item_id));
+}
+
+/// Removes every vector of a chat.
+pub fn forget_chat(state: AppState, chat_id: &str) {
+    forget(state, |d| search::parse_doc(d).is_some_and(|(_, chat, _)| chat == chat_id));
+}
+
+/// Loads the memory (and brings it in step with the chats) once storage is open.
+pub fn start(state: AppState) {
+    run(state);
+}
+
+/// Runs the memory worker soon, unless it is running (then it runs again after).
+fn run(state: AppState) {
+    let busy = MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        m.again = m.running;
+        std::mem::replace(&mut m.running, true)
+    });
+    if busy {
+        return;
+    }
+    spawn_local(async move {
+        // Let a burst of changes (a finished answer and its question) arrive first.
+        sleep_ms(150).await;
+        loop {
+            work(state).await;
+            let again = MEMORY.with(|m| {
+                let mut m = m.borrow_mut();
+                m.running = std::mem::take(&mut m.again);
+                m.running
+            });
+            if !again {
+                break;
+            }
+        }
+        state.indexing.set(None);
+    });
+}
+
+/// Loads the index of the current space when it is not loaded, or another tab saved since. A fresh load is
+/// checked against the search index (which lists every message and image): vectors of items gone are dropped,
+/// and items without a vector are queued.
+async fn ensure_loaded(state: AppState, db: &IdbStore, settings: &Settings) {
+    let space = settings.embedding_space();
+    let counter = shared_counter(COUNTER);
+    let current = MEMORY.with(|m| {
+        let m = m.borrow();
+        m.index.is_some() && m.space == space && m.rev == counter
+    });
+    if current {
+        return;
+    }
+    let index = match db.load_vectors(&space, settings_dims(settings).unwrap_or(0)).await {
+        Ok(index) => index,
+        Err(e) => {
+            state.notice.set(Some(format!("The stored memory could not be read ({e}); it is being rebuilt.")));
+            VectorIndex::new(settings_dims(settings).unwrap_or(0))
+        }
+    };
+    let _ = db.delete_other_spaces(&space).await;
+    let known: HashSet<String> = with_search(|l| l.ids().map(str::to_owned).collect());
+    let missing: Vec<String> = known.iter().filter(|d| !index.contains(d)).cloned().collect();
+    MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        m.space = space;
+        m.rev = counter;
+        let index = m.index.insert(index);
+        index.remove_where(|d| !known.contains(d));
+    });
+    if missing.is_empty() {
+        return;
+    }
+    // Read the texts of what has no vector yet, chat by chat.
+    let chats: HashSet<String> =
+        missing.iter().filter_map(|d| search::parse_doc(d).map(|(_, chat, _)| chat.to_owned())).collect();
+    let mut texts = Vec::new();
+    for chat in chats {
+        for m in db.load_messages(&chat).await.unwrap_or_default() {
+            texts.push((search::message_doc(&m), m.content));
+        }
+        for i in db.load_images(&chat).await.unwrap_or_default() {
+            texts.push((search::image_doc(&i), search::image_text(&i)));
+        }
+    }
+    let missing: HashSet<String> = missing.into_iter().collect();
+    MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        for (doc, text) in texts.into_iter().filter(|(d, _)| missing.contains(d)) {
+            m.pending.entry(doc).or_insert(text);
+        }
+    });
+}
+
+/// One pass: load if needed, embed what is pending, save what changed.
+async fn work(state: AppState) {
+    let Some(db) = store(state) else { return };
+    let settings = state.settings.get_untracked();
+    let _lock = exclusive_lock(LOCK).await;
+    ensure_loaded(state, &db, &settings).await;
+    let (model, dims) = (settings.embedding_model.trim().to_owned(), settings.embedding_dimensions);
+    // What is pending and still exists, and whose text, model or size differs from what its vector was made of.
+    let todo: Vec<(String, String, String)> = MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        let pending = std::mem::take(&mut m.pending);
+        let index = m.index.as_ref();
+        with_search(|l| {
+            pending
+                .into_iter()
+                .filter(|(d, _)| l.contains(d))
+                .map(|(d, t)| {
+                    let tag = fingerprint(&model, dims, &t);
+                    (d, t, tag)
+                })
+                .filter(|(d, _, tag)| index.and_then(|i| i.tag(d)) != Some(tag.as_str()))
+                .collect()
+        })
+    });
+    // Questions embedded moments ago need no second request.
+    let todo: Vec<(String, String, String)> = MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        let Memory { index, offered, .. } = &mut *m;
+        let Some(index) = index.as_mut() else { return todo };
+        todo.into_iter()
+            .filter(|(doc, _, tag)| match offered.iter().find(|(t, _)| t == tag) {
+                Some((_, v)) if index.is_empty() || index.dims() == v.len() => {
+                    if index.is_empty() && index.dims() != v.len() {
+                        *index = VectorIndex::new(v.len());
+                    }
+                    index.upsert_tagged(doc, v, tag).is_err()
+                }
+                _ => true,
+            })
+            .collect()
+    });
+    if !todo.is_empty() && settings.has_key() {
+        let texts: Vec<String> = todo.iter().map(|(_, t, _)| t.clone()).collect();
+        let total = texts.len();
+        let mut progress = |done: usize, total: usize| {
+            if total >= PROGRESS_FROM {
+                state.indexing.set(Some((done, total)));
+            }
+        };
+        progress(0, total);
+        let result = embed(
+            &FetchTransport::new(None),
+            &BrowserRuntime::default(),
+            &settings,
+            &model,
+            dims,
+            &texts,
+            &mut progress,
+        )
+        .await;
+        match result {
+            Ok(vectors) => MEMORY.with(|m| {
+                let mut m = m.borrow_mut();
+                let index = m.index.get_or_insert_with(|| VectorIndex::new(0));
+                for ((doc, _, tag), v) in todo.iter().zip(&vectors) {
+                    if index.is_empty() && index.dims() != v.len() {
+                        *index = VectorIndex::new(v.len());
+                    }
+                    // Removed while it was being embedded: stays removed.
+                    if with_search(|l| l.contains(doc)) {
+                        let _ = index.upsert_tagged(doc, v, tag);
+                    }
+                }
+            }),
+            Err(e) => {
+                state.notice.set(Some(format!(
+                    "Memory: {total} text(s) could not be embedded, so retrieval uses words only until they are. {}",
+                    e.message(&settings.api_key)
+                )));
+                // Keep them for the next change (or reload).
+                MEMORY.with(|m| {
+                    let mut m = m.borrow_mut();
+                    for (doc, text, _) in todo {
+                        m.pending.entry(doc).or_insert(text);
+                    }
+                });
+            }
+        }
+    } else if !todo.is_empty() {
+        // No key yet: keep them for later.
+        MEMORY.with(|m| m.borrow_mut().pending.extend(todo.into_iter().map(|(d, t, _)| (d, t))));
+    }
+    save(state, &db).await;
+}
+
+async fn save(state: AppState, db: &IdbStore) {
+    let taken = MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        let dirty = m.index.as_ref().is_some_and(VectorIndex::is_dirty);
+        if dirty {
+            m.index.take().map(|i| (m.space.clone(), i))
+        } else {
+            None
+        }
+    });
+    let Some((space, mut index)) = taken else { return };
+    let result = db.save_vectors(&space, &mut index).await;
+    let rev = shared_counter(COUNTER) + 1;
+    if result.is_ok() {
+        set_shared_counter(COUNTER, rev);
+    }
+    MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        if result.is_ok() {
+            m.rev = rev;
+        }
+        if m.index.is_none() && m.space == space {
+            m.index = Some(index);
+        }
+    });
+    if let Err(e) = result {
+        state.alert(format!("The memory could not be saved. {e}"));
+    }
+}
+
+/// The question's embedding, or why there is none.
+pub async fn embed_query(
+    settings: &Settings,
+    text: &str,
+    signal: Option<web_sys::AbortSignal>,
+) -> Result<Vec<f32>, ApiError> {
+    let rt = BrowserRuntime::with_signal(signal.clone());
+    let model = settings.embedding_model.trim();
+    let mut v = embed(
+        &FetchTransport::new(signal),
+        &rt,
+        settings,
+        model,
+        settings.embedding_dimensions,
+        &[text.to_owned()],
+        &mut |_, _| {},
+    )
+    .await?;
+    Ok(v.pop().unwrap_or_default())
+}
+
+/// Keeps a question's vector for a moment, so storing the question reuses it instead of asking again.
+pub fn offer_vector(settings: &Settings, text: &str, vector: &[f32]) {
+    let tag = fingerprint(settings.embedding_model.trim(), settings.embedding_dimensions, text);
+    MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        m.offered.retain(|(t, _)| *t != tag);
+        m.offered.push((tag, vector.to_vec()));
+        let extra = m.offered.len().saturating_sub(4);
+        m.offered.drain(..extra);
+    });
+}
+
+/// Brings the memory up to date before a question (another tab may have saved), without embedding anything.
+pub async fn refresh(state: AppState) {
+    let Some(db) = store(state) else { return };
+    let settings = state.settings.get_untracked();
+    if MEMORY.with(|m| m.borrow().running) {
+        return;
+    }
+    ensure_loaded(state, &db, &settings).await;
+}
+
+/// Ids (chat, message) of other chats' messages that match the question, by words or by vector.
+pub fn foreign_hits(question: &str, query_vector: Option<&[f32]>, chat_id: &str) -> Vec<(String, String)> {
+    let lexical = with_search(|l| search::search(l, question, 20));
+    let vector = MEMORY.with(|m| {
+        let m = m.borrow();
+        match (m.index.as_ref(), query_vector) {
+            (Some(i), Some(q)) if q.len() == i.dims() => i.search(q, 20).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    });
+    let docs = lexical.into_iter().map(|h| (h.kind, h.chat_id, h.item_id)).chain(
+        vector.into_iter().filter_map(|h| search::parse_doc(&h.id).map(|(k, c, i)| (k, c.to_owned(), i.to_owned()))),
+    );
+    let mut out: Vec<(String, String)> = docs
+        .filter(|(kind, chat, _)| *kind == search::HitKind::Message && chat != chat_id)
+        .map(|(_, c, i)| (c, i))
+        .collect();
+    let mut seen = HashSet::new();
+    out.retain(|hit| seen.insert(hit.clone()));
+    out
+}
+
+/// Ranks with both signals (the memory's vectors and the search index) and decides what the question carries.
+pub fn plan(input: PlanInput<'_>) -> ContextPlan {
+    MEMORY.with(|m| {
+        let m = m.borrow();
+        with_search(|l| {
+            let signals = Signals { vectors: m.index.as_ref(), lexical: Some(l), ..input.signals };
+            context::plan(&PlanInput { signals, ..input })
+        })
+    })
+}
+
+/// Hybrid "Search chats": the query's embedding fused with the lexical hits already found.
+pub async fn search_vector_hits(settings: &Settings, query: &str) -> Option<Vec<(String, f32)>> {
+    if !settings.has_key() || MEMORY.with(|m| m.borrow().index.as_ref().is_none_or(VectorIndex::is_empty)) {
+        return None;
+    }
+    let tag = fingerprint(settings.embedding_model.trim(), settings.embedding_dimensions, query);
+    let known = MEMORY.with(|m| m.borrow().offered.iter().find(|(t, _)| *t == tag).map(|(_, v)| v.clone()));
+    let q = match known {
+        Some(q) => q,
+        None => {
+            let q = embed_query(settings, query, None).await.ok()?;
+            offer_vector(settings, query, &q);
+            q
+        }
+    };
+    MEMORY.with(|m| {
+        let m = m.borrow();
+        let index = m.index.as_ref()?;
+        let hits = index.search(&q, 20).ok()?;
+        Some(hits.into_iter().map(|h| (h.id, h.score)).collect())
+    })
+}
+
+/// Foreign candidates for recall: the given messages with their chat titles.
+pub fn foreign(messages: Vec<Message>, title: impl Fn(&str) -> String) -> Vec<Foreign> {
+    messages.into_iter().map(|m| Foreign { chat_title: title(&m.chat_id), message: m }).collect()
+}

@@ -1,0 +1,216 @@
+// End-to-end: retrieval. Captions and messages are embedded through the stand-in's /embeddings (validated
+// against CreateEmbeddingRequest like every request); a question about one image attaches that image and
+// sends the others as captions; an earlier message that no longer fits the history is recalled; the answer's
+// "Context" disclosure lists what was used with scores; deleting an image removes its vector and postings;
+// changing the embedding size re-embeds into a new space and leaves nothing of the old one.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readStore } from './harness.mjs';
+import { lastUserText } from './standin.mjs';
+import { world, session } from './suite.mjs';
+import { configure, makeImage, addImages, ask, chatRequests, log } from './app.mjs';
+
+const CAPTIONS = {
+  'bicycle.jpg': 'A red bicycle leaning on a brick wall.',
+  'cat.jpg': 'A grey cat asleep on a green sofa.',
+  'ramen.jpg': 'A bowl of ramen noodles with an egg.',
+  'mountain.jpg': 'Snowy mountain peaks at sunrise.',
+  'boat.jpg': 'A white sailing boat on a calm sea.',
+};
+
+/** Polls `read` until `ok` holds for its value, then returns the value. */
+async function until(what, read, ok, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    assert.ok(Date.now() < deadline, `timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function embeddingRequests() {
+  return world.standin.requests.filter((r) => r.path.endsWith('/embeddings')).map((r) => r.body);
+}
+
+/** The stored id map of each embedding space. */
+async function spaces(page) {
+  const records = await readStore(page, 'boda', 'vectors');
+  return Object.fromEntries(records.filter((r) => r.id.endsWith('/ids')).map((r) => [r.id.slice(0, -4), r]));
+}
+
+async function setSettings(page, fields) {
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  for (const [label, value] of Object.entries(fields)) {
+    await page.getByLabel(label, { exact: true }).fill(String(value));
+  }
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+}
+
+/** Adds the five images, writes their captions, and waits until all are embedded and saved. */
+async function fiveImages(page) {
+  const files = [];
+  let hue = 0;
+  for (const name of Object.keys(CAPTIONS)) files.push(await makeImage(page, { name, hue: (hue += 60) }));
+  await addImages(page, files, 5);
+  for (const [name, caption] of Object.entries(CAPTIONS)) {
+    const field = page.getByLabel(`Caption of ${name}`, { exact: true });
+    // Wait for the model's caption first, so it cannot overwrite the one typed here.
+    await until(`${name} has a caption`, () => field.inputValue(), (v) => v.trim() !== '');
+    await field.fill(caption);
+    await field.blur();
+  }
+  await until(
+    'the typed captions are embedded and stored',
+    () => readStore(page, 'boda', 'images'),
+    (images) => images.length === 5 && images.every((i) => i.caption === CAPTIONS[i.name]),
+  );
+  await until(
+    'the typed captions are embedded',
+    async () => embeddingRequests().flatMap((b) => b.input),
+    (inputs) => Object.entries(CAPTIONS).every(([name, caption]) => inputs.includes(`${name} ${caption}`)),
+  );
+  await until(
+    'five image vectors are stored',
+    () => spaces(page),
+    (s) => s['text-embedding-3-small']?.ids.filter((d) => d.startsWith('i:')).length === 5,
+  );
+}
+
+/** Image names attached (as pixels) and sent as captions only, in the last chat request. */
+function sentImages() {
+  const parts = chatRequests(world).at(-1).messages[1].content;
+  const attached = [];
+  const captions = [];
+  parts.forEach((p, i) => {
+    if (p.type !== 'text') return;
+    const name = /^Image \d+: (\S+)/.exec(p.text)?.[1];
+    if (parts[i + 1]?.type === 'image_url') attached.push(name);
+    else captions.push(name);
+  });
+  return { attached, captions };
+}
+
+test('with more images than k, a question attaches the image it is about and sends the rest as captions', { timeout: 90_000 }, async () => {
+  const { page } = session;
+  await configure(page, world);
+  await setSettings(page, { 'Images attached per question': 1 });
+  await fiveImages(page);
+
+  await ask(page, 'What colour is the bicycle?');
+  let sent = sentImages();
+  assert.deepEqual(sent.attached, ['bicycle.jpg']);
+  assert.deepEqual(sent.captions.sort(), ['boat.jpg', 'cat.jpg', 'mountain.jpg', 'ramen.jpg']);
+  const last = chatRequests(world).at(-1);
+  assert.match(last.messages[1].content.find((p) => p.text?.startsWith('Image 2:')).text, /A grey cat asleep on a green sofa\. \(not attached/);
+  const question = embeddingRequests().at(-1);
+  assert.deepEqual(question.input, ['What colour is the bicycle?'], 'the question itself is embedded');
+  assert.equal(question.encoding_format, 'base64');
+
+  // The answer says what it used, with scores.
+  const context = log(page).getByRole('group').last();
+  await context.getByText('Context: 1 image(s) attached', { exact: false }).click();
+  await context.getByText(/^Image attached: bicycle\.jpg · similarity \d\.\d\d · words \d+\.\d\d$/).waitFor();
+  assert.equal(await context.getByText(/^Image as caption:/).count(), 4);
+
+  await ask(page, 'Is the cat asleep on the sofa?');
+  sent = sentImages();
+  assert.deepEqual(sent.attached, ['cat.jpg']);
+  // The stored question reused the vector made for retrieval: it was embedded once.
+  const times = embeddingRequests().flatMap((b) => b.input).filter((t) => t === 'Is the cat asleep on the sofa?');
+  assert.equal(times.length, 1);
+});
+
+test('deleting an image removes it from retrieval, the vector store and the search index', { timeout: 90_000 }, async () => {
+  const { page } = session;
+  await configure(page, world);
+  await setSettings(page, { 'Images attached per question': 1 });
+  await fiveImages(page);
+  const [bike] = (await readStore(page, 'boda', 'images')).filter((i) => i.name === 'bicycle.jpg');
+
+  await page.getByRole('button', { name: 'Remove bicycle.jpg', exact: true }).click();
+  await until(
+    'the vector is gone',
+    () => spaces(page),
+    (s) => !s['text-embedding-3-small'].ids.some((d) => d.includes(bike.id)),
+  );
+  const space = (await spaces(page))['text-embedding-3-small'];
+  assert.equal(space.ids.length, space.tags.length);
+  assert.equal(space.ids.filter((d) => d.startsWith('i:')).length, 4);
+  await until(
+    'no posting of the removed image remains in the stored search index',
+    () => readStore(page, 'boda', 'indexes'),
+    ([lexical]) => !lexical.json.includes(bike.id),
+  );
+
+  await ask(page, 'What colour is the bicycle?');
+  const request = JSON.stringify(chatRequests(world).at(-1));
+  assert.ok(!request.includes('bicycle.jpg'), 'the removed image is neither attached nor described');
+  assert.equal(sentImages().attached.length, 1);
+  assert.equal(lastUserText(chatRequests(world).at(-1)), 'What colour is the bicycle?');
+});
+
+test('an earlier message that no longer fits the history budget is recalled when relevant', { timeout: 90_000 }, async () => {
+  const { page } = session;
+  await configure(page, world);
+  await setSettings(page, { 'History budget (tokens)': 60 });
+  await ask(page, 'My cat is called Nabi and she loves tuna.');
+  for (const q of ['How tall is a giraffe?', 'Name three rivers in Europe.', 'What is the capital of Peru?']) {
+    await ask(page, q);
+  }
+  await ask(page, 'What does Nabi love to eat?');
+  const messages = chatRequests(world).at(-1).messages;
+  const recall = messages.at(-2).content;
+  assert.equal(typeof recall, 'string');
+  assert.match(recall, /^Earlier messages recalled/);
+  assert.match(recall, /\[Me, earlier in this chat\]\nMy cat is called Nabi and she loves tuna\./);
+  assert.ok(!recall.includes('giraffe'), 'unrelated messages are not recalled');
+  assert.ok(!messages.some((m) => m.content === 'My cat is called Nabi and she loves tuna.'), 'it no longer fits the history itself');
+  const context = log(page).getByRole('group').last();
+  await context.getByText('1 message(s) recalled', { exact: false }).click();
+  await context.getByText(/^Recalled message: My cat is called Nabi and she loves tuna\. · similarity/).waitFor();
+});
+
+test('changing the embedding size re-embeds into a new space and removes the old one; a reload embeds nothing', { timeout: 90_000 }, async () => {
+  const { page } = session;
+  await configure(page, world);
+  await ask(page, 'The red bicycle is in the garage.');
+  await until('both messages have vectors', () => spaces(page), (s) => s['text-embedding-3-small']?.ids.length === 2);
+  const before = embeddingRequests().length;
+  await page.reload();
+  await page.getByRole('button', { name: 'Settings', exact: true }).waitFor();
+  await log(page).getByText('The red bicycle is in the garage.', { exact: true }).waitFor();
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(embeddingRequests().length, before, 'nothing is embedded again after a reload');
+
+  await setSettings(page, { 'Embedding dimensions': 256 });
+  const s = await until('the new space holds both messages', () => spaces(page), (s) => s['text-embedding-3-small@256']?.ids.length === 2);
+  assert.deepEqual(Object.keys(s), ['text-embedding-3-small@256'], 'the old space is gone');
+  assert.equal(s['text-embedding-3-small@256'].dims, 256);
+  assert.ok(embeddingRequests().slice(before).every((b) => b.dimensions === 256));
+  const chunks = (await readStore(page, 'boda', 'vectors')).filter((r) => r.id.includes('/chunk/'));
+  assert.deepEqual(chunks.map((r) => r.id), ['text-embedding-3-small@256/chunk/0']);
+});
+
+test('"Search chats" fuses meaning with words online, and falls back to words offline', { timeout: 90_000 }, async () => {
+  const { page, context } = session;
+  await configure(page, world);
+  await ask(page, 'A red bicycle leans on the fence.');
+  await until('both messages have vectors', () => spaces(page), (s) => s['text-embedding-3-small']?.ids.length === 2);
+  const box = page.getByLabel('Search chats', { exact: true });
+  const results = page.getByRole('list', { name: 'Search results' });
+  // "bicyc" is no word of the message, so only its embedding (shared character pairs here) can find it.
+  await box.fill('bicyc');
+  await results.getByText(/red bicycle leans/).first().waitFor();
+  const queries = embeddingRequests().filter((b) => b.input.includes('bicyc'));
+  assert.equal(queries.length, 1, 'the query was embedded once');
+  await box.fill('');
+  await context.setOffline(true);
+  await box.fill('bicyc');
+  await page.getByText('Nothing found in your chats.').waitFor();
+  await box.fill('fence');
+  await results.getByText(/red bicycle leans/).first().waitFor();
+  await context.setOffline(false);
+});
