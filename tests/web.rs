@@ -366,6 +366,20 @@ fn the_simd_dot_product_agrees_with_the_portable_one() {
 }
 
 #[wasm_bindgen_test]
+fn the_simd_sign_bits_agree_with_the_portable_ones() {
+    use boda::core::retrieval::vector::{clustered, sign_bits, sign_bits_portable};
+    for dims in [1536, 37, 64, 3] {
+        for v in clustered(20, dims, 3, 1.0, 7) {
+            let mut simd = vec![0u64; dims.div_ceil(64)];
+            let mut portable = vec![u64::MAX; dims.div_ceil(64)];
+            sign_bits(&v, &mut simd);
+            sign_bits_portable(&v, &mut portable);
+            assert_eq!(simd, portable, "dims {dims}");
+        }
+    }
+}
+
+#[wasm_bindgen_test]
 async fn a_vector_index_is_stored_in_chunks_and_only_changes_are_written() {
     use boda::core::ports::VectorStore;
     use boda::core::retrieval::vector::{clustered, VectorIndex, CHUNK};

@@ -436,17 +436,28 @@ impl VectorStore for IdbStore {
         // The stored size wins: it is what the vectors were made with.
         let dims =
             js_sys::Reflect::get(&map, &"dims".into()).ok().and_then(|d| d.as_f64()).map_or(dims, |d| d as usize);
-        let count = ids.len().div_ceil(crate::core::retrieval::vector::CHUNK);
-        let mut chunks = Vec::with_capacity(count);
+        let chunk = crate::core::retrieval::vector::CHUNK;
+        let count = ids.len().div_ceil(chunk);
+        // One copy, straight from each stored ArrayBuffer into its place in the index's own memory.
+        let mut data: Vec<f32> = Vec::new();
+        data.try_reserve_exact(ids.len() * dims)
+            .map_err(|_| StoreError::Other("the stored vector index does not fit in memory".into()))?;
         for i in 0..count {
             let record = get(chunk_key(space, i)).map_err(store_error)?.await.map_err(store_error)?;
-            let data = record.and_then(|r| js_sys::Reflect::get(&r, &"data".into()).ok());
-            let Some(buffer) = data.filter(|d| d.is_instance_of::<js_sys::ArrayBuffer>()) else {
+            let buffer = record.and_then(|r| js_sys::Reflect::get(&r, &"data".into()).ok());
+            let Some(buffer) = buffer.filter(|d| d.is_instance_of::<js_sys::ArrayBuffer>()) else {
                 return Err(StoreError::Other(format!("the stored vector index is missing chunk {i}")));
             };
-            chunks.push(js_sys::Float32Array::new(&buffer).to_vec());
+            let values = js_sys::Float32Array::new(&buffer);
+            let expect = (ids.len() - i * chunk).min(chunk) * dims;
+            if values.length() as usize != expect {
+                return Err(StoreError::Other(format!("the stored vector index has a damaged chunk {i}")));
+            }
+            let filled = values.copy_to_uninit(&mut data.spare_capacity_mut()[..expect]).len();
+            // SAFETY: `copy_to_uninit` initialised exactly the `filled` values after the current length.
+            unsafe { data.set_len(data.len() + filled) };
         }
-        VectorIndex::from_parts(dims, ids, tags, chunks).map_err(|e| StoreError::Other(e.to_string()))
+        VectorIndex::from_parts(dims, ids, tags, data).map_err(|e| StoreError::Other(e.to_string()))
     }
 
     async fn save_vectors(&self, space: &str, index: &mut VectorIndex) -> Result<(), StoreError> {

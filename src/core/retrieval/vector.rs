@@ -156,6 +156,32 @@ mod simd {
         total
     }
 
+    /// Sets bit `i` of `out` when `v[i] > 0`, four lanes at a time.
+    pub fn sign_bits(v: &[f32], out: &mut [u64]) {
+        let zero = f32x4_splat(0.0);
+        for (w, word) in out.iter_mut().enumerate() {
+            let start = w * 64;
+            let end = (start + 64).min(v.len());
+            let mut bits = 0u64;
+            let mut i = start;
+            // SAFETY: each load reads v[i..i + 4] with i + 4 <= end <= v.len().
+            unsafe {
+                while i + 4 <= end {
+                    let mask = i32x4_bitmask(f32x4_gt(v128_load(v.as_ptr().add(i) as *const v128), zero));
+                    bits |= u64::from(mask) << (i - start);
+                    i += 4;
+                }
+            }
+            while i < end {
+                if v[i] > 0.0 {
+                    bits |= 1 << (i - start);
+                }
+                i += 1;
+            }
+            *word = bits;
+        }
+    }
+
     pub fn sum(v: &[f32]) -> f32 {
         let n = v.len();
         let (mut s0, mut s1) = (f32x4_splat(0.0), f32x4_splat(0.0));
@@ -179,6 +205,25 @@ mod simd {
             i += 1;
         }
         total
+    }
+}
+
+/// The sign bits of `v` into `out` (`v.len().div_ceil(64)` words): bit `i` is set when `v[i] > 0`. SIMD on
+/// wasm32 with simd128, [`sign_bits_portable`] elsewhere.
+pub fn sign_bits(v: &[f32], out: &mut [u64]) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    simd::sign_bits(v, out);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    sign_bits_portable(v, out);
+}
+
+/// [`sign_bits`] one value at a time.
+pub fn sign_bits_portable(v: &[f32], out: &mut [u64]) {
+    out.iter_mut().for_each(|w| *w = 0);
+    for (i, x) in v.iter().enumerate() {
+        if *x > 0.0 {
+            out[i / 64] |= 1 << (i % 64);
+        }
     }
 }
 
@@ -308,12 +353,7 @@ impl VectorIndex {
     }
 
     fn sign_bits(v: &[f32], out: &mut [u64]) {
-        out.iter_mut().for_each(|w| *w = 0);
-        for (i, x) in v.iter().enumerate() {
-            if *x > 0.0 {
-                out[i / 64] |= 1 << (i % 64);
-            }
-        }
+        sign_bits(v, out)
     }
 
     /// Adds a vector, or replaces the one stored under `id`.
@@ -493,27 +533,20 @@ impl VectorIndex {
         self.ids_dirty = true;
     }
 
-    /// Rebuilds an index from stored chunks, the id map and the tags (slot order; tags may be empty for an
-    /// index stored without them). Sign bits are recomputed.
+    /// Rebuilds an index from its stored parts: the vectors slot after slot (the chunks laid end to end, as
+    /// [`VectorIndex::chunk`] gives them), the id map and the tags (slot order; tags may be empty for an index
+    /// stored without them). The vectors are taken, not copied; sign bits are recomputed.
     pub fn from_parts(
         dims: usize,
         ids: Vec<String>,
         mut tags: Vec<String>,
-        chunks: Vec<Vec<f32>>,
+        data: Vec<f32>,
     ) -> Result<VectorIndex, IndexError> {
         if tags.is_empty() {
             tags = vec![String::new(); ids.len()];
         }
         if tags.len() != ids.len() {
             return Err(IndexError::Corrupt(format!("{} tags for {} ids", tags.len(), ids.len())));
-        }
-        let mut data = Vec::with_capacity(ids.len() * dims);
-        for (i, c) in chunks.into_iter().enumerate() {
-            let expect = ((ids.len().saturating_sub(i * CHUNK)).min(CHUNK)) * dims;
-            if c.len() != expect {
-                return Err(IndexError::Corrupt(format!("chunk {i} holds {} values, expected {expect}", c.len())));
-            }
-            data.extend_from_slice(&c);
         }
         if data.len() != ids.len() * dims {
             return Err(IndexError::Corrupt(format!("{} values for {} ids", data.len(), ids.len())));
@@ -734,22 +767,22 @@ mod tests {
     fn stored_parts_round_trip_and_damage_is_detected() {
         let vs = labelled(clustered(CHUNK + 10, 12, 4, 0.5, 13));
         let index = build(&vs, 12);
-        let chunks: Vec<Vec<f32>> = (0..index.chunk_count()).map(|i| index.chunk(i).to_vec()).collect();
-        let back = VectorIndex::from_parts(12, index.ids().to_vec(), index.tags().to_vec(), chunks.clone()).unwrap();
+        let data: Vec<f32> = (0..index.chunk_count()).flat_map(|i| index.chunk(i).to_vec()).collect();
+        let back = VectorIndex::from_parts(12, index.ids().to_vec(), index.tags().to_vec(), data.clone()).unwrap();
         assert_eq!(back.raw(), index.raw());
         assert_eq!(back.bits, index.bits);
         let q = &vs[3].1;
         assert_eq!(back.search_exact(q, 5).unwrap(), index.search_exact(q, 5).unwrap());
-        let mut short = chunks.clone();
-        short[1].pop();
+        let mut short = data.clone();
+        short.pop();
         assert!(matches!(
             VectorIndex::from_parts(12, index.ids().to_vec(), vec![], short),
             Err(IndexError::Corrupt(_))
         ));
         let mut dup = index.ids().to_vec();
         dup[1] = dup[0].clone();
-        assert!(VectorIndex::from_parts(12, dup, vec![], chunks.clone()).is_err());
-        assert!(VectorIndex::from_parts(12, index.ids().to_vec(), vec!["x".into()], chunks).is_err());
+        assert!(VectorIndex::from_parts(12, dup, vec![], data.clone()).is_err());
+        assert!(VectorIndex::from_parts(12, index.ids().to_vec(), vec!["x".into()], data).is_err());
     }
 
     #[test]
