@@ -123,6 +123,11 @@ pub trait Store {
     /// Deletes the image record and its Blob.
     async fn delete_image(&self, image_id: &str) -> Result<(), StoreError>;
 
+    /// The ids of every stored message and image (keys only: cheap even for many).
+    async fn item_ids(&self) -> Result<Vec<String>, StoreError>;
+    async fn load_message(&self, message_id: &str) -> Result<Option<Message>, StoreError>;
+    async fn load_image(&self, image_id: &str) -> Result<Option<ImageMeta>, StoreError>;
+
     /// The stored lexical search index (serialised), if one was saved.
     async fn load_search_index(&self) -> Result<Option<String>, StoreError>;
     async fn save_search_index(&self, json: &str) -> Result<(), StoreError>;

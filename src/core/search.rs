@@ -101,6 +101,24 @@ pub fn remove_chat(index: &mut LexicalIndex, chat_id: &str) -> usize {
     index.remove_where(|doc| parse_doc(doc).is_some_and(|(_, chat, _)| chat == chat_id))
 }
 
+/// How a stored index differs from the store: ids of items it lacks (the index is saved a moment after each
+/// change, so a tab closed in that moment leaves it behind), and its documents whose item is gone.
+pub fn differences(index: &LexicalIndex, stored_ids: &[String]) -> (Vec<String>, Vec<String>) {
+    let stored: std::collections::HashSet<&str> = stored_ids.iter().map(String::as_str).collect();
+    let mut indexed = std::collections::HashSet::new();
+    let mut gone = Vec::new();
+    for doc in index.ids() {
+        match parse_doc(doc) {
+            Some((_, _, item)) if stored.contains(item) => {
+                indexed.insert(item);
+            }
+            _ => gone.push(doc.to_owned()),
+        }
+    }
+    let missing = stored_ids.iter().filter(|id| !indexed.contains(id.as_str())).cloned().collect();
+    (missing, gone)
+}
+
 /// The best `k` hits for a query, best first.
 pub fn search(index: &LexicalIndex, query: &str, k: usize) -> Vec<SearchHit> {
     index
@@ -241,6 +259,17 @@ mod tests {
         assert_eq!(ids, ["b", "a", "x"]);
         assert_eq!(hits[2].kind, HitKind::Image);
         assert_eq!(fuse(&lexical, &[], 1).len(), 1);
+    }
+
+    #[test]
+    fn differences_name_what_the_index_lacks_and_what_is_gone() {
+        let mut index = LexicalIndex::new();
+        index_message(&mut index, &msg("c1", "m1", "kept"));
+        index_message(&mut index, &msg("c1", "m2", "deleted meanwhile"));
+        let stored = vec!["m1".to_owned(), "m3".to_owned(), "i1".to_owned()];
+        let (missing, gone) = differences(&index, &stored);
+        assert_eq!(missing, ["m3", "i1"]);
+        assert_eq!(gone, ["m:c1:m2"]);
     }
 
     #[test]

@@ -327,6 +327,15 @@ mod tests {
         async fn update_image_meta(&self, _: &ImageMeta) -> Result<bool, StoreError> {
             unreachable!()
         }
+        async fn item_ids(&self) -> Result<Vec<String>, StoreError> {
+            unreachable!()
+        }
+        async fn load_message(&self, _: &str) -> Result<Option<Message>, StoreError> {
+            unreachable!()
+        }
+        async fn load_image(&self, _: &str) -> Result<Option<ImageMeta>, StoreError> {
+            unreachable!()
+        }
         async fn load_search_index(&self) -> Result<Option<String>, StoreError> {
             unreachable!()
         }

@@ -74,9 +74,26 @@ fn refresh_search(state: AppState) {
 /// Loads the stored search index, or builds it from every chat when there is none (or it is unreadable).
 async fn load_search(state: AppState, db: &IdbStore) {
     let stored = db.load_search_index().await.ok().flatten();
-    if let Some(index) = stored.as_deref().and_then(search::read_stored_index) {
-        SEARCH.with(|s| *s.borrow_mut() = index);
-        refresh_search(state);
+    if let Some(mut index) = stored.as_deref().and_then(search::read_stored_index) {
+        // Catch up with changes made in the moment before a tab closed (the index is saved just after them).
+        let (missing, gone) = search::differences(&index, &db.item_ids().await.unwrap_or_default());
+        let changed = !missing.is_empty() || !gone.is_empty();
+        for doc in gone {
+            index.remove(&doc);
+        }
+        for id in missing {
+            if let Ok(Some(m)) = db.load_message(&id).await {
+                search::index_message(&mut index, &m);
+            } else if let Ok(Some(i)) = db.load_image(&id).await {
+                search::index_image(&mut index, &i);
+            }
+        }
+        if changed {
+            update_search(state, move |s| *s = index);
+        } else {
+            SEARCH.with(|s| *s.borrow_mut() = index);
+            refresh_search(state);
+        }
         return;
     }
     let mut index = LexicalIndex::new();

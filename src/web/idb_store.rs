@@ -341,6 +341,24 @@ impl Store for IdbStore {
         Ok(true)
     }
 
+    async fn item_ids(&self) -> Result<Vec<String>, StoreError> {
+        let tx = self.tx(&[MESSAGES, IMAGES], TransactionMode::ReadOnly)?;
+        let mut ids = Vec::new();
+        for store in [MESSAGES, IMAGES] {
+            let keys = tx.object_store(store).map_err(store_error)?.get_all_keys(None, None);
+            ids.extend(keys.map_err(store_error)?.await.map_err(store_error)?.iter().filter_map(JsValue::as_string));
+        }
+        Ok(ids)
+    }
+
+    async fn load_message(&self, message_id: &str) -> Result<Option<Message>, StoreError> {
+        self.get_value(MESSAGES, message_id).await?.map(|v| from_js(&v)).transpose()
+    }
+
+    async fn load_image(&self, image_id: &str) -> Result<Option<ImageMeta>, StoreError> {
+        self.get_value(IMAGES, image_id).await?.map(|v| from_js(&v)).transpose()
+    }
+
     async fn load_search_index(&self) -> Result<Option<String>, StoreError> {
         let Some(v) = self.get_value(INDEXES, LEXICAL_KEY).await? else { return Ok(None) };
         Ok(js_sys::Reflect::get(&v, &"json".into()).ok().and_then(|j| j.as_string()))

@@ -173,23 +173,38 @@ test('an earlier message that no longer fits the history budget is recalled when
   await context.getByText(/^Recalled message: My cat is called Nabi and she loves tuna\. · similarity/).waitFor();
 });
 
-test('changing the embedding size re-embeds into a new space and removes the old one; a reload embeds nothing', { timeout: 90_000 }, async () => {
+test('changing the embedding size re-embeds into a new space, with progress, and removes the old one; a reload embeds nothing', { timeout: 90_000 }, async () => {
   const { page } = session;
   await configure(page, world);
-  await ask(page, 'The red bicycle is in the garage.');
-  await until('both messages have vectors', () => spaces(page), (s) => s['text-embedding-3-small']?.ids.length === 2);
+  for (let i = 1; i <= 8; i++) await ask(page, `Note ${i}: the red bicycle is in the garage.`);
+  await until('all 16 messages have vectors', () => spaces(page), (s) => s['text-embedding-3-small']?.ids.length === 16);
   const before = embeddingRequests().length;
   await page.reload();
   await page.getByRole('button', { name: 'Settings', exact: true }).waitFor();
-  await log(page).getByText('The red bicycle is in the garage.', { exact: true }).waitFor();
+  await log(page).getByText('Note 8: the red bicycle is in the garage.', { exact: true }).waitFor();
   await new Promise((r) => setTimeout(r, 1000));
   assert.equal(embeddingRequests().length, before, 'nothing is embedded again after a reload');
 
+  // Record whether the progress bar ever shows while the 16 texts are embedded again.
+  await page.evaluate(() => {
+    window.__progressSeen = [];
+    new MutationObserver(() => {
+      const p = document.querySelector('progress#indexing-progress');
+      if (p) window.__progressSeen.push(`${p.value}/${p.max}`);
+    }).observe(document.body, { subtree: true, childList: true, attributes: true });
+  });
   await setSettings(page, { 'Embedding dimensions': 256 });
-  const s = await until('the new space holds both messages', () => spaces(page), (s) => s['text-embedding-3-small@256']?.ids.length === 2);
+  let last;
+  const s = await until('the new space holds every message', async () => (last = await spaces(page)), (s) => s['text-embedding-3-small@256']?.ids.length === 16).catch((e) => {
+    console.log(JSON.stringify(Object.values(last).map((r) => [r.id, r.ids.length, r.dims])), JSON.stringify(embeddingRequests().map((b) => [b.input.length, b.dimensions])));
+    throw e;
+  });
   assert.deepEqual(Object.keys(s), ['text-embedding-3-small@256'], 'the old space is gone');
   assert.equal(s['text-embedding-3-small@256'].dims, 256);
   assert.ok(embeddingRequests().slice(before).every((b) => b.dimensions === 256));
+  const seen = await page.evaluate(() => window.__progressSeen);
+  assert.ok(seen.some((p) => p.endsWith('/16')), `progress was shown: ${JSON.stringify(seen)}`);
+  await until('the progress bar goes away', () => page.locator('progress#indexing-progress').count(), (n) => n === 0);
   const chunks = (await readStore(page, 'boda', 'vectors')).filter((r) => r.id.includes('/chunk/'));
   assert.deepEqual(chunks.map((r) => r.id), ['text-embedding-3-small@256/chunk/0']);
 });
