@@ -150,6 +150,15 @@ test('deleting an image removes it from retrieval, the vector store and the sear
   assert.ok(!request.includes('bicycle.jpg'), 'the removed image is neither attached nor described');
   assert.equal(sentImages().attached.length, 1);
   assert.equal(lastUserText(chatRequests(world).at(-1)), 'What colour is the bicycle?');
+
+  // Deleting the chat leaves no vector, id or chunk of it behind.
+  const [chat] = await readStore(page, 'boda', 'chats');
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: `Delete ${chat.title}` }).click();
+  const emptied = await until('the chat\'s vectors are gone', () => spaces(page), (s) => s['text-embedding-3-small'].ids.length === 0);
+  assert.deepEqual(emptied['text-embedding-3-small'].tags, []);
+  const chunks = (await readStore(page, 'boda', 'vectors')).filter((r) => r.id.includes('/chunk/'));
+  assert.deepEqual(chunks, [], 'no chunk record is left');
 });
 
 test('an earlier message that no longer fits the history budget is recalled when relevant', { timeout: 90_000 }, async () => {
