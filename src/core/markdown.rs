@@ -2421,4 +2421,449 @@ mod tests {
         // Release builds take well under a millisecond; this bound also holds for debug builds.
         assert!(each < Duration::from_millis(50), "10 KB took {each:?}");
     }
+
+    // The tests below cover the in-house parser's own edge cases.
+
+    fn item(children: Vec<MdNode>) -> MdNode {
+        el(MdTag::ListItem, children)
+    }
+
+    fn ul(items: Vec<MdNode>) -> MdNode {
+        el(MdTag::UnorderedList, items)
+    }
+
+    fn em(s: &str) -> MdNode {
+        el(MdTag::Emphasis, vec![text(s)])
+    }
+
+    fn strong(children: Vec<MdNode>) -> MdNode {
+        el(MdTag::Strong, children)
+    }
+
+    fn code(lang: Option<&str>, code: &str) -> MdNode {
+        MdNode::CodeBlock { lang: lang.map(str::to_owned), code: code.to_owned() }
+    }
+
+    #[test]
+    fn nested_lists_by_indentation() {
+        assert_eq!(
+            parse("- a\n  - b\n    - c\n  - d\n- e"),
+            vec![ul(vec![
+                item(vec![
+                    text("a"),
+                    ul(vec![item(vec![text("b"), ul(vec![item(vec![text("c")])])]), item(vec![text("d")])]),
+                ]),
+                item(vec![text("e")]),
+            ])]
+        );
+        // Four-space indentation nests too, and a sibling may be indented less than its first item.
+        assert_eq!(
+            parse("1. a\n    - b\n2. c"),
+            vec![el(
+                MdTag::OrderedList(1),
+                vec![item(vec![text("a"), ul(vec![item(vec![text("b")])])]), item(vec![text("c")])]
+            )]
+        );
+        // A different bullet starts a new list.
+        assert_eq!(parse("- a\n+ b"), vec![ul(vec![item(vec![text("a")])]), ul(vec![item(vec![text("b")])])]);
+    }
+
+    #[test]
+    fn loose_and_tight_lists() {
+        // A blank line between items makes the whole list loose.
+        assert_eq!(
+            parse("- a\n- b\n\n- c"),
+            vec![ul(vec![
+                item(vec![para(vec![text("a")])]),
+                item(vec![para(vec![text("b")])]),
+                item(vec![para(vec![text("c")])]),
+            ])]
+        );
+        // Blank lines at the end of a nested list only loosen the outer one.
+        assert_eq!(
+            parse("- a\n  - b\n\n- c"),
+            vec![ul(vec![
+                item(vec![para(vec![text("a")]), ul(vec![item(vec![text("b")])])]),
+                item(vec![para(vec![text("c")])]),
+            ])]
+        );
+        // An item with two paragraphs is loose; trailing blank lines change nothing.
+        assert_eq!(
+            parse("1. one\n\n   more\n\n\n"),
+            vec![el(MdTag::OrderedList(1), vec![item(vec![para(vec![text("one")]), para(vec![text("more")])])])]
+        );
+        assert_eq!(parse("- a\n- b\n\n"), vec![ul(vec![item(vec![text("a")]), item(vec![text("b")])])]);
+        // Blank lines inside a fenced code block do not loosen the list.
+        assert_eq!(
+            parse("- x\n  ```\n  a\n\n  b\n  ```\n- y"),
+            vec![ul(vec![item(vec![text("x"), code(None, "a\n\nb")]), item(vec![text("y")])])]
+        );
+    }
+
+    #[test]
+    fn list_items_and_paragraphs() {
+        // A paragraph may be interrupted by a bullet or by an ordered list starting at 1 only.
+        assert_eq!(parse("Intro:\n- a"), vec![para(vec![text("Intro:")]), ul(vec![item(vec![text("a")])])]);
+        assert_eq!(
+            parse("Intro:\n1) a"),
+            vec![para(vec![text("Intro:")]), el(MdTag::OrderedList(1), vec![item(vec![text("a")])])]
+        );
+        assert_eq!(
+            parse("The year\n2024. was"),
+            vec![para(vec![text("The year"), MdNode::SoftBreak, text("2024. was")])]
+        );
+        // Lazy continuation lines belong to the item's paragraph.
+        assert_eq!(parse("- a\nb"), vec![ul(vec![item(vec![text("a"), MdNode::SoftBreak, text("b")])])]);
+        // An item that starts with a blank line ends at a second blank line.
+        assert_eq!(parse("-\n\n  foo"), vec![ul(vec![item(vec![])]), para(vec![text("foo")])]);
+        assert_eq!(parse("-\n  foo"), vec![ul(vec![item(vec![text("foo")])])]);
+        // Five spaces after the marker make an indented code block inside the item.
+        assert_eq!(parse("-     code"), vec![ul(vec![item(vec![code(None, "code")])])]);
+        // Ordered lists keep large start numbers; ten digits are not a marker.
+        assert_eq!(parse("123456789. x")[0], el(MdTag::OrderedList(123_456_789), vec![item(vec![text("x")])]));
+        assert_eq!(parse("1234567890. x"), vec![para(vec![text("1234567890. x")])]);
+    }
+
+    #[test]
+    fn tabs_count_as_columns() {
+        assert_eq!(
+            parse("-\tfoo\n\n\tbar"),
+            vec![ul(vec![item(vec![para(vec![text("foo")]), para(vec![text("bar")])])])]
+        );
+        assert_eq!(parse(">\tquoted"), vec![el(MdTag::BlockQuote, vec![para(vec![text("quoted")])])]);
+        assert_eq!(parse("\tcode\there"), vec![code(None, "code\there")]);
+    }
+
+    #[test]
+    fn code_fences_inside_lists_and_quotes() {
+        assert_eq!(
+            parse("1. Run:\n\n   ```sh\n   cargo test\n     --offline\n   ```\n\n2. Done"),
+            vec![el(
+                MdTag::OrderedList(1),
+                vec![
+                    item(vec![para(vec![text("Run:")]), code(Some("sh"), "cargo test\n  --offline")]),
+                    item(vec![para(vec![text("Done")])]),
+                ]
+            )]
+        );
+        // A fence ends with its container, and only a long enough fence of the same kind closes it.
+        assert_eq!(parse("> ```\n> a\nb"), vec![el(MdTag::BlockQuote, vec![code(None, "a")]), para(vec![text("b")])]);
+        assert_eq!(parse("````\n```\n~~~\n````"), vec![code(None, "```\n~~~")]);
+        assert_eq!(parse("~~~ a `b`\nx\n~~~"), vec![code(Some("a"), "x")]);
+        // Backticks in a backtick fence's info string make it inline code instead.
+        assert_eq!(parse("```a`b\nx"), vec![para(vec![text("```a`b"), MdNode::SoftBreak, text("x")])]);
+    }
+
+    #[test]
+    fn headings_setext_and_atx_details() {
+        assert_eq!(parse("# Title #"), vec![el(MdTag::Heading(1), vec![text("Title")])]);
+        assert_eq!(parse("## C# ##"), vec![el(MdTag::Heading(2), vec![text("C#")])]);
+        assert_eq!(parse("#hashtag"), vec![para(vec![text("#hashtag")])]);
+        assert_eq!(parse("#"), vec![el(MdTag::Heading(1), vec![])]);
+        assert_eq!(
+            parse("Two\nlines\n---"),
+            vec![el(MdTag::Heading(2), vec![text("Two"), MdNode::SoftBreak, text("lines")])]
+        );
+        // A setext underline cannot be a lazy line, so under a list item it is a rule.
+        assert_eq!(parse("- a\n---"), vec![ul(vec![item(vec![text("a")])]), MdNode::Rule]);
+        // A paragraph of definitions only has nothing to underline.
+        assert_eq!(
+            parse("[x]: https://e.com\n---\n[x]"),
+            vec![MdNode::Rule, para(vec![link("https://e.com", vec![text("x")])])]
+        );
+    }
+
+    #[test]
+    fn emphasis_edge_cases() {
+        assert_eq!(parse("***both***"), vec![para(vec![el(MdTag::Emphasis, vec![strong(vec![text("both")])])])]);
+        assert_eq!(parse("snake_case_name"), vec![para(vec![text("snake_case_name")])]);
+        assert_eq!(parse("foo*bar*baz"), vec![para(vec![text("foo"), em("bar"), text("baz")])]);
+        assert_eq!(parse("__init__.py"), vec![para(vec![strong(vec![text("init")]), text(".py")])]);
+        assert_eq!(parse("2 * 3 * 4"), vec![para(vec![text("2 * 3 * 4")])]);
+        assert_eq!(parse("**unclosed *em*"), vec![para(vec![text("**unclosed "), em("em")])]);
+        assert_eq!(
+            parse("*a **b** c*"),
+            vec![para(vec![el(MdTag::Emphasis, vec![text("a "), strong(vec![text("b")]), text(" c")])])]
+        );
+        // The rule of three: `*foo**bar*` is one emphasis holding literal asterisks.
+        assert_eq!(parse("*foo**bar*"), vec![para(vec![em("foo**bar")])]);
+        assert_eq!(parse("**Note:** x"), vec![para(vec![strong(vec![text("Note:")]), text(" x")])]);
+        // Emphasis does not cross a link's brackets, and punctuation around it is fine.
+        assert_eq!(
+            parse("*a [b*](https://e.com)"),
+            vec![para(vec![text("*a "), link("https://e.com", vec![text("b*")])])]
+        );
+        assert_eq!(parse("(*x*)."), vec![para(vec![text("("), em("x"), text(").")])]);
+        // Strikethrough: `~~` may be intraword, a single `~` may not, three never strike.
+        assert_eq!(parse("a~~b~~c"), vec![para(vec![text("a"), el(MdTag::Strikethrough, vec![text("b")]), text("c")])]);
+        assert_eq!(parse("a~b~c ~~~x~~~"), vec![para(vec![text("a~b~c ~~~x~~~")])]);
+        assert_eq!(parse("about ~5 to ~10 min"), vec![para(vec![text("about ~5 to ~10 min")])]);
+    }
+
+    #[test]
+    fn inline_code_spans() {
+        assert_eq!(parse("`` a`b ``"), vec![para(vec![MdNode::InlineCode("a`b".to_owned())])]);
+        assert_eq!(parse("` `` `"), vec![para(vec![MdNode::InlineCode("``".to_owned())])]);
+        assert_eq!(parse("`  `"), vec![para(vec![MdNode::InlineCode("  ".to_owned())])]);
+        assert_eq!(parse("`a\nb`"), vec![para(vec![MdNode::InlineCode("a b".to_owned())])]);
+        // Code spans bind before emphasis and links, and their content is literal.
+        assert_eq!(
+            parse("*a `*` b*"),
+            vec![para(vec![el(MdTag::Emphasis, vec![text("a "), MdNode::InlineCode("*".to_owned()), text(" b")])])]
+        );
+        assert_eq!(parse("`&amp; \\*`"), vec![para(vec![MdNode::InlineCode("&amp; \\*".to_owned())])]);
+        // An unmatched run stays literal, and a longer run does not close a shorter one.
+        assert_eq!(parse("``a`"), vec![para(vec![text("``a`")])]);
+        assert_eq!(parse("`a``b`"), vec![para(vec![MdNode::InlineCode("a``b".to_owned())])]);
+    }
+
+    #[test]
+    fn entities_and_escapes() {
+        assert_eq!(parse("&copy; &mdash; &#169; &#xA9; &euro;&nbsp;x"), vec![para(vec![text("© — © © €\u{a0}x")])]);
+        // Unknown names, missing semicolons and out-of-range numbers.
+        assert_eq!(
+            parse("&bogus; &amp &#; &#x; &#12345678;"),
+            vec![para(vec![text("&bogus; &amp &#; &#x; &#12345678;")])]
+        );
+        assert_eq!(parse("&#0; &#xD800; &#x110000;"), vec![para(vec![text("\u{fffd} \u{fffd} \u{fffd}")])]);
+        // An entity never makes markup.
+        assert_eq!(parse("&#42;x&#42;"), vec![para(vec![text("*x*")])]);
+        assert_eq!(parse("\\*x\\* \\a \\\\"), vec![para(vec![text("*x* \\a \\")])]);
+        // Entities and escapes work in link destinations and titles too.
+        assert_eq!(
+            parse("[a](https://e.com/&amp;\\( \"&quot;t\\\"\")"),
+            vec![para(vec![MdNode::Link {
+                href: "https://e.com/&(".to_owned(),
+                title: Some("\"t\"".to_owned()),
+                children: vec![text("a")],
+            }])]
+        );
+    }
+
+    #[test]
+    fn hard_breaks_and_trailing_spaces() {
+        assert_eq!(parse("a   \nb"), vec![para(vec![text("a"), MdNode::HardBreak, text("b")])]);
+        assert_eq!(parse("a \nb"), vec![para(vec![text("a"), MdNode::SoftBreak, text("b")])]);
+        // At the end of a block neither kind of hard break survives.
+        assert_eq!(parse("a  "), vec![para(vec![text("a")])]);
+        assert_eq!(parse("a\\"), vec![para(vec![text("a\\")])]);
+    }
+
+    #[test]
+    fn tables_with_escaped_pipes_and_markup() {
+        let nodes = parse("a | b\n--|:-:\n`x \\| y` | **z** \\| w\n");
+        let rows = match &nodes[..] {
+            [MdNode::Element { tag: MdTag::Table, children }] => children,
+            other => panic!("not a table: {other:?}"),
+        };
+        assert_eq!(
+            rows[1],
+            el(
+                MdTag::TableRow,
+                vec![
+                    el(
+                        MdTag::TableCell { header: false, align: Align::None },
+                        vec![MdNode::InlineCode("x | y".to_owned())]
+                    ),
+                    el(
+                        MdTag::TableCell { header: false, align: Align::Center },
+                        vec![strong(vec![text("z")]), text(" | w")]
+                    ),
+                ]
+            )
+        );
+        // A table may interrupt a paragraph; the lines before it stay a paragraph.
+        let nodes = parse("Here:\n| h |\n|---|\n| c |\nafter\n\nnext");
+        assert_eq!(nodes[0], para(vec![text("Here:")]));
+        assert!(matches!(&nodes[1], MdNode::Element { tag: MdTag::Table, children } if children.len() == 3));
+        assert_eq!(nodes[2], para(vec![text("next")]));
+        // Extra cells are dropped; a header and delimiter row of different widths make no table.
+        let nodes = parse("|a|\n|-|\n|1|2|");
+        assert_eq!(all_text(&nodes), "a1");
+        assert_eq!(parse("|a|b|\n|-|"), vec![para(vec![text("|a|b|"), MdNode::SoftBreak, text("|-|")])]);
+        // A single-dash delimiter row is not a list item.
+        assert!(matches!(&parse("a | b\n- | -")[..], [MdNode::Element { tag: MdTag::Table, .. }]));
+    }
+
+    #[test]
+    fn wide_tables_do_not_multiply_output() {
+        let input = format!("{}|\n{}|\n{}", "|a".repeat(1_000), "|-".repeat(1_000), "x\n".repeat(5_000));
+        let nodes = parse_quickly(&input);
+        let mut cells = 0;
+        walk(&nodes, |node, _| {
+            cells += usize::from(matches!(node, MdNode::Element { tag: MdTag::TableCell { .. }, .. }))
+        });
+        assert!(cells < 100_000, "{cells} cells");
+        assert_eq!(all_text(&nodes).matches('x').count(), 5_000);
+    }
+
+    #[test]
+    fn block_quotes_lazy_and_nested() {
+        assert_eq!(
+            parse("> a\nb\n\n> c"),
+            vec![
+                el(MdTag::BlockQuote, vec![para(vec![text("a"), MdNode::SoftBreak, text("b")])]),
+                el(MdTag::BlockQuote, vec![para(vec![text("c")])]),
+            ]
+        );
+        assert_eq!(
+            parse("> - a\n> - b\n>\n> c"),
+            vec![el(
+                MdTag::BlockQuote,
+                vec![ul(vec![item(vec![text("a")]), item(vec![text("b")])]), para(vec![text("c")])]
+            )]
+        );
+    }
+
+    #[test]
+    fn reference_definitions() {
+        assert_eq!(
+            parse("[Foo Bar] and [x][FOO  bar] and [y][]\n\n[foo bar]: <https://e.com/a b> 'T'\n[FOO BAR]: https://e.com/2\n[y]:\n  https://e.com/y\n  \"Y\""),
+            vec![para(vec![
+                MdNode::Link { href: "https://e.com/a b".to_owned(), title: Some("T".to_owned()), children: vec![text("Foo Bar")] },
+                text(" and "),
+                MdNode::Link { href: "https://e.com/a b".to_owned(), title: Some("T".to_owned()), children: vec![text("x")] },
+                text(" and "),
+                MdNode::Link { href: "https://e.com/y".to_owned(), title: Some("Y".to_owned()), children: vec![text("y")] },
+            ])]
+        );
+        // Text after a destination on the same line means it was not a definition.
+        assert_eq!(
+            parse("[a]: https://e.com x\n\n[a]"),
+            vec![para(vec![text("[a]: https://e.com x")]), para(vec![text("[a]")])]
+        );
+        // An inline link that does not parse may still be a shortcut reference.
+        assert_eq!(
+            parse("[a](not a link)\n\n[a]: https://e.com"),
+            vec![para(vec![link("https://e.com", vec![text("a")]), text("(not a link)")])]
+        );
+    }
+
+    #[test]
+    fn links_edge_cases() {
+        assert_eq!(
+            parse("[a](<https://e.com/x y>) [b](https://e.com/(x)) [c](https://e.com/\\))"),
+            vec![para(vec![
+                link("https://e.com/x y", vec![text("a")]),
+                text(" "),
+                link("https://e.com/(x)", vec![text("b")]),
+                text(" "),
+                link("https://e.com/)", vec![text("c")]),
+            ])]
+        );
+        // Links never nest: the inner one wins and the outer brackets are text.
+        assert_eq!(
+            parse("[a [b](https://e.com/b) c](https://e.com/a)"),
+            vec![para(vec![text("[a "), link("https://e.com/b", vec![text("b")]), text(" c](https://e.com/a)")])]
+        );
+        assert_eq!(parse("[a](https://e.com"), vec![para(vec![text("[a](https://e.com")])]);
+        assert_eq!(parse("[]()"), vec![para(vec![])]);
+        assert_eq!(parse("<a+b@e.co>"), vec![para(vec![link("mailto:a+b@e.co", vec![text("a+b@e.co")])])]);
+        assert_eq!(parse("<not a link> <e.com>"), vec![para(vec![text("<not a link> <e.com>")])]);
+    }
+
+    #[test]
+    fn raw_html_keeps_markup_characters_literal() {
+        assert_eq!(
+            parse("a <span title=\"*x*\">_y_</span> <!-- *c* --> b"),
+            vec![para(vec![text("a <span title=\"*x*\">"), em("y"), text("</span> <!-- *c* --> b")])]
+        );
+        // A block-level tag starts an HTML block that runs to a blank line, whatever follows it.
+        assert_eq!(
+            parse("<details><summary>*S*</summary>\n**b**\n\n**c**"),
+            vec![para(vec![text("<details><summary>*S*</summary>\n**b**")]), para(vec![strong(vec![text("c")])])]
+        );
+        // A lone inline tag cannot interrupt a paragraph, a block-level one can.
+        assert_eq!(
+            parse("a\n<span>\nb"),
+            vec![para(vec![text("a"), MdNode::SoftBreak, text("<span>"), MdNode::SoftBreak, text("b")])]
+        );
+        assert_eq!(parse("a\n<div>\nb"), vec![para(vec![text("a")]), para(vec![text("<div>\nb")])]);
+        assert_eq!(parse("<!-- a\n\nb -->\nc"), vec![para(vec![text("<!-- a\n\nb -->")]), para(vec![text("c")])]);
+    }
+
+    #[test]
+    fn task_markers_only_start_items() {
+        assert_eq!(
+            parse("- [x] a\n- not [ ] here\n- [ ]\n- [y] b"),
+            vec![ul(vec![
+                item(vec![text("☑ a")]),
+                item(vec![text("not [ ] here")]),
+                item(vec![text("☐")]),
+                item(vec![text("[y] b")]),
+            ])]
+        );
+        assert_eq!(parse("[ ] plain"), vec![para(vec![text("[ ] plain")])]);
+        // In a loose list the marker starts the item's first paragraph.
+        assert_eq!(
+            parse("1. [ ] a\n\n2. [X] b"),
+            vec![el(
+                MdTag::OrderedList(1),
+                vec![item(vec![para(vec![text("☐ a")])]), item(vec![para(vec![text("☑ b")])])]
+            )]
+        );
+    }
+
+    #[test]
+    fn mixed_deep_nesting_is_flattened() {
+        let input = format!("{}deep *em [link](https://e.com) ![i](https://e.com/i.png)*", "> - 1. ".repeat(2_000));
+        let nodes = parse_quickly(&input);
+        assert!(max_depth(&nodes) <= MAX_DEPTH + 1, "depth {}", max_depth(&nodes));
+        assert!(all_text(&nodes).contains("deep em link i"));
+        walk(&nodes, |node, depth| {
+            if let MdNode::Link { .. } = node {
+                assert!(depth <= MAX_DEPTH, "link at depth {depth}");
+            }
+        });
+        let input = format!("{}x{}", "**a [".repeat(2_000), "](https://e.com) b**".repeat(2_000));
+        assert!(max_depth(&parse_quickly(&input)) <= MAX_DEPTH + 1);
+        let input = format!("{}x{}", "~~a ".repeat(3_000), " b~~".repeat(3_000));
+        assert!(max_depth(&parse_quickly(&input)) <= MAX_DEPTH + 1);
+    }
+
+    #[test]
+    fn pathological_inputs_stay_fast() {
+        let mut ticks = String::new();
+        for len in 1..200 {
+            ticks.push_str(&"`".repeat(len));
+            ticks.push(' ');
+        }
+        let cases = [
+            "*".repeat(50_000),
+            "*a ".repeat(20_000),
+            "_a ".repeat(20_000),
+            "**_~".repeat(10_000),
+            "*a** ".repeat(10_000),
+            "[".repeat(50_000),
+            "]".repeat(50_000),
+            "[](".repeat(20_000),
+            "[a](b \"".repeat(10_000),
+            "![".repeat(20_000),
+            format!("{}{}", "![".repeat(10_000), "[a](b)".repeat(10_000)),
+            "[a][".repeat(10_000),
+            "`".repeat(50_000),
+            ticks.repeat(3),
+            "` ".repeat(20_000),
+            "<".repeat(50_000),
+            "<a b=\"".repeat(10_000),
+            "<!--".repeat(10_000),
+            "&#".repeat(20_000),
+            "\\".repeat(50_000),
+            "|".repeat(50_000),
+            "> ".repeat(20_000),
+            "- ".repeat(20_000),
+            "- a\n".repeat(20_000),
+            "> - ".repeat(10_000),
+            "-\t".repeat(10_000),
+            "```\n".repeat(20_000),
+            "<div>\n".repeat(20_000),
+            format!("{}x\n{}", "- ".repeat(40), "\n".repeat(20_000)),
+            format!("{}\n{}", ">".repeat(64), "x\n".repeat(20_000)),
+            format!("[{}]", "a".repeat(50_000)),
+        ];
+        for input in &cases {
+            let nodes = parse_quickly(input);
+            assert!(max_depth(&nodes) <= MAX_DEPTH + 1);
+        }
+    }
 }
