@@ -111,13 +111,6 @@ pub struct ContextPlan {
     pub items: Vec<ContextItem>,
 }
 
-impl ContextPlan {
-    /// No retrieval: every image attached, nothing recalled.
-    pub fn all_images(count: usize) -> ContextPlan {
-        ContextPlan { attached: vec![true; count], ..ContextPlan::default() }
-    }
-}
-
 /// What a plan is made from.
 pub struct PlanInput<'a> {
     pub signals: Signals<'a>,

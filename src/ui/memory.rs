@@ -6,7 +6,7 @@
 //! the index, runs the requests and saves. Tabs take turns writing through a Web Lock, and a counter in
 //! `localStorage` tells a tab that another one wrote, so it reloads before changing anything.
 
-use crate::core::context::{self, ContextPlan, Foreign, PlanInput, Signals};
+use crate::core::context::{self, ContextPlan, PlanInput, Signals};
 use crate::core::embeddings::{default_dims, embed, fingerprint};
 use crate::core::model::{ImageMeta, Message, MessageStatus, Settings};
 use crate::core::openai::ApiError;
@@ -406,9 +406,4 @@ pub async fn search_vector_hits(settings: &Settings, query: &str) -> Option<Vec<
         let hits = index.search(&q, 20).ok()?;
         Some(hits.into_iter().map(|h| (h.id, h.score)).collect())
     })
-}
-
-/// Foreign candidates for recall: the given messages with their chat titles.
-pub fn foreign(messages: Vec<Message>, title: impl Fn(&str) -> String) -> Vec<Foreign> {
-    messages.into_iter().map(|m| Foreign { chat_title: title(&m.chat_id), message: m }).collect()
 }
