@@ -1,7 +1,8 @@
 //! Turning a chat into a request: which earlier messages fit the token budget, where the images go, and the
 //! body that is sent.
 //!
-//! The layout keeps a stable prefix so the provider's prompt cache can reuse it turn after turn: a system
+//! The layout keeps a stable prefix so the provider's prompt cache can reuse it turn after turn (while the same images
+//! are attached; retrieval choosing others changes the prefix from the image message on): a system
 //! message, then one user message carrying the chat's images (each labelled with its number, file name and
 //! caption; those retrieval left out are sent as that label only), then the conversation, then any earlier
 //! messages retrieval recalled, then the question. History is trimmed oldest turn first. Which images are
@@ -171,11 +172,15 @@ pub fn build(input: &PromptInput) -> BuiltPrompt {
         system.push_str(" No images have been shared in this chat yet; if the question needs one, ask for it.");
     } else {
         let attached = input.images.iter().filter(|i| i.attached).count();
-        system.push_str(&format!(
-            " The user has shared {} image(s), listed in the first user message; {attached} of them are attached \
-             there, and the others are described by their captions only.",
-            input.images.len()
-        ));
+        if attached == input.images.len() {
+            system.push_str(&format!(" The user has shared {attached} image(s), sent in the first user message."));
+        } else {
+            system.push_str(&format!(
+                " The user has shared {} image(s), listed in the first user message; {attached} of them are \
+                 attached there, and the others are described by their captions only.",
+                input.images.len()
+            ));
+        }
     }
     let mut text_tokens = estimate_tokens(&system) + 4;
     messages.push(ChatMessage::System { content: system });

@@ -76,18 +76,25 @@ async fn load_search(state: AppState, db: &IdbStore) {
     let stored = db.load_search_index().await.ok().flatten();
     if let Some(mut index) = stored.as_deref().and_then(search::read_stored_index) {
         // Catch up with changes made in the moment before a tab closed (the index is saved just after them).
-        let (missing, gone) = search::differences(&index, &db.item_ids().await.unwrap_or_default());
-        let changed = !missing.is_empty() || !gone.is_empty();
+        // A failed read of the keys heals nothing (an empty list would empty the index).
+        let (missing, gone) = match db.item_ids().await {
+            Ok(ids) => search::differences(&index, &ids),
+            Err(_) => (Vec::new(), Vec::new()),
+        };
+        let before = index.len();
+        let mut changed = !gone.is_empty();
         for doc in gone {
             index.remove(&doc);
         }
         for id in missing {
+            // Failed, empty and streaming messages are never indexed: reading them changes nothing.
             if let Ok(Some(m)) = db.load_message(&id).await {
                 search::index_message(&mut index, &m);
             } else if let Ok(Some(i)) = db.load_image(&id).await {
                 search::index_image(&mut index, &i);
             }
         }
+        changed |= index.len() != before;
         if changed {
             update_search(state, move |s| *s = index);
         } else {
@@ -737,6 +744,9 @@ async fn run_turn_inner(
             Err(e) => {
                 state.alert(format!("“{}” could not be read, so only its caption was sent: {e}", meta.name));
                 *attach = false;
+                for item in plan.items.iter_mut().filter(|i| i.id == meta.id) {
+                    item.used = crate::core::model::ContextUse::Caption;
+                }
                 loaded.push((meta, Vec::new()));
             }
         }
@@ -809,6 +819,7 @@ async fn retrieve(
     if settings.recall_all_chats {
         let hits = memory::foreign_hits(question, query_vector.as_deref(), &chat.id);
         let mut chats: Vec<&str> = hits.iter().map(|(c, _)| c.as_str()).collect();
+        chats.sort_unstable();
         chats.dedup();
         for c in chats {
             let Some(other) = chat_by_id(state, c) else { continue };

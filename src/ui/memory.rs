@@ -31,6 +31,9 @@ const LOCK: &str = "boda-memory";
 /// Progress is shown from this many texts to embed.
 const PROGRESS_FROM: usize = 16;
 
+/// Which document ids a removal takes.
+type Doomed = Box<dyn Fn(&str) -> bool>;
+
 #[derive(Default)]
 struct Memory {
     /// The embedding space `index` belongs to.
@@ -44,6 +47,10 @@ struct Memory {
     running: bool,
     /// A change arrived while running: run again after.
     again: bool,
+    /// The index is out of `index` while it is written to storage.
+    saving: bool,
+    /// Removals that arrived during a save, applied when the index is back.
+    forget_after_save: Vec<Doomed>,
     /// Vectors made for questions, by fingerprint, so the stored question is not embedded a second time.
     offered: Vec<(String, Vec<f32>)>,
 }
@@ -60,7 +67,7 @@ fn settings_dims(settings: &Settings) -> Option<usize> {
 pub fn remember_message(state: AppState, m: &Message) {
     let doc = search::message_doc(m);
     if m.status == MessageStatus::Failed || m.content.trim().is_empty() {
-        forget(state, |d| d == doc);
+        forget(state, move |d| d == doc);
     } else if m.status != MessageStatus::Streaming {
         remember(state, doc, m.content.clone());
     }
@@ -76,12 +83,18 @@ fn remember(state: AppState, doc: String, text: String) {
     run(state);
 }
 
-fn forget(state: AppState, doomed: impl Fn(&str) -> bool) {
+fn forget(state: AppState, doomed: impl Fn(&str) -> bool + 'static) {
     MEMORY.with(|m| {
         let mut m = m.borrow_mut();
         m.pending.retain(|d, _| !doomed(d));
-        if let Some(index) = m.index.as_mut() {
-            index.remove_where(&doomed);
+        let m = &mut *m;
+        match m.index.as_mut() {
+            Some(index) => {
+                index.remove_where(&doomed);
+            }
+            // The index is out being saved: remove when it is back.
+            None if m.saving => m.forget_after_save.push(Box::new(doomed)),
+            None => {}
         }
     });
     run(state);
@@ -89,12 +102,14 @@ fn forget(state: AppState, doomed: impl Fn(&str) -> bool) {
 
 /// Removes a message's or image's vector.
 pub fn forget_item(state: AppState, item_id: &str) {
-    forget(state, |d| search::parse_doc(d).is_some_and(|(_, _, item)| item == item_id));
+    let item_id = item_id.to_owned();
+    forget(state, move |d| search::parse_doc(d).is_some_and(|(_, _, item)| item == item_id));
 }
 
 /// Removes every vector of a chat.
 pub fn forget_chat(state: AppState, chat_id: &str) {
-    forget(state, |d| search::parse_doc(d).is_some_and(|(_, chat, _)| chat == chat_id));
+    let chat_id = chat_id.to_owned();
+    forget(state, move |d| search::parse_doc(d).is_some_and(|(_, chat, _)| chat == chat_id));
 }
 
 /// Loads the memory (and brings it in step with the chats) once storage is open.
@@ -187,8 +202,9 @@ async fn ensure_loaded(state: AppState, db: &IdbStore, settings: &Settings) {
 /// One pass: load if needed, embed what is pending, save what changed.
 async fn work(state: AppState) {
     let Some(db) = store(state) else { return };
-    let settings = state.settings.get_untracked();
     let _lock = exclusive_lock(LOCK).await;
+    // Read after the lock: another tab may have changed the embedding model while this one waited.
+    let settings = state.settings.get_untracked();
     ensure_loaded(state, &db, &settings).await;
     let (model, dims) = (settings.embedding_model.trim().to_owned(), settings.embedding_dimensions);
     // What is pending and still exists, and whose text, model or size differs from what its vector was made of.
@@ -284,6 +300,7 @@ async fn save(state: AppState, db: &IdbStore) {
         let mut m = m.borrow_mut();
         let dirty = m.index.as_ref().is_some_and(VectorIndex::is_dirty);
         if dirty {
+            m.saving = true;
             m.index.take().map(|i| (m.space.clone(), i))
         } else {
             None
@@ -299,6 +316,10 @@ async fn save(state: AppState, db: &IdbStore) {
         let mut m = m.borrow_mut();
         if result.is_ok() {
             m.rev = rev;
+        }
+        m.saving = false;
+        for doomed in std::mem::take(&mut m.forget_after_save) {
+            index.remove_where(|d| doomed(d));
         }
         if m.index.is_none() && m.space == space {
             m.index = Some(index);
@@ -345,10 +366,12 @@ pub fn offer_vector(settings: &Settings, text: &str, vector: &[f32]) {
 /// Brings the memory up to date before a question (another tab may have saved), without embedding anything.
 pub async fn refresh(state: AppState) {
     let Some(db) = store(state) else { return };
-    let settings = state.settings.get_untracked();
     if MEMORY.with(|m| m.borrow().running) {
         return;
     }
+    // Under the lock, so it never reads a save halfway or deletes a space another tab is building.
+    let _lock = exclusive_lock(LOCK).await;
+    let settings = state.settings.get_untracked();
     ensure_loaded(state, &db, &settings).await;
 }
 
