@@ -6,7 +6,7 @@
 //! (offline, or before the embeddings are made), and a rare exact term (a model number, a name) is found even
 //! when embeddings blur it. This module decides; it fetches nothing: vectors and texts come in.
 
-use crate::core::model::{ContextItem, ContextUse, ImageMeta, Message, Role};
+use crate::core::model::{ContextItem, ContextUse, ImageMeta, Message, Role, Settings};
 use crate::core::prompt::{is_sendable, trim_history};
 use crate::core::retrieval::lexical::{reciprocal_rank_fusion, LexicalIndex, RRF_K};
 use crate::core::retrieval::sort_ranked;
@@ -136,6 +136,15 @@ pub fn format_score(x: f32) -> String {
     format!("{sign}{}.{:02}", c / 100, c % 100)
 }
 
+/// Whether embedding the question can change what it carries: only when the chat has more images than are
+/// attached, when the history budget leaves messages out, or when recall reaches other chats. Otherwise
+/// every image goes and there is nothing to recall, so the request is saved.
+pub fn wants_query_vector(settings: &Settings, images: usize, history: &[Message], question: &str) -> bool {
+    let (_, trimmed) = trim_history(history, settings.history_budget);
+    let helps = images > settings.context_images as usize || trimmed > 0 || settings.recall_all_chats;
+    helps && !question.trim().is_empty()
+}
+
 /// The image numbers a question names: "image 3", "img 3", "이미지 3", "사진 3", "#3" (1-based).
 pub fn named_images(question: &str) -> Vec<usize> {
     let lower = question.to_ascii_lowercase();
@@ -259,26 +268,8 @@ pub fn plan(input: &PlanInput) -> ContextPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::search::tests::image;
     use crate::core::search::{index_image, index_message};
-
-    fn image(id: &str, name: &str, caption: &str) -> ImageMeta {
-        ImageMeta {
-            id: id.into(),
-            chat_id: "c".into(),
-            name: name.into(),
-            mime: "image/jpeg".into(),
-            bytes: 1,
-            width: 1,
-            height: 1,
-            original_mime: "image/jpeg".into(),
-            original_bytes: 1,
-            original_width: 1,
-            original_height: 1,
-            created_ms: 1.0,
-            caption: Some(caption.into()),
-            caption_model: None,
-        }
-    }
 
     fn msg(chat: &str, id: &str, role: Role, text: &str, t: f64) -> Message {
         Message::new(id.into(), chat.into(), role, text.into(), t)
@@ -295,7 +286,7 @@ mod tests {
         ["cat", "dog", "bicycle", "beach", "mountain", "car", "tree", "red"]
             .iter()
             .enumerate()
-            .map(|(i, w)| image(&format!("i{i}"), &format!("{i}.jpg"), &format!("a photo of a {w}")))
+            .map(|(i, w)| image("c", &format!("i{i}"), &format!("{i}.jpg"), Some(&format!("a photo of a {w}"))))
             .collect()
     }
 
@@ -431,6 +422,19 @@ mod tests {
         let ranked = signals.rank(&images.iter().map(image_doc).collect::<Vec<_>>());
         assert_eq!(ranked[0].doc, "i:c:i2");
         assert_eq!(ranked[0].similarity, None);
+    }
+
+    #[test]
+    fn the_question_is_embedded_only_when_retrieval_can_change_something() {
+        let s = Settings { context_images: 3, history_budget: 8000, ..Settings::default() };
+        let history = vec![msg("c", "m1", Role::User, "hello", 1.0)];
+        assert!(!wants_query_vector(&s, 3, &history, "which one?"));
+        assert!(wants_query_vector(&s, 4, &history, "which one?"));
+        assert!(!wants_query_vector(&s, 4, &history, "  "));
+        let tight = Settings { history_budget: 1, ..s.clone() };
+        assert!(wants_query_vector(&tight, 0, &history, "which one?"));
+        let everywhere = Settings { recall_all_chats: true, ..s };
+        assert!(wants_query_vector(&everywhere, 0, &[], "which one?"));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! needs the query embedded, which this module does not do. Failed and empty answers are not indexed.
 
 use crate::core::model::{ImageMeta, Message, MessageStatus};
+use crate::core::ports::Store;
 use crate::core::retrieval::lexical::{reciprocal_rank_fusion, tokenize, LexicalIndex, RRF_K};
 use serde::{Deserialize, Serialize};
 
@@ -80,11 +81,32 @@ pub fn image_text(i: &ImageMeta) -> String {
 
 /// Puts a message in the index, or takes it out when it has nothing to find (a failed or empty answer).
 pub fn index_message(index: &mut LexicalIndex, m: &Message) {
-    if m.status == MessageStatus::Failed || m.content.trim().is_empty() {
-        index.remove(&message_doc(m));
-    } else {
-        index.upsert(&message_doc(m), &m.content);
+    match findable_text(m) {
+        Some(text) => index.upsert(&message_doc(m), text),
+        None => {
+            index.remove(&message_doc(m));
+        }
     }
+}
+
+/// The text a message is found by (in search and in the vector memory), or `None` when it has nothing to
+/// find: a failed or empty answer.
+pub fn findable_text(m: &Message) -> Option<&str> {
+    (m.status != MessageStatus::Failed && !m.content.trim().is_empty()).then_some(m.content.as_str())
+}
+
+/// Every document of a chat with its text, as search and the vector memory index them.
+pub async fn chat_documents<S: Store>(store: &S, chat_id: &str) -> Vec<(String, String)> {
+    let mut docs = Vec::new();
+    for m in store.load_messages(chat_id).await.unwrap_or_default() {
+        if let Some(text) = findable_text(&m) {
+            docs.push((message_doc(&m), text.to_owned()));
+        }
+    }
+    for i in store.load_images(chat_id).await.unwrap_or_default() {
+        docs.push((image_doc(&i), image_text(&i)));
+    }
+    docs
 }
 
 pub fn index_image(index: &mut LexicalIndex, i: &ImageMeta) {
@@ -177,7 +199,7 @@ pub fn snippet(text: &str, query: &str, max_chars: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::core::model::Role;
 
@@ -185,7 +207,8 @@ mod tests {
         Message::new(id.into(), chat.into(), Role::User, text.into(), 1.0)
     }
 
-    fn image(chat: &str, id: &str, name: &str, caption: Option<&str>) -> ImageMeta {
+    /// A 1×1 JPEG's record, for tests of what is indexed.
+    pub(crate) fn image(chat: &str, id: &str, name: &str, caption: Option<&str>) -> ImageMeta {
         ImageMeta {
             id: id.into(),
             chat_id: chat.into(),

@@ -105,11 +105,8 @@ async fn load_search(state: AppState, db: &IdbStore) {
     }
     let mut index = LexicalIndex::new();
     for chat in db.load_chats().await.unwrap_or_default() {
-        for m in db.load_messages(&chat.id).await.unwrap_or_default() {
-            search::index_message(&mut index, &m);
-        }
-        for i in db.load_images(&chat.id).await.unwrap_or_default() {
-            search::index_image(&mut index, &i);
+        for (doc, text) in search::chat_documents(db, &chat.id).await {
+            index.upsert(&doc, &text);
         }
     }
     update_search(state, move |s| *s = index);
@@ -799,15 +796,10 @@ async fn retrieve(
     signal: Option<web_sys::AbortSignal>,
 ) -> Result<ContextPlan, ()> {
     memory::refresh(state).await;
-    let (_, trimmed) = crate::core::prompt::trim_history(history, settings.history_budget);
-    let needed = images.len() > settings.context_images as usize || trimmed > 0 || settings.recall_all_chats;
     let mut query_vector = None;
-    if needed && !question.trim().is_empty() {
+    if crate::core::context::wants_query_vector(settings, images.len(), history, question) {
         match memory::embed_query(settings, question, signal).await {
-            Ok(v) => {
-                memory::offer_vector(settings, question, &v);
-                query_vector = Some(v);
-            }
+            Ok(v) => query_vector = Some(v),
             Err(crate::core::openai::ApiError::Aborted) => return Err(()),
             Err(e) => state.notice.set(Some(format!(
                 "This question was matched to images and earlier messages by its words only: embedding it failed. {}",

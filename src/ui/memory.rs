@@ -10,7 +10,7 @@ use crate::core::context::{self, ContextPlan, PlanInput, Signals};
 use crate::core::embeddings::{default_dims, embed, fingerprint};
 use crate::core::model::{ImageMeta, Message, MessageStatus, Settings};
 use crate::core::openai::ApiError;
-use crate::core::ports::{Store, VectorStore};
+use crate::core::ports::VectorStore;
 use crate::core::retrieval::vector::VectorIndex;
 use crate::core::search;
 use crate::ui::controller::{store, with_search};
@@ -66,10 +66,11 @@ fn settings_dims(settings: &Settings) -> Option<usize> {
 /// Keeps a message's embedding in step: made when it has text, dropped when it failed or was emptied.
 pub fn remember_message(state: AppState, m: &Message) {
     let doc = search::message_doc(m);
-    if m.status == MessageStatus::Failed || m.content.trim().is_empty() {
-        forget(state, move |d| d == doc);
-    } else if m.status != MessageStatus::Streaming {
-        remember(state, doc, m.content.clone());
+    match search::findable_text(m) {
+        None => forget(state, move |d| d == doc),
+        // A streaming answer is embedded once it ends.
+        Some(_) if m.status == MessageStatus::Streaming => {}
+        Some(text) => remember(state, doc, text.to_owned()),
     }
 }
 
@@ -183,12 +184,7 @@ async fn ensure_loaded(state: AppState, db: &IdbStore, settings: &Settings) {
         missing.iter().filter_map(|d| search::parse_doc(d).map(|(_, chat, _)| chat.to_owned())).collect();
     let mut texts = Vec::new();
     for chat in chats {
-        for m in db.load_messages(&chat).await.unwrap_or_default() {
-            texts.push((search::message_doc(&m), m.content));
-        }
-        for i in db.load_images(&chat).await.unwrap_or_default() {
-            texts.push((search::image_doc(&i), search::image_text(&i)));
-        }
+        texts.extend(search::chat_documents(db, &chat).await);
     }
     let missing: HashSet<String> = missing.into_iter().collect();
     MEMORY.with(|m| {
@@ -206,7 +202,7 @@ async fn work(state: AppState) {
     // Read after the lock: another tab may have changed the embedding model while this one waited.
     let settings = state.settings.get_untracked();
     ensure_loaded(state, &db, &settings).await;
-    let (model, dims) = (settings.embedding_model.trim().to_owned(), settings.embedding_dimensions);
+
     // What is pending and still exists, and whose text, model or size differs from what its vector was made of.
     let todo: Vec<(String, String, String)> = MEMORY.with(|m| {
         let mut m = m.borrow_mut();
@@ -217,7 +213,7 @@ async fn work(state: AppState) {
                 .into_iter()
                 .filter(|(d, _)| l.contains(d))
                 .map(|(d, t)| {
-                    let tag = fingerprint(&model, dims, &t);
+                    let tag = tag_of(&settings, &t);
                     (d, t, tag)
                 })
                 .filter(|(d, _, tag)| index.and_then(|i| i.tag(d)) != Some(tag.as_str()))
@@ -231,13 +227,11 @@ async fn work(state: AppState) {
         let Some(index) = index.as_mut() else { return todo };
         todo.into_iter()
             .filter(|(doc, _, tag)| match offered.iter().find(|(t, _)| t == tag) {
-                Some((_, v)) if index.is_empty() || index.dims() == v.len() => {
-                    if index.is_empty() && index.dims() != v.len() {
-                        *index = VectorIndex::new(v.len());
-                    }
+                Some((_, v)) => {
+                    index.adopt_dims(v.len());
                     index.upsert_tagged(doc, v, tag).is_err()
                 }
-                _ => true,
+                None => true,
             })
             .collect()
     });
@@ -254,8 +248,8 @@ async fn work(state: AppState) {
             &FetchTransport::new(None),
             &BrowserRuntime::default(),
             &settings,
-            &model,
-            dims,
+            settings.embedding_model.trim(),
+            settings.embedding_dimensions,
             &texts,
             &mut progress,
         )
@@ -265,9 +259,7 @@ async fn work(state: AppState) {
                 let mut m = m.borrow_mut();
                 let index = m.index.get_or_insert_with(|| VectorIndex::new(0));
                 for ((doc, _, tag), v) in todo.iter().zip(&vectors) {
-                    if index.is_empty() && index.dims() != v.len() {
-                        *index = VectorIndex::new(v.len());
-                    }
+                    index.adopt_dims(v.len());
                     // Removed while it was being embedded: stays removed.
                     if with_search(|l| l.contains(doc)) {
                         let _ = index.upsert_tagged(doc, v, tag);
@@ -330,37 +322,43 @@ async fn save(state: AppState, db: &IdbStore) {
     }
 }
 
-/// The question's embedding, or why there is none.
+/// What a text's vector is made from under the current settings (see [`fingerprint`]).
+fn tag_of(settings: &Settings, text: &str) -> String {
+    fingerprint(settings.embedding_model.trim(), settings.embedding_dimensions, text)
+}
+
+/// A query's embedding (a question, or a search), or why there is none. The last few are kept, so storing the
+/// question, a Regenerate or a repeated search reuses them instead of asking again.
 pub async fn embed_query(
     settings: &Settings,
     text: &str,
     signal: Option<web_sys::AbortSignal>,
 ) -> Result<Vec<f32>, ApiError> {
+    let tag = tag_of(settings, text);
+    if let Some(v) = MEMORY.with(|m| m.borrow().offered.iter().find(|(t, _)| *t == tag).map(|(_, v)| v.clone())) {
+        return Ok(v);
+    }
     let rt = BrowserRuntime::with_signal(signal.clone());
     let model = settings.embedding_model.trim();
-    let mut v = embed(
+    let texts = [text.to_owned()];
+    let mut vectors = embed(
         &FetchTransport::new(signal),
         &rt,
         settings,
         model,
         settings.embedding_dimensions,
-        &[text.to_owned()],
+        &texts,
         &mut |_, _| {},
     )
     .await?;
-    Ok(v.pop().unwrap_or_default())
-}
-
-/// Keeps a question's vector for a moment, so storing the question reuses it instead of asking again.
-pub fn offer_vector(settings: &Settings, text: &str, vector: &[f32]) {
-    let tag = fingerprint(settings.embedding_model.trim(), settings.embedding_dimensions, text);
+    let v = vectors.pop().unwrap_or_default();
     MEMORY.with(|m| {
         let mut m = m.borrow_mut();
-        m.offered.retain(|(t, _)| *t != tag);
-        m.offered.push((tag, vector.to_vec()));
+        m.offered.push((tag, v.clone()));
         let extra = m.offered.len().saturating_sub(4);
         m.offered.drain(..extra);
     });
+    Ok(v)
 }
 
 /// Brings the memory up to date before a question (another tab may have saved), without embedding anything.
@@ -413,16 +411,7 @@ pub async fn search_vector_hits(settings: &Settings, query: &str) -> Option<Vec<
     if !settings.has_key() || MEMORY.with(|m| m.borrow().index.as_ref().is_none_or(VectorIndex::is_empty)) {
         return None;
     }
-    let tag = fingerprint(settings.embedding_model.trim(), settings.embedding_dimensions, query);
-    let known = MEMORY.with(|m| m.borrow().offered.iter().find(|(t, _)| *t == tag).map(|(_, v)| v.clone()));
-    let q = match known {
-        Some(q) => q,
-        None => {
-            let q = embed_query(settings, query, None).await.ok()?;
-            offer_vector(settings, query, &q);
-            q
-        }
-    };
+    let q = embed_query(settings, query, None).await.ok()?;
     MEMORY.with(|m| {
         let m = m.borrow();
         let index = m.index.as_ref()?;

@@ -522,6 +522,14 @@ impl VectorIndex {
         (chunks, std::mem::replace(&mut self.ids_dirty, false))
     }
 
+    /// An empty index takes the size of the vectors that arrive (from a model whose size was not known in
+    /// advance); an index holding vectors keeps its own, so mismatched vectors are still refused.
+    pub fn adopt_dims(&mut self, dims: usize) {
+        if self.is_empty() && self.dims != dims {
+            *self = VectorIndex::new(dims);
+        }
+    }
+
     /// Whether anything changed since the last [`VectorIndex::take_dirty`].
     pub fn is_dirty(&self) -> bool {
         self.ids_dirty || !self.dirty.is_empty()
@@ -783,6 +791,16 @@ mod tests {
         dup[1] = dup[0].clone();
         assert!(VectorIndex::from_parts(12, dup, vec![], data.clone()).is_err());
         assert!(VectorIndex::from_parts(12, index.ids().to_vec(), vec!["x".into()], data).is_err());
+    }
+
+    #[test]
+    fn only_an_empty_index_adopts_a_new_size() {
+        let mut index = VectorIndex::new(0);
+        index.adopt_dims(3);
+        index.upsert("a", &[1.0, 0.0, 0.0]).unwrap();
+        index.adopt_dims(5);
+        assert_eq!(index.dims(), 3);
+        assert!(index.upsert("b", &[1.0; 5]).is_err());
     }
 
     #[test]
