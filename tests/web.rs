@@ -10,7 +10,7 @@ use boda::web::files::{blob_bytes, prepare_image};
 use boda::web::http::FetchTransport;
 use boda::web::idb_store::{IdbStore, DB_VERSION};
 use boda::web::runtime::{new_uuid, BrowserRuntime};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::{Blob, BlobPropertyBag, File, ImageEncodeOptions, OffscreenCanvas, OffscreenCanvasRenderingContext2d};
@@ -409,6 +409,76 @@ async fn a_vector_index_is_stored_in_chunks_and_only_changes_are_written() {
     assert_eq!(keys, [format!("{space}/chunk/0"), format!("{space}/chunk/1"), format!("{space}/ids")]);
     // Another space is separate.
     assert!(db.load_vectors("other:32", 32).await.unwrap().is_empty());
+}
+
+#[wasm_bindgen_test]
+fn the_simd_half_conversion_agrees_with_the_portable_one_for_every_half() {
+    use boda::core::retrieval::half::{halves_to_f32, halves_to_f32_portable};
+    // Every bit pattern, at an odd offset and length so the SIMD loop's tail runs too.
+    let all: Vec<u16> = (0..=u16::MAX).collect();
+    for (start, end) in [(0, all.len()), (3, all.len() - 5)] {
+        let (mut simd, mut portable) = (vec![0f32; end - start], vec![1f32; end - start]);
+        halves_to_f32(&all[start..end], &mut simd);
+        halves_to_f32_portable(&all[start..end], &mut portable);
+        for (i, (a, b)) in simd.iter().zip(&portable).enumerate() {
+            assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "{:#06x}: {a} vs {b}", all[start + i]);
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn vectors_are_stored_at_half_precision_and_older_full_precision_chunks_still_load() {
+    use boda::core::ports::VectorStore;
+    use boda::core::retrieval::vector::{clustered, VectorIndex};
+    let db = fresh_store().await;
+    let space = "m:8";
+    let vs = clustered(10, 8, 2, 0.5, 5);
+    let mut index = VectorIndex::new(8);
+    for (i, v) in vs.iter().enumerate() {
+        index.upsert(&format!("v{i}"), v).unwrap();
+    }
+    db.save_vectors(space, &mut index).await.unwrap();
+    let record = raw_record(&db.name(), "vectors", "m:8/chunk/0").await;
+    let half = js_sys::Reflect::get(&record, &"half".into()).unwrap();
+    assert_eq!(half.dyn_into::<js_sys::ArrayBuffer>().unwrap().byte_length(), 10 * 8 * 2, "two bytes a value");
+    assert_eq!(db.load_vectors(space, 8).await.unwrap().raw(), index.raw(), "what is searched is what is stored");
+
+    // A chunk of f32 values, as stored before: it loads rounded to half precision, and the next save rewrites it.
+    let full: Vec<f32> = vs
+        .iter()
+        .flat_map(|v| {
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.iter().map(move |x| x / n)
+        })
+        .collect();
+    let old = js_sys::Object::new();
+    js_sys::Reflect::set(&old, &"id".into(), &"m:8/chunk/0".into()).unwrap();
+    js_sys::Reflect::set(&old, &"data".into(), &js_sys::Float32Array::from(&full[..]).buffer()).unwrap();
+    put_raw(&db.name(), "vectors", &old).await;
+    let mut back = db.load_vectors(space, 8).await.unwrap();
+    assert!(back.raw().iter().zip(&full).all(|(a, b)| (a - b).abs() <= b.abs() / 2048.0 + 1e-7));
+    assert_eq!(back.raw(), index.raw());
+    assert!(back.is_dirty());
+    db.save_vectors(space, &mut back).await.unwrap();
+    let record = raw_record(&db.name(), "vectors", "m:8/chunk/0").await;
+    assert!(js_sys::Reflect::get(&record, &"half".into()).unwrap().is_instance_of::<js_sys::ArrayBuffer>());
+    assert!(js_sys::Reflect::get(&record, &"data".into()).unwrap().is_undefined());
+}
+
+async fn raw_record(db_name: &str, store: &str, key: &str) -> JsValue {
+    let db = idb::Factory::new().unwrap().open(db_name, None).unwrap().await.unwrap();
+    let tx = db.transaction(&[store], idb::TransactionMode::ReadOnly).unwrap();
+    let value = tx.object_store(store).unwrap().get(JsValue::from_str(key)).unwrap().await.unwrap();
+    db.close();
+    value.expect("the record is there")
+}
+
+async fn put_raw(db_name: &str, store: &str, value: &JsValue) {
+    let db = idb::Factory::new().unwrap().open(db_name, None).unwrap().await.unwrap();
+    let tx = db.transaction(&[store], idb::TransactionMode::ReadWrite).unwrap();
+    tx.object_store(store).unwrap().put(value, None).unwrap().await.unwrap();
+    tx.commit().unwrap().await.unwrap();
+    db.close();
 }
 
 async fn all_keys(db_name: &str, store: &str) -> Vec<String> {

@@ -1,5 +1,6 @@
 //! Retrieval: the vector index, the lexical (BM25) index, and their fusion.
 
+pub mod half;
 pub mod lexical;
 pub mod vector;
 

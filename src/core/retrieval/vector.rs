@@ -1,18 +1,21 @@
 //! An in-browser vector index of our own: exact cosine top-k over f32 vectors, and a binary-quantised first
 //! pass with exact re-scoring for large indexes (see [`binary_candidates`] for how many are re-scored).
 //!
-//! Vectors are L2-normalised on the way in, so cosine similarity is a dot product. They live slot by slot in
-//! one contiguous `Vec<f32>`, split for storage into chunks of [`CHUNK`] vectors: adding touches the last
-//! chunk, removing (a swap with the last slot) touches two, and only changed chunks are handed out for
-//! writing. On wasm32 with `simd128` the dot product uses 128-bit SIMD; elsewhere a portable loop with eight
-//! accumulators does the same arithmetic in a different order, so the two agree to within float rounding.
+//! Vectors are L2-normalised on the way in, so cosine similarity is a dot product, and rounded to half
+//! precision, the form in which they are stored (see [`super::half`] for why); the arithmetic is f32. They
+//! live slot by slot in one contiguous `Vec<f32>`, split for storage into chunks of [`CHUNK`] vectors: adding
+//! touches the last chunk, removing (a swap with the last slot) touches two, and only changed chunks are
+//! handed out for writing. On wasm32 with `simd128` the dot product uses 128-bit SIMD; elsewhere a portable
+//! loop with eight accumulators does the same arithmetic in a different order, so the two agree to within
+//! float rounding.
 //!
 //! This module knows nothing of IndexedDB or embeddings APIs: it takes vectors and ids and gives back hits.
 
+use super::half::round_to_half;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
-/// Vectors per storage chunk (a 1536-dimension chunk is 6 MiB).
+/// Vectors per storage chunk (a 1536-dimension chunk is 3 MiB at half precision).
 pub const CHUNK: usize = 1024;
 /// Above this many vectors, [`VectorIndex::search`] uses the binary first pass.
 pub const BINARY_THRESHOLD: usize = 20_000;
@@ -277,7 +280,7 @@ impl<'a> TopK<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VectorIndex {
     dims: usize,
-    /// Unit vectors, slot after slot.
+    /// Unit vectors rounded to half precision, slot after slot.
     data: Vec<f32>,
     /// Sign bits of each vector, `words()` u64s per slot.
     bits: Vec<u64>,
@@ -376,6 +379,7 @@ impl VectorIndex {
         self.check(vector)?;
         let mut v = vector.to_vec();
         normalize(&mut v);
+        round_to_half(&mut v);
         let words = self.words();
         let slot = match self.slots.get(id) {
             Some(&slot) => slot,
@@ -628,21 +632,33 @@ pub fn clustered(n: usize, dims: usize, clusters: usize, spread: f32, seed: u64)
 mod tests {
     use super::*;
 
-    /// The obvious implementation, to check the index against.
+    /// The obvious implementation, to check the index against: the cosine of the query with each vector as
+    /// the index holds it (see [`held`]), best first, ties by id.
     fn naive(vectors: &[(String, Vec<f32>)], query: &[f32], k: usize) -> Vec<(String, f32)> {
-        let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
-        let qn = norm(query);
+        let qn = query.iter().map(|x| x * x).sum::<f32>().sqrt();
         let mut scored: Vec<(String, f32)> = vectors
             .iter()
             .map(|(id, v)| {
-                let d = norm(v) * qn;
-                let s = if d > 0.0 { v.iter().zip(query).map(|(a, b)| a * b).sum::<f32>() / d } else { 0.0 };
+                let s = if qn > 0.0 { v.iter().zip(query).map(|(a, b)| a * (b / qn)).sum::<f32>() } else { 0.0 };
                 (id.clone(), s)
             })
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         scored.truncate(k);
         scored
+    }
+
+    /// Vectors as the index holds them: scaled to unit length, then rounded to half precision.
+    fn held(vectors: &[(String, Vec<f32>)]) -> Vec<(String, Vec<f32>)> {
+        vectors
+            .iter()
+            .map(|(id, v)| {
+                let mut v = v.clone();
+                normalize(&mut v);
+                crate::core::retrieval::half::round_to_half(&mut v);
+                (id.clone(), v)
+            })
+            .collect()
     }
 
     fn build(vectors: &[(String, Vec<f32>)], dims: usize) -> VectorIndex {
@@ -679,9 +695,27 @@ mod tests {
             let index = build(&vs, dims);
             for q in clustered(10, dims, 3, 0.5, 99) {
                 for k in [1, 10, 50] {
-                    assert_same(&index.search_exact(&q, k).unwrap(), &naive(&vs, &q, k));
+                    assert_same(&index.search_exact(&q, k).unwrap(), &naive(&held(&vs), &q, k));
                 }
             }
+        }
+    }
+
+    #[test]
+    fn vectors_are_held_at_half_precision_within_its_rounding() {
+        let vs = labelled(clustered(50, 1536, 5, 0.5, 9));
+        let index = build(&vs, 1536);
+        for (id, v) in &vs {
+            let mut unit = v.clone();
+            normalize(&mut unit);
+            let got = index.get(id).unwrap();
+            for (g, u) in got.iter().zip(&unit) {
+                // Half precision keeps 11 significant bits; below 2^-14 its step is 2^-24.
+                assert!((g - u).abs() <= u.abs() * 2f32.powi(-11) + 2f32.powi(-25), "{g} vs {u}");
+                assert_eq!(crate::core::retrieval::half::from_half(crate::core::retrieval::half::to_half(*g)), *g);
+            }
+            let self_score = index.search_exact(v, 1).unwrap()[0].score;
+            assert!((self_score - 1.0).abs() < 1e-4, "{self_score}");
         }
     }
 
@@ -711,7 +745,8 @@ mod tests {
         let hits = index.search_exact(&[2.0, 2.0, 0.0], 10).unwrap();
         let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c", "zero"], "ties by id, k beyond n returns all");
-        assert!((hits[0].score - 1.0).abs() < 1e-6);
+        // 1/√2 rounded to half precision is 0.70703, so the cosine of a vector with itself is 0.9999.
+        assert!((hits[0].score - 1.0).abs() < 2e-4, "{}", hits[0].score);
         assert_eq!(hits[3].score, 0.0);
         // A zero query scores everything 0 rather than NaN.
         assert!(index.search_exact(&[0.0, 0.0, 0.0], 2).unwrap().iter().all(|h| h.score == 0.0));
@@ -748,7 +783,7 @@ mod tests {
         assert!(!index.remove("v00000"));
         assert_eq!(index.len(), kept.len());
         let q = &vs[7].1;
-        assert_same(&index.search_exact(q, 20).unwrap(), &naive(&kept, q, 20));
+        assert_same(&index.search_exact(q, 20).unwrap(), &naive(&held(&kept), q, 20));
         assert_eq!(index.remove_where(|id| id.ends_with('1')), kept.iter().filter(|(id, _)| id.ends_with('1')).count());
         let left = index.len();
         assert_eq!(index.remove_where(|_| true), left);
