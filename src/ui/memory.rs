@@ -166,15 +166,25 @@ async fn ensure_loaded(state: AppState, db: &IdbStore, settings: &Settings) {
             VectorIndex::new(settings_dims(settings).unwrap_or(0))
         }
     };
+    // A failure leaves other spaces' records for the next load to delete; this one is unaffected.
     let _ = db.delete_other_spaces(&space).await;
     let known: HashSet<String> = with_search(|l| l.ids().map(str::to_owned).collect());
-    let missing: Vec<String> = known.iter().filter(|d| !index.contains(d)).cloned().collect();
     MEMORY.with(|m| {
         let mut m = m.borrow_mut();
         m.space = space;
         m.rev = counter;
         let index = m.index.insert(index);
         index.remove_where(|d| !known.contains(d));
+    });
+    queue_missing(db).await;
+}
+
+/// Queues every message and image that has no vector in the loaded index, with its text.
+async fn queue_missing(db: &IdbStore) {
+    let missing: Vec<String> = MEMORY.with(|m| {
+        let m = m.borrow();
+        let index = m.index.as_ref();
+        with_search(|l| l.ids().filter(|d| !index.is_some_and(|i| i.contains(d))).map(str::to_owned).collect())
     });
     if missing.is_empty() {
         return;
@@ -255,17 +265,37 @@ async fn work(state: AppState) {
         )
         .await;
         match result {
-            Ok(vectors) => MEMORY.with(|m| {
-                let mut m = m.borrow_mut();
-                let index = m.index.get_or_insert_with(|| VectorIndex::new(0));
-                for ((doc, _, tag), v) in todo.iter().zip(&vectors) {
-                    index.adopt_dims(v.len());
-                    // Removed while it was being embedded: stays removed.
-                    if with_search(|l| l.contains(doc)) {
-                        let _ = index.upsert_tagged(doc, v, tag);
+            Ok(vectors) => {
+                let resized = MEMORY.with(|m| {
+                    let mut m = m.borrow_mut();
+                    let index = m.index.get_or_insert_with(|| VectorIndex::new(0));
+                    // The model now gives vectors of another size (a server changed what stands behind a name):
+                    // the old ones cannot be compared with new questions, so the memory starts again.
+                    let size = vectors.first().map_or(index.dims(), Vec::len);
+                    let resized = (!index.is_empty() && size != index.dims()).then_some((index.dims(), size));
+                    if resized.is_some() {
+                        *index = VectorIndex::replacing(index, size);
                     }
+                    for ((doc, _, tag), v) in todo.iter().zip(&vectors) {
+                        index.adopt_dims(v.len());
+                        // Removed while it was being embedded: stays removed. (A vector of a size unlike the
+                        // batch's first is a broken response; that text waits for its next change.)
+                        if with_search(|l| l.contains(doc)) {
+                            let _ = index.upsert_tagged(doc, v, tag);
+                        }
+                    }
+                    resized
+                });
+                if let Some((before, now)) = resized {
+                    state.notice.set(Some(format!(
+                        "Memory: {} now gives {now}-dimension vectors instead of {before}, so everything is being \
+                         embedded again.",
+                        settings.embedding_model.trim()
+                    )));
+                    queue_missing(&db).await;
+                    MEMORY.with(|m| m.borrow_mut().again = true);
                 }
-            }),
+            }
             Err(e) => {
                 state.notice.set(Some(format!(
                     "Memory: {total} text(s) could not be embedded, so retrieval uses words only until they are. {}",
@@ -300,10 +330,12 @@ async fn save(state: AppState, db: &IdbStore) {
     });
     let Some((space, mut index)) = taken else { return };
     let result = db.save_vectors(&space, &mut index).await;
-    let rev = shared_counter(COUNTER) + 1;
     if result.is_ok() {
-        set_shared_counter(COUNTER, rev);
+        set_shared_counter(COUNTER, shared_counter(COUNTER) + 1);
     }
+    // Read back: where localStorage cannot be written, the counter stays as it is, and this tab must not take
+    // that for another tab's save (and reload before every turn).
+    let rev = shared_counter(COUNTER);
     MEMORY.with(|m| {
         let mut m = m.borrow_mut();
         if result.is_ok() {

@@ -12,7 +12,6 @@ use crate::core::retrieval::vector::VectorIndex;
 use idb::{Database, Factory, IndexParams, KeyPath, ObjectStoreParams, Query, TransactionMode};
 use serde::{de::DeserializeOwned, Serialize};
 use std::cell::Cell;
-use std::collections::VecDeque;
 use std::future::IntoFuture;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
@@ -479,10 +478,10 @@ impl VectorStore for IdbStore {
             stores.push(tx.object_store(VECTORS).map_err(store_error)?);
             txs.push(tx);
         }
-        let mut pending = VecDeque::with_capacity(count);
+        let mut pending = Vec::with_capacity(count);
         for i in 0..count {
             let key = Query::from(JsValue::from_str(&chunk_key(space, i)));
-            pending.push_back(stores[i % stores.len()].get(key).map_err(store_error)?.into_future());
+            pending.push(stores[i % stores.len()].get(key).map_err(store_error)?.into_future());
         }
         // Touch every page of the new memory once, while IndexedDB starts reading. Measured in Chromium on a
         // 2-core VM: faulting 600 MB in this tight loop takes about 250 ms, but the same faults spread through
@@ -492,8 +491,8 @@ impl VectorStore for IdbStore {
         }
         let mut halves: Vec<u16> = Vec::new();
         let mut full_precision = false;
-        for i in 0..count {
-            let record = pending.pop_front().expect("a read in flight").await.map_err(store_error)?;
+        for (i, read) in pending.into_iter().enumerate() {
+            let record = read.await.map_err(store_error)?;
             let field = |name: &str| {
                 record
                     .as_ref()

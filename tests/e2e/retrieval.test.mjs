@@ -2,7 +2,8 @@
 // against CreateEmbeddingRequest like every request); a question about one image attaches that image and
 // sends the others as captions; an earlier message that no longer fits the history is recalled; the answer's
 // "Context" disclosure lists what was used with scores; deleting an image removes its vector and postings;
-// changing the embedding size re-embeds into a new space and leaves nothing of the old one.
+// changing the embedding size re-embeds into a new space and leaves nothing of the old one, and so does a model
+// that starts giving vectors of another size.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -216,6 +217,40 @@ test('changing the embedding size re-embeds into a new space, with progress, and
   await until('the progress bar goes away', () => page.locator('progress#indexing-progress').count(), (n) => n === 0);
   const chunks = (await readStore(page, 'boda', 'vectors')).filter((r) => r.id.includes('/chunk/'));
   assert.deepEqual(chunks.map((r) => r.id), ['text-embedding-3-small@256/chunk/0']);
+});
+
+test('a model that starts giving vectors of another size rebuilds the memory and says so', { timeout: 90_000 }, async () => {
+  const { page } = session;
+  await configure(page, world);
+  for (let i = 1; i <= 3; i++) await ask(page, `Fact ${i}: the kettle is blue.`);
+  await until('all 6 messages have vectors', () => spaces(page), (s) => s['text-embedding-3-small']?.ids.length === 6);
+  world.standin.embeddingSize = 512;
+  try {
+    await ask(page, 'Fact 4: the kettle is blue.');
+    await page.getByText(/text-embedding-3-small now gives 512-dimension vectors instead of 1536/).waitFor();
+    const s = await until('every message is embedded again at the new size', () => spaces(page), (s) => s['text-embedding-3-small']?.ids.length === 8 && s['text-embedding-3-small'].dims === 512);
+    assert.equal(s['text-embedding-3-small'].ids.length, new Set(s['text-embedding-3-small'].ids).size);
+    const chunks = (await readStore(page, 'boda', 'vectors')).filter((r) => r.id.includes('/chunk/'));
+    assert.deepEqual(chunks.map((r) => r.id), ['text-embedding-3-small/chunk/0']);
+    const bytes = await page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const open = indexedDB.open('boda');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const get = open.result.transaction('vectors').objectStore('vectors').get('text-embedding-3-small/chunk/0');
+            get.onerror = () => reject(get.error);
+            get.onsuccess = () => {
+              resolve(get.result.half.byteLength);
+              open.result.close();
+            };
+          };
+        }),
+    );
+    assert.equal(bytes, 8 * 512 * 2, 'the stored chunk holds only the new vectors, at two bytes a value');
+  } finally {
+    world.standin.embeddingSize = null;
+  }
 });
 
 test('"Search chats" fuses meaning with words online, and falls back to words offline', { timeout: 90_000 }, async () => {

@@ -347,6 +347,7 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
   const validator = await loadValidator(specPath);
 
   /** @type {RecordedRequest[]} */ const requests = [];
+  /** @type {{ embeddingSize: number | null }} */ const control = { embeddingSize: null };
   /** @type {RecordedPreflight[]} */ const preflights = [];
   /** @type {Violation[]} */ const violations = [];
   /** @type {ScriptEntry[]} */ const queue = [];
@@ -532,7 +533,9 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
   /** @param {import('node:http').ServerResponse} res @param {any} body */
   function embeddings(res, body) {
     const inputs = embeddingInputs(body.input);
-    const dims = Number.isInteger(body.dimensions) && body.dimensions > 0 ? body.dimensions : 1536;
+    const asked = Number.isInteger(body.dimensions) && body.dimensions > 0 ? body.dimensions : 1536;
+    // A server may change what stands behind a model name (a test sets `embeddingSize`).
+    const dims = control.embeddingSize ?? asked;
     const b64 = body.encoding_format === 'base64';
     const tokens = inputs.reduce((a, s) => a + Math.max(1, Math.ceil(s.length / 4)), 0);
     return send(res, 200, {
@@ -703,7 +706,12 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
     script: (...responses) => void queue.push(...responses),
     scriptPlain: (...responses) => void plainQueue.push(...responses),
     pending: () => [...queue],
+    /** Overrides the size of every embedding returned (null: as asked). */
+    set embeddingSize(n) {
+      control.embeddingSize = n;
+    },
     reset() {
+      control.embeddingSize = null;
       requests.length = 0;
       preflights.length = 0;
       violations.length = 0;

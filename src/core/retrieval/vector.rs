@@ -539,9 +539,19 @@ impl VectorIndex {
         self.ids_dirty || !self.dirty.is_empty()
     }
 
+    /// An empty index of `dims` vectors that takes `old`'s place in storage: its first save also deletes every
+    /// chunk `old` had stored (for a model that started giving vectors of another size).
+    pub fn replacing(old: &VectorIndex, dims: usize) -> VectorIndex {
+        let mut index = VectorIndex::new(dims);
+        index.dirty = old.dirty.clone();
+        index.dirty.extend(0..old.chunk_count());
+        index.ids_dirty = true;
+        index
+    }
+
     /// Marks everything as changed, so the next save writes the whole index (after a failed save).
     pub fn mark_all_dirty(&mut self) {
-        self.dirty = (0..self.chunk_count()).collect();
+        self.dirty.extend(0..self.chunk_count());
         self.ids_dirty = true;
     }
 
@@ -826,6 +836,19 @@ mod tests {
         dup[1] = dup[0].clone();
         assert!(VectorIndex::from_parts(12, dup, vec![], data.clone()).is_err());
         assert!(VectorIndex::from_parts(12, index.ids().to_vec(), vec!["x".into()], data).is_err());
+    }
+
+    #[test]
+    fn a_replacing_index_deletes_every_chunk_of_the_old_one() {
+        let vs = labelled(clustered(CHUNK * 2 + 1, 4, 2, 0.5, 1));
+        let mut old = build(&vs, 4);
+        old.take_dirty();
+        old.remove("v00000");
+        let mut new = VectorIndex::replacing(&old, 3);
+        new.upsert("a", &[1.0, 0.0, 0.0]).unwrap();
+        assert_eq!(new.dims(), 3);
+        // Chunk 0 is rewritten; chunks 1 and 2 (2 was pending deletion already) are beyond the new index.
+        assert_eq!(new.take_dirty(), (vec![0, 1, 2], true));
     }
 
     #[test]
