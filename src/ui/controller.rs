@@ -116,6 +116,7 @@ async fn load_search(state: AppState, db: &IdbStore) {
 /// a pause in typing and when the memory has vectors, by meaning too: both lists fused by rank.
 pub fn search_chats(state: AppState, query: String) {
     state.search_query.set(query.clone());
+    state.search_note.set(None);
     if query.trim().is_empty() {
         state.search_results.set(Vec::new());
         return;
@@ -128,10 +129,14 @@ pub fn search_chats(state: AppState, query: String) {
             return;
         }
         let settings = state.settings.get_untracked();
-        if let Some(vector) = memory::search_vector_hits(&settings, &query).await {
-            if state.search_query.get_untracked() == query {
-                show_hits(state, &query, search::fuse(&lexical, &vector, 20)).await;
-            }
+        let vector = memory::search_vector_hits(&settings, &query).await;
+        if state.search_query.get_untracked() != query {
+            return;
+        }
+        match vector {
+            Ok(Some(vector)) => show_hits(state, &query, search::fuse(&lexical, &vector, 20)).await,
+            Ok(None) => {}
+            Err(why) => state.search_note.set(Some(format!("Matched by words only: {why}"))),
         }
     });
 }

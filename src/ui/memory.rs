@@ -438,16 +438,17 @@ pub fn plan(input: PlanInput<'_>) -> ContextPlan {
     })
 }
 
-/// Hybrid "Search chats": the query's embedding fused with the lexical hits already found.
-pub async fn search_vector_hits(settings: &Settings, query: &str) -> Option<Vec<(String, f32)>> {
+/// Hybrid "Search chats": the vector hits of the query, to fuse with the lexical hits already found. `None` when
+/// there is nothing to search by meaning (no key, or no vectors yet); an error says why the query could not be
+/// embedded.
+pub async fn search_vector_hits(settings: &Settings, query: &str) -> Result<Option<Vec<(String, f32)>>, String> {
     if !settings.has_key() || MEMORY.with(|m| m.borrow().index.as_ref().is_none_or(VectorIndex::is_empty)) {
-        return None;
+        return Ok(None);
     }
-    let q = embed_query(settings, query, None).await.ok()?;
-    MEMORY.with(|m| {
+    let q = embed_query(settings, query, None).await.map_err(|e| e.message(&settings.api_key))?;
+    Ok(MEMORY.with(|m| {
         let m = m.borrow();
-        let index = m.index.as_ref()?;
-        let hits = index.search(&q, 20).ok()?;
+        let hits = m.index.as_ref()?.search(&q, 20).ok()?;
         Some(hits.into_iter().map(|h| (h.id, h.score)).collect())
-    })
+    }))
 }

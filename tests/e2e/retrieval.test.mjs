@@ -267,8 +267,10 @@ test('"Search chats" fuses meaning with words online, and falls back to words of
   assert.equal(queries.length, 1, 'the query was embedded once');
   await box.fill('');
   await context.setOffline(true);
-  await box.fill('bicyc');
-  await page.getByText('Nothing found in your chats.').waitFor();
+  // Offline, a query never embedded before matches by words only, and says so.
+  await box.fill('bicycl');
+  await page.getByText(/^Matched by words only: /).waitFor();
+  assert.equal(await page.getByText('Nothing found in your chats.').count(), 1);
   await box.fill('fence');
   await results.getByText(/red bicycle leans/).first().waitFor();
   await context.setOffline(false);
