@@ -116,7 +116,6 @@ async fn load_search(state: AppState, db: &IdbStore) {
 /// a pause in typing and when the memory has vectors, by meaning too: both lists fused by rank.
 pub fn search_chats(state: AppState, query: String) {
     state.search_query.set(query.clone());
-    state.search_note.set(None);
     if query.trim().is_empty() {
         state.search_results.set(Vec::new());
         return;
@@ -136,7 +135,7 @@ pub fn search_chats(state: AppState, query: String) {
         match vector {
             Ok(Some(vector)) => show_hits(state, &query, search::fuse(&lexical, &vector, 20)).await,
             Ok(None) => {}
-            Err(why) => state.search_note.set(Some(format!("Matched by words only: {why}"))),
+            Err(why) => state.notice.set(Some(format!("Search chats matched by words only: {why}"))),
         }
     });
 }

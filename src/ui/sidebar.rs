@@ -79,9 +79,6 @@ fn SearchResults() -> impl IntoView {
                 <li class="no-results">"Nothing found in your chats."</li>
             </Show>
         </ul>
-        <p class="search-note" role="status" hidden=move || state.search_note.with(Option::is_none)>
-            {move || state.search_note.get().unwrap_or_default()}
-        </p>
     }
 }
 

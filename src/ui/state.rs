@@ -58,8 +58,6 @@ pub struct AppState {
     /// The "Search chats" box and its results.
     pub search_query: RwSignal<String>,
     pub search_results: RwSignal<Vec<SearchResult>>,
-    /// Why the results match by words only, when searching by meaning failed (offline, a bad key, ...).
-    pub search_note: RwSignal<Option<String>>,
     /// Texts embedded so far and in all, while the memory embeds many at once.
     pub indexing: RwSignal<Option<(usize, usize)>>,
 }
@@ -87,7 +85,6 @@ impl AppState {
             loaded: RwSignal::new(false),
             search_query: RwSignal::new(String::new()),
             search_results: RwSignal::new(Vec::new()),
-            search_note: RwSignal::new(None),
             indexing: RwSignal::new(None),
         }
     }

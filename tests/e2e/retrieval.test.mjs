@@ -269,7 +269,7 @@ test('"Search chats" fuses meaning with words online, and falls back to words of
   await context.setOffline(true);
   // Offline, a query never embedded before matches by words only, and says so.
   await box.fill('bicycl');
-  await page.getByText(/^Matched by words only: /).waitFor();
+  await page.getByText(/^Search chats matched by words only: /).waitFor();
   assert.equal(await page.getByText('Nothing found in your chats.').count(), 1);
   await box.fill('fence');
   await results.getByText(/red bicycle leans/).first().waitFor();
