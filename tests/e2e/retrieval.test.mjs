@@ -183,6 +183,39 @@ test('an earlier message that no longer fits the history budget is recalled when
   await context.getByText(/^Recalled message: My cat is called Nabi and she loves tuna\. · similarity/).waitFor();
 });
 
+test('with "Recall from all chats", a relevant message of another chat is recalled, and only then', { timeout: 90_000 }, async () => {
+  const { page } = session;
+  await configure(page, world);
+  await ask(page, 'My cat is called Nabi and she loves tuna.');
+  await ask(page, 'Bread needs flour, water, salt and yeast.');
+  await until('the first chat is embedded', () => spaces(page), (s) => s['text-embedding-3-small']?.ids.length === 4);
+  const firstTitle = (await page.locator('button.chat-title[aria-current="page"]').textContent()).trim();
+
+  // Off (the default): another chat's messages stay out of the question.
+  await page.getByRole('button', { name: 'New chat', exact: true }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[role=log] article').length === 0);
+  await ask(page, 'What does Nabi love to eat?');
+  let messages = chatRequests(world).at(-1).messages;
+  assert.ok(!JSON.stringify(messages).includes('loves tuna'), 'nothing is recalled from other chats by default');
+
+  // On: the matching message of the other chat is recalled, labelled with its chat, and shown in Context.
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await page.getByLabel('Recall from all chats, not only this one', { exact: true }).check();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  await ask(page, 'Tell me again what Nabi loves to eat.');
+  messages = chatRequests(world).at(-1).messages;
+  const recall = messages.at(-2).content;
+  assert.equal(typeof recall, 'string');
+  assert.match(recall, /^Earlier messages recalled/);
+  assert.match(recall, /\[Me, in the chat “[^”]+”\]\nMy cat is called Nabi and she loves tuna\./);
+  assert.ok(!recall.includes('flour'), 'the unrelated message of that chat is not recalled');
+  assert.ok(recall.includes(`[Me, in the chat “${firstTitle}”]`), `labelled with its chat “${firstTitle}”: ${recall}`);
+  const context = log(page).getByRole('group').last();
+  await context.getByText('message(s) recalled', { exact: false }).click();
+  await context.getByText(/^Recalled message: My cat is called Nabi and she loves tuna\. · /).waitFor();
+});
+
 test('changing the embedding size re-embeds into a new space, with progress, and removes the old one; a reload embeds nothing', { timeout: 90_000 }, async () => {
   const { page } = session;
   await configure(page, world);
