@@ -93,7 +93,7 @@ const DIMS: usize = 1536;
 /// JavaScript beforehand (half-precision chunks and the id map, as the app stores them), so the load lands in
 /// fresh wasm memory with nothing else held. Then times saving the whole index, and loading it again into the
 /// memory the first load used and freed.
-async fn storage() {
+async fn storage() -> String {
     use boda::core::ports::VectorStore;
     use boda::core::retrieval::vector::CHUNK;
     use boda::web::idb_store::IdbStore;
@@ -116,7 +116,7 @@ async fn storage() {
     let back = db.load_vectors("bench:1536", DIMS).await.expect("loaded");
     let reused_ms = now() - start;
     assert_eq!(back.len(), N);
-    console_log!(
+    let line = format!(
         "IndexedDB, {N} vectors: load at start (fresh memory) {fresh_ms:.0} ms, again into reused memory \
          {reused_ms:.0} ms (budget: well under 1000 ms); save {save_ms:.0} ms"
     );
@@ -125,6 +125,7 @@ async fn storage() {
     if let Ok(request) = idb::Factory::new().and_then(|f| f.delete(&name)) {
         let _ = request.await;
     }
+    line
 }
 const K: usize = 10;
 
@@ -192,7 +193,7 @@ fn per_query(count: usize, mut f: impl FnMut(usize)) -> f64 {
 #[wasm_bindgen_test]
 async fn vector_index_benchmark() {
     // First, while the wasm memory is still small, as when the app starts.
-    storage().await;
+    let stored = storage().await;
     console_log!("\nvector index, {DIMS} dims, k = {K}, clustered data (100 clusters), queries near stored vectors");
     console_log!(
         "{:>7} {:>10} {:>13} {:>10} {:>11} {:>11} {:>11} {:>10} {:>10} {:>10}",
@@ -255,6 +256,7 @@ async fn vector_index_benchmark() {
             );
         }
     }
+    console_log!("{stored}");
     console_log!("{effect}");
     console_log!(
         "bytes stored per vector: {} (half precision × {DIMS}) plus its id in the id map; sign bits ({} bytes) \
