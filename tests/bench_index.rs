@@ -107,7 +107,7 @@ async fn storage() -> String {
     let mut index = db.load_vectors("bench:1536", DIMS).await.expect("loaded");
     let fresh_ms = now() - start;
     assert_eq!(index.len(), N);
-    index.mark_all_dirty();
+    index.mark_all_dirty(&[]);
     let start = now();
     db.save_vectors("bench:1536", &mut index).await.expect("saved");
     let save_ms = now() - start;

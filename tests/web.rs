@@ -407,6 +407,13 @@ async fn a_vector_index_is_stored_in_chunks_and_only_changes_are_written() {
     assert_eq!(back.raw(), index.raw());
     let keys = all_keys(&db.name(), "vectors").await;
     assert_eq!(keys, [format!("{space}/chunk/0"), format!("{space}/chunk/1"), format!("{space}/ids")]);
+    // A replacement of another size (the model changed) leaves nothing of the old index behind.
+    let mut replaced = VectorIndex::replacing(&index, 16);
+    replaced.upsert("m1", &[0.5; 16]).unwrap();
+    db.save_vectors(space, &mut replaced).await.unwrap();
+    assert_eq!(all_keys(&db.name(), "vectors").await, [format!("{space}/chunk/0"), format!("{space}/ids")]);
+    let back = db.load_vectors(space, 32).await.unwrap();
+    assert_eq!((back.dims(), back.ids()), (16, &["m1".to_owned()][..]));
     // Another space is separate.
     assert!(db.load_vectors("other:32", 32).await.unwrap().is_empty());
 }

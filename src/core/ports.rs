@@ -141,6 +141,6 @@ pub trait VectorStore {
     /// Writes the chunks and id map that changed; on failure the index is marked to be written whole next time.
     async fn save_vectors(&self, space: &str, index: &mut VectorIndex) -> Result<(), StoreError>;
     /// Deletes every stored space but `keep` (after the embedding model or size changed, the old vectors would
-    /// only go stale: items deleted later would linger there). Returns how many records went.
+    /// only go stale: items deleted later would linger there); `""` keeps none. Returns how many records went.
     async fn delete_other_spaces(&self, keep: &str) -> Result<usize, StoreError>;
 }

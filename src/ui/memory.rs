@@ -163,6 +163,8 @@ async fn ensure_loaded(state: AppState, db: &IdbStore, settings: &Settings) {
         Ok(index) => index,
         Err(e) => {
             state.notice.set(Some(format!("The stored memory could not be read ({e}); it is being rebuilt.")));
+            // Its records go, so none of them lingers beyond what the rebuilt index writes.
+            let _ = db.delete_other_spaces("").await;
             VectorIndex::new(settings_dims(settings).unwrap_or(0))
         }
     };
@@ -268,13 +270,20 @@ async fn work(state: AppState) {
             Ok(vectors) => {
                 let resized = MEMORY.with(|m| {
                     let mut m = m.borrow_mut();
-                    let index = m.index.get_or_insert_with(|| VectorIndex::new(0));
+                    let Memory { index, offered, .. } = &mut *m;
+                    let index = index.get_or_insert_with(|| VectorIndex::new(0));
                     // The model now gives vectors of another size (a server changed what stands behind a name):
                     // the old ones cannot be compared with new questions, so the memory starts again.
-                    let size = vectors.first().map_or(index.dims(), Vec::len);
-                    let resized = (!index.is_empty() && size != index.dims()).then_some((index.dims(), size));
+                    // Only a whole batch of one other size counts: one malformed vector must not cost the memory.
+                    let size = vectors.first().map_or(0, Vec::len);
+                    let resized = (size > 0
+                        && !index.is_empty()
+                        && size != index.dims()
+                        && vectors.iter().all(|v| v.len() == size))
+                    .then_some((index.dims(), size));
                     if resized.is_some() {
                         *index = VectorIndex::replacing(index, size);
+                        offered.retain(|(_, v)| v.len() == size);
                     }
                     for ((doc, _, tag), v) in todo.iter().zip(&vectors) {
                         index.adopt_dims(v.len());

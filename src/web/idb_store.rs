@@ -21,7 +21,7 @@ pub const DB_NAME: &str = "boda";
 /// The schema version this build writes. Bump it and add a step to [`migrate`] for every schema change.
 /// 1: chats, messages, images, settings. 2: indexes (the stored search index). 3: vectors (vector indexes as
 /// ArrayBuffer chunks plus an id map).
-pub const DB_VERSION: u32 = 3;
+pub const DB_VERSION: u32 = 4;
 
 pub const CHATS: &str = "chats";
 pub const MESSAGES: &str = "messages";
@@ -85,6 +85,9 @@ fn migrate(db: &Database, old_version: u32, new_version: u32) -> Result<(), idb:
     if old_version < 3 && new_version >= 3 {
         db.create_object_store(VECTORS, keyed())?;
     }
+    // Version 4 changes no store: vector chunks may now hold half-precision values (`half`), which builds before
+    // it cannot read. The version change closes their connections (they ask to be reloaded), so an old tab never
+    // rebuilds the memory over vectors it cannot read.
     Ok(())
 }
 
@@ -451,8 +454,8 @@ impl IdbStore {
 
 impl VectorStore for IdbStore {
     async fn load_vectors(&self, space: &str, dims: usize) -> Result<VectorIndex, StoreError> {
-        let tx = self.tx(&[VECTORS], TransactionMode::ReadOnly)?;
-        let store = tx.object_store(VECTORS).map_err(store_error)?;
+        let map_tx = self.tx(&[VECTORS], TransactionMode::ReadOnly)?;
+        let store = map_tx.object_store(VECTORS).map_err(store_error)?;
         let map_key = Query::from(JsValue::from_str(&ids_key(space)));
         let Some(map) = store.get(map_key).map_err(store_error)?.await.map_err(store_error)? else {
             return Ok(VectorIndex::new(dims));
@@ -474,13 +477,13 @@ impl VectorStore for IdbStore {
         for v in data.spare_capacity_mut().iter_mut().step_by(1024) {
             v.write(0.0);
         }
-        // Every chunk is asked for at once, spread over a few read-only transactions: IndexedDB then reads
-        // them in parallel while each arrived one is converted. (Vector writers take the memory's Web Lock, so
-        // no write can land between these transactions.)
-        let mut stores = vec![store];
+        // Every chunk is asked for at once, spread over a few read-only transactions of their own: IndexedDB then
+        // reads them in parallel while each arrived one is converted. (Vector writers take the memory's Web Lock,
+        // so no write can land between the id map's transaction and these.)
+        let mut stores = Vec::new();
         // The transactions stay referenced until every read has arrived.
         let mut txs = Vec::new();
-        for _ in 1..PARALLEL_READS.min(count.max(1)) {
+        for _ in 0..PARALLEL_READS.min(count.max(1)) {
             let tx = self.tx(&[VECTORS], TransactionMode::ReadOnly)?;
             stores.push(tx.object_store(VECTORS).map_err(store_error)?);
             txs.push(tx);
@@ -492,42 +495,57 @@ impl VectorStore for IdbStore {
         }
         let mut halves: Vec<u16> = Vec::new();
         let mut full_precision = false;
-        for (i, read) in pending.into_iter().enumerate() {
-            let record = read.await.map_err(store_error)?;
-            let field = |name: &str| {
-                record
-                    .as_ref()
-                    .and_then(|r| js_sys::Reflect::get(r, &name.into()).ok())
-                    .filter(|d| d.is_instance_of::<js_sys::ArrayBuffer>())
-            };
-            let expect = (ids.len() - i * chunk).min(chunk) * dims;
-            let damaged = || StoreError::Other(format!("the stored vector index has a damaged chunk {i}"));
-            let start = data.len();
-            if let Some(buffer) = field("half") {
-                let values = js_sys::Uint16Array::new(&buffer);
-                if values.length() as usize != expect {
-                    return Err(damaged());
+        let mut reads = pending.into_iter().enumerate();
+        let outcome = 'read: {
+            for (i, read) in reads.by_ref() {
+                let record = match read.await {
+                    Ok(record) => record,
+                    Err(e) => break 'read Err(store_error(e)),
+                };
+                let field = |name: &str| {
+                    record
+                        .as_ref()
+                        .and_then(|r| js_sys::Reflect::get(r, &name.into()).ok())
+                        .filter(|d| d.is_instance_of::<js_sys::ArrayBuffer>())
+                };
+                let expect = (ids.len() - i * chunk).min(chunk) * dims;
+                let damaged = StoreError::Other(format!("the stored vector index has a damaged chunk {i}"));
+                let start = data.len();
+                if let Some(buffer) = field("half") {
+                    let values = js_sys::Uint16Array::new(&buffer);
+                    if values.length() as usize != expect {
+                        break 'read Err(damaged);
+                    }
+                    halves.resize(expect, 0);
+                    values.copy_to(&mut halves);
+                    extend_from_halves(&mut data, &halves);
+                } else if let Some(buffer) = field("data") {
+                    // Written before vectors were stored at half precision: rounded now, rewritten at the next
+                    // save.
+                    let values = js_sys::Float32Array::new(&buffer);
+                    if values.length() as usize != expect {
+                        break 'read Err(damaged);
+                    }
+                    data.resize(start + expect, 0.0);
+                    values.copy_to(&mut data[start..]);
+                    round_to_half(&mut data[start..]);
+                    full_precision = true;
+                } else {
+                    break 'read Err(StoreError::Other(format!("the stored vector index is missing chunk {i}")));
                 }
-                halves.resize(expect, 0);
-                values.copy_to(&mut halves);
-                extend_from_halves(&mut data, &halves);
-            } else if let Some(buffer) = field("data") {
-                // Written before vectors were stored at half precision: rounded now, rewritten at the next save.
-                let values = js_sys::Float32Array::new(&buffer);
-                if values.length() as usize != expect {
-                    return Err(damaged());
-                }
-                data.resize(start + expect, 0.0);
-                values.copy_to(&mut data[start..]);
-                round_to_half(&mut data[start..]);
-                full_precision = true;
-            } else {
-                return Err(StoreError::Other(format!("the stored vector index is missing chunk {i}")));
+            }
+            Ok(())
+        };
+        if outcome.is_err() {
+            // Let the reads still in flight finish: dropping them early leaves IndexedDB calling dropped callbacks.
+            for (_, read) in reads {
+                let _ = read.await;
             }
         }
+        outcome?;
         let mut index = VectorIndex::from_parts(dims, ids, tags, data).map_err(|e| StoreError::Other(e.to_string()))?;
         if full_precision {
-            index.mark_all_dirty();
+            index.mark_all_dirty(&[]);
         }
         Ok(index)
     }
@@ -536,7 +554,7 @@ impl VectorStore for IdbStore {
         let (chunks, ids_dirty) = index.take_dirty();
         let result = self.write_vector_chunks(space, index, &chunks, ids_dirty).await;
         if result.is_err() {
-            index.mark_all_dirty();
+            index.mark_all_dirty(&chunks);
         }
         result
     }
@@ -545,6 +563,7 @@ impl VectorStore for IdbStore {
         let tx = self.tx(&[VECTORS], TransactionMode::ReadWrite)?;
         let store = tx.object_store(VECTORS).map_err(store_error)?;
         let keys = store.get_all_keys(None, None).map_err(store_error)?.await.map_err(store_error)?;
+        // Keys are "{space}/...", and no space is empty: `keep` = "" keeps none.
         let prefix = format!("{keep}/");
         let mut deleted = 0;
         for key in keys {

@@ -530,7 +530,8 @@ impl VectorIndex {
     /// advance); an index holding vectors keeps its own, so mismatched vectors are still refused.
     pub fn adopt_dims(&mut self, dims: usize) {
         if self.is_empty() && self.dims != dims {
-            *self = VectorIndex::new(dims);
+            // Keeps the deletions of chunks the emptied index still has to make.
+            *self = VectorIndex::replacing(self, dims);
         }
     }
 
@@ -549,8 +550,10 @@ impl VectorIndex {
         index
     }
 
-    /// Marks everything as changed, so the next save writes the whole index (after a failed save).
-    pub fn mark_all_dirty(&mut self) {
+    /// Marks everything as changed, so the next save writes the whole index, and with it `pending`: what a
+    /// failed save was to write or delete (a deletion beyond the index must not be forgotten).
+    pub fn mark_all_dirty(&mut self, pending: &[usize]) {
+        self.dirty.extend(pending);
         self.dirty.extend(0..self.chunk_count());
         self.ids_dirty = true;
     }
@@ -849,6 +852,26 @@ mod tests {
         assert_eq!(new.dims(), 3);
         // Chunk 0 is rewritten; chunks 1 and 2 (2 was pending deletion already) are beyond the new index.
         assert_eq!(new.take_dirty(), (vec![0, 1, 2], true));
+    }
+
+    #[test]
+    fn a_failed_save_forgets_no_deletion() {
+        let vs = labelled(clustered(CHUNK + 1, 4, 2, 0.5, 2));
+        let mut index = build(&vs, 4);
+        index.take_dirty();
+        index.remove("v00000");
+        let (chunks, _) = index.take_dirty();
+        assert_eq!(chunks, [0, 1]);
+        // The save of chunks 0 and 1 (1 being a deletion) failed.
+        index.mark_all_dirty(&chunks);
+        assert_eq!(index.take_dirty(), (vec![0, 1], true));
+        // An emptied index that adopts another size still deletes its old chunks.
+        let mut emptied = build(&vs[..3], 4);
+        emptied.take_dirty();
+        emptied.remove_where(|_| true);
+        emptied.adopt_dims(2);
+        assert_eq!(emptied.dims(), 2);
+        assert_eq!(emptied.take_dirty(), (vec![0], true));
     }
 
     #[test]
