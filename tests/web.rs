@@ -420,12 +420,13 @@ async fn a_vector_index_is_stored_in_chunks_and_only_changes_are_written() {
 
 #[wasm_bindgen_test]
 fn the_simd_half_conversion_agrees_with_the_portable_one_for_every_half() {
-    use boda::core::retrieval::half::{halves_to_f32, halves_to_f32_portable};
+    use boda::core::retrieval::half::{extend_from_halves, halves_to_f32_portable};
     // Every bit pattern, at an odd offset and length so the SIMD loop's tail runs too.
     let all: Vec<u16> = (0..=u16::MAX).collect();
     for (start, end) in [(0, all.len()), (3, all.len() - 5)] {
-        let (mut simd, mut portable) = (vec![0f32; end - start], vec![1f32; end - start]);
-        halves_to_f32(&all[start..end], &mut simd);
+        let (mut simd, mut portable) = (Vec::new(), vec![1f32; end - start]);
+        extend_from_halves(&mut simd, &all[start..end]);
+        assert_eq!(simd.len(), end - start);
         halves_to_f32_portable(&all[start..end], &mut portable);
         for (i, (a, b)) in simd.iter().zip(&portable).enumerate() {
             assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "{:#06x}: {a} vs {b}", all[start + i]);

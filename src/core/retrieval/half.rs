@@ -63,14 +63,6 @@ pub fn round_to_half(v: &mut [f32]) {
     v.iter_mut().for_each(|x| *x = from_half(to_half(*x)));
 }
 
-/// Converts `src` into `dst` (as many values as the shorter holds).
-pub fn halves_to_f32(src: &[u16], dst: &mut [f32]) {
-    let n = src.len().min(dst.len());
-    let mut v = Vec::with_capacity(n);
-    extend_from_halves(&mut v, &src[..n]);
-    dst[..n].copy_from_slice(&v);
-}
-
 /// Appends the values of `src` to `dst`, writing each value once (no zero-filling first): 128-bit SIMD on
 /// wasm32 with simd128, value by value elsewhere.
 pub fn extend_from_halves(dst: &mut Vec<f32>, src: &[u16]) {
@@ -87,7 +79,7 @@ pub fn extend_from_halves(dst: &mut Vec<f32>, src: &[u16]) {
     unsafe { dst.set_len(dst.len() + src.len()) };
 }
 
-/// [`halves_to_f32`] one value at a time, the reference the SIMD conversion is tested against.
+/// Converts `src` into `dst` one value at a time: the reference [`extend_from_halves`] is tested against.
 pub fn halves_to_f32_portable(src: &[u16], dst: &mut [f32]) {
     dst.iter_mut().zip(src).for_each(|(d, &h)| *d = from_half(h));
 }
@@ -220,12 +212,13 @@ mod tests {
     #[test]
     fn slices_convert_like_single_values() {
         let src: Vec<u16> = (0..1000u16).map(|i| i.wrapping_mul(65)).collect();
-        let mut dst = vec![0f32; 1003];
-        halves_to_f32(&src, &mut dst);
-        for (h, d) in src.iter().zip(&dst) {
+        // Appended after what the vector already holds.
+        let mut dst = vec![7f32; 3];
+        extend_from_halves(&mut dst, &src);
+        assert_eq!((dst.len(), &dst[..3]), (1003, &[7.0; 3][..]));
+        for (h, d) in src.iter().zip(&dst[3..]) {
             assert!(from_half(*h).to_bits() == d.to_bits() || (from_half(*h).is_nan() && d.is_nan()));
         }
-        assert_eq!(dst[1000..], [0.0; 3]);
         let mut v = vec![0.1f32, -3.3, 1e-6, 70000.0];
         round_to_half(&mut v);
         assert_eq!(v, [from_half(to_half(0.1)), from_half(to_half(-3.3)), from_half(to_half(1e-6)), f32::INFINITY]);
