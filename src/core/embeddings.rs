@@ -151,16 +151,16 @@ pub fn fingerprint(model: &str, dimensions: Option<u32>, text: &str) -> String {
     format!("{h:016x}")
 }
 
-/// Embeds texts in batches, reporting `(done, total)` after each batch.
+/// Embeds texts in batches with the settings' embedding model and dimensions, reporting `(done, total)` after
+/// each batch.
 pub async fn embed<T: Transport, R: Runtime>(
     transport: &T,
     runtime: &R,
     settings: &Settings,
-    model: &str,
-    dimensions: Option<u32>,
     texts: &[String],
     on_progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<Vec<f32>>, ApiError> {
+    let (model, dimensions) = (settings.embedding_model.trim(), settings.embedding_dimensions);
     let inputs: Vec<String> = texts.iter().map(|t| prepare_input(t)).collect();
     let mut out = Vec::with_capacity(inputs.len());
     for range in batches(&inputs) {
@@ -264,11 +264,14 @@ mod tests {
         let mut reply = Reply::error(200, "", None);
         reply.chunks = body.as_bytes().chunks(64 * 1024).map(<[u8]>::to_vec).collect();
         let t = FakeTransport::new(vec![Scripted::Reply(reply)]);
-        let settings = Settings { api_key: "sk-test".into(), ..Settings::default() };
+        let settings = Settings {
+            api_key: "sk-test".into(),
+            embedding_model: DEFAULT_MODEL.into(),
+            embedding_dimensions: Some(1536),
+            ..Settings::default()
+        };
         let texts: Vec<String> = (0..256).map(|i| format!("t{i}")).collect();
-        let vs =
-            block_on(embed(&t, &FakeRuntime::default(), &settings, DEFAULT_MODEL, Some(1536), &texts, &mut |_, _| {}))
-                .unwrap();
+        let vs = block_on(embed(&t, &FakeRuntime::default(), &settings, &texts, &mut |_, _| {})).unwrap();
         assert_eq!((vs.len(), vs[255].len(), vs[255][0]), (256, 1536, 255.0));
     }
 
@@ -287,10 +290,15 @@ mod tests {
             Scripted::Reply(reply(44)),
         ]);
         let rt = FakeRuntime::default();
-        let settings = Settings { api_key: "sk-test".into(), base_url: "http://h/v1".into(), ..Settings::default() };
+        let settings = Settings {
+            api_key: "sk-test".into(),
+            base_url: "http://h/v1".into(),
+            embedding_model: DEFAULT_MODEL.into(),
+            embedding_dimensions: Some(2),
+            ..Settings::default()
+        };
         let mut progress = Vec::new();
-        let vs = block_on(embed(&t, &rt, &settings, DEFAULT_MODEL, Some(2), &texts, &mut |d, n| progress.push((d, n))))
-            .unwrap();
+        let vs = block_on(embed(&t, &rt, &settings, &texts, &mut |d, n| progress.push((d, n)))).unwrap();
         assert_eq!(vs.len(), 300);
         assert_eq!(vs[257], vec![1.0, 1.0]);
         assert_eq!(progress, [(256, 300), (300, 300)]);

@@ -256,16 +256,8 @@ async fn work(state: AppState) {
             }
         };
         progress(0, total);
-        let result = embed(
-            &FetchTransport::new(None),
-            &BrowserRuntime::default(),
-            &settings,
-            settings.embedding_model.trim(),
-            settings.embedding_dimensions,
-            &texts,
-            &mut progress,
-        )
-        .await;
+        let result =
+            embed(&FetchTransport::new(None), &BrowserRuntime::default(), &settings, &texts, &mut progress).await;
         match result {
             Ok(vectors) => {
                 let resized = MEMORY.with(|m| {
@@ -380,18 +372,8 @@ pub async fn embed_query(
         return Ok(v);
     }
     let rt = BrowserRuntime::with_signal(signal.clone());
-    let model = settings.embedding_model.trim();
     let texts = [text.to_owned()];
-    let mut vectors = embed(
-        &FetchTransport::new(signal),
-        &rt,
-        settings,
-        model,
-        settings.embedding_dimensions,
-        &texts,
-        &mut |_, _| {},
-    )
-    .await?;
+    let mut vectors = embed(&FetchTransport::new(signal), &rt, settings, &texts, &mut |_, _| {}).await?;
     let v = vectors.pop().unwrap_or_default();
     MEMORY.with(|m| {
         let mut m = m.borrow_mut();
