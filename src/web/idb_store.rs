@@ -20,7 +20,8 @@ use web_sys::Blob;
 pub const DB_NAME: &str = "boda";
 /// The schema version this build writes. Bump it and add a step to [`migrate`] for every schema change.
 /// 1: chats, messages, images, settings. 2: indexes (the stored search index). 3: vectors (vector indexes as
-/// ArrayBuffer chunks plus an id map).
+/// ArrayBuffer chunks plus an id map). 4: no new store; vector chunks hold half-precision values (see
+/// [`migrate`]).
 pub const DB_VERSION: u32 = 4;
 
 pub const CHATS: &str = "chats";
@@ -370,10 +371,7 @@ impl Store for IdbStore {
     }
 
     async fn save_search_index(&self, json: &str) -> Result<(), StoreError> {
-        let v = js_sys::Object::new();
-        let set = |k: &str, val: &JsValue| js_sys::Reflect::set(&v, &k.into(), val);
-        set("id", &LEXICAL_KEY.into()).and(set("json", &json.into())).map_err(|_| StoreError::Other("index".into()))?;
-        self.put_value(INDEXES, &v).await
+        self.put_value(INDEXES, &record(&[("id", &LEXICAL_KEY.into()), ("json", &json.into())])?).await
     }
 
     async fn delete_image(&self, image_id: &str) -> Result<(), StoreError> {
@@ -387,6 +385,15 @@ fn ids_key(space: &str) -> String {
 
 fn chunk_key(space: &str, i: usize) -> String {
     format!("{space}/chunk/{i}")
+}
+
+/// A plain record of the given fields, for the stores whose records are not serde types.
+fn record(fields: &[(&str, &JsValue)]) -> Result<JsValue, StoreError> {
+    let v = js_sys::Object::new();
+    for (name, value) in fields {
+        js_sys::Reflect::set(&v, &(*name).into(), value).map_err(|_| StoreError::Other(format!("field {name}")))?;
+    }
+    Ok(v.into())
 }
 
 fn strings(v: &JsValue, field: &str) -> Vec<String> {
@@ -424,27 +431,24 @@ impl IdbStore {
             for &i in group {
                 let key = chunk_key(space, i);
                 if i < index.chunk_count() {
-                    let record = js_sys::Object::new();
                     let halves: Vec<u16> = index.chunk(i).iter().map(|&x| to_half(x)).collect();
                     let buffer = js_sys::Uint16Array::from(&halves[..]).buffer();
-                    js_sys::Reflect::set(&record, &"id".into(), &key.into())
-                        .and(js_sys::Reflect::set(&record, &"half".into(), &buffer))
-                        .map_err(|_| StoreError::Other("vectors".into()))?;
-                    store.put(&record, None).map_err(store_error)?.await.map_err(store_error)?;
+                    let chunk = record(&[("id", &key.into()), ("half", &buffer)])?;
+                    store.put(&chunk, None).map_err(store_error)?.await.map_err(store_error)?;
                 } else {
                     let key = Query::from(JsValue::from_str(&key));
                     store.delete(key).map_err(store_error)?.await.map_err(store_error)?;
                 }
             }
             if g == last && ids_dirty {
-                let record = js_sys::Object::new();
                 let list = |v: &[String]| v.iter().map(|s| JsValue::from_str(s)).collect::<js_sys::Array>();
-                js_sys::Reflect::set(&record, &"id".into(), &ids_key(space).into())
-                    .and(js_sys::Reflect::set(&record, &"dims".into(), &(index.dims() as f64).into()))
-                    .and(js_sys::Reflect::set(&record, &"ids".into(), &list(index.ids())))
-                    .and(js_sys::Reflect::set(&record, &"tags".into(), &list(index.tags())))
-                    .map_err(|_| StoreError::Other("vectors".into()))?;
-                store.put(&record, None).map_err(store_error)?.await.map_err(store_error)?;
+                let map = record(&[
+                    ("id", &ids_key(space).into()),
+                    ("dims", &(index.dims() as f64).into()),
+                    ("ids", &list(index.ids())),
+                    ("tags", &list(index.tags())),
+                ])?;
+                store.put(&map, None).map_err(store_error)?.await.map_err(store_error)?;
             }
             Self::finish(tx).await?;
         }
