@@ -63,6 +63,20 @@ fn update_search(state: AppState, change: impl FnOnce(&mut LexicalIndex)) {
     });
 }
 
+/// Lets "Search chats" and retrieval find an image by its file name and caption: by words and by meaning.
+fn make_findable(state: AppState, meta: &ImageMeta) {
+    update_search(state, |s| search::index_image(s, meta));
+    memory::remember_image(state, meta);
+}
+
+/// Takes a message or image out of the search index and the memory.
+fn make_unfindable(state: AppState, item_id: &str) {
+    update_search(state, |s| {
+        search::remove_item(s, item_id);
+    });
+    memory::forget_item(state, item_id);
+}
+
 /// Runs the open search again (the index has loaded or changed under it).
 fn refresh_search(state: AppState) {
     let query = state.search_query.get_untracked();
@@ -444,8 +458,7 @@ pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
                         continue;
                     }
                     announce(Change::Chat(chat.id.clone()));
-                    update_search(state, |s| search::index_image(s, &prepared.meta));
-                    memory::remember_image(state, &prepared.meta);
+                    make_findable(state, &prepared.meta);
                     describe_image(state, prepared.meta.clone());
                     if state.current.get_untracked().as_deref() == Some(chat.id.as_str()) {
                         let url = object_url(&prepared.blob).unwrap_or_default();
@@ -460,8 +473,7 @@ pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
 
 /// Shows a changed image record, if its chat is open, and lets search find it by its new caption.
 fn show_image_meta(state: AppState, meta: ImageMeta) {
-    update_search(state, |s| search::index_image(s, &meta));
-    memory::remember_image(state, &meta);
+    make_findable(state, &meta);
     state.images.update(|v| {
         if let Some(img) = v.iter_mut().find(|i| i.meta.id == meta.id) {
             img.meta = meta;
@@ -562,10 +574,7 @@ pub fn remove_image(state: AppState, image_id: String) {
                 chat_id = Some(v.remove(i).meta.chat_id);
             }
         });
-        update_search(state, |s| {
-            search::remove_item(s, &image_id);
-        });
-        memory::forget_item(state, &image_id);
+        make_unfindable(state, &image_id);
         if let Some(id) = chat_id {
             announce(Change::Chat(id));
         }
@@ -639,10 +648,7 @@ fn apply_event(state: AppState, event: TurnEvent) {
             show_message(state, m);
         }
         TurnEvent::Removed(id) => {
-            update_search(state, |s| {
-                search::remove_item(s, &id);
-            });
-            memory::forget_item(state, &id);
+            make_unfindable(state, &id);
             state.messages_rev.update(|r| *r += 1);
             state.messages.update(|v| v.retain(|m| m.id != id));
         }
