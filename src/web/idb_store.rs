@@ -3,7 +3,9 @@
 //! Records are the core's serde types stored as plain JS objects (so they read naturally in DevTools and in
 //! tests); an image record also carries its model-ready pixels as a `Blob` under `blob`. Stores are keyed by
 //! `id`, with a `chat_id` index where a record belongs to a chat. Deleting a chat or an image deletes everything
-//! that refers to it in the same transaction. Schema changes are numbered migrations in [`migrate`].
+//! that refers to it in the same transaction. The search index and the vector indexes are plain records of
+//! their own: a vector index is half-precision `ArrayBuffer` chunks plus an id map, per embedding space.
+//! Schema changes are numbered migrations in [`migrate`].
 
 use crate::core::model::{Chat, ImageMeta, Message, Settings};
 use crate::core::ports::{Store, StoreError, VectorStore};
