@@ -3,7 +3,8 @@
 // sends the others as captions; an earlier message that no longer fits the history is recalled; the answer's
 // "Context" disclosure lists what was used with scores; deleting an image removes its vector and postings;
 // changing the embedding size re-embeds into a new space and leaves nothing of the old one, and so does a model
-// that starts giving vectors of another size.
+// that starts giving vectors of another size; where localStorage cannot be written, the memory is still loaded
+// only once.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -307,4 +308,33 @@ test('"Search chats" fuses meaning with words online, and falls back to words of
   await box.fill('fence');
   await results.getByText(/red bicycle leans/).first().waitFor();
   await context.setOffline(false);
+});
+
+test('where localStorage cannot be written, the memory is loaded once, not again before every turn', { timeout: 90_000 }, async () => {
+  const { page, context } = session;
+  // As in a browser whose storage quota is spent: every write to localStorage throws. Reads of the vector id
+  // map (one per load of the memory) are counted.
+  await context.addInitScript(() => {
+    Storage.prototype.setItem = function () {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    };
+    window.__idMapReads = 0;
+    const get = IDBObjectStore.prototype.get;
+    IDBObjectStore.prototype.get = function (key) {
+      if (typeof key === 'string' && key.endsWith('/ids')) window.__idMapReads += 1;
+      return get.call(this, key);
+    };
+  });
+  await page.reload();
+  await configure(page, world);
+  await ask(page, 'My cat is called Nabi and she loves tuna.');
+  await until('both messages are stored in the memory', () => spaces(page), (s) => s['text-embedding-3-small']?.ids.length === 2);
+  const loads = await page.evaluate(() => window.__idMapReads);
+  assert.ok(loads >= 1, 'the memory was loaded');
+  for (const q of ['How tall is a giraffe?', 'Name three rivers in Europe.', 'What does Nabi love to eat?']) {
+    await ask(page, q);
+  }
+  await until('all eight messages are stored in the memory', () => spaces(page), (s) => s['text-embedding-3-small']?.ids.length === 8);
+  assert.equal(await page.evaluate(() => window.__idMapReads), loads, 'no turn loaded the memory again');
+  assert.equal(await page.evaluate(() => localStorage.getItem('boda-memory-rev')), null, 'the counter was never written');
 });
