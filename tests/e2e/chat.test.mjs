@@ -509,3 +509,22 @@ test('malformed stream data stops the answer with what arrived; a 403 says the k
   await waitIdle(page, 4);
   await log(page).getByText('Allowed?', { exact: true }).waitFor();
 });
+
+test('on a phone-sized screen the message box keeps the width of the screen, with every button in reach', chatOpts, async () => {
+  const { page } = session;
+  await configure(page, world);
+  await ask(page, 'Hello there.');
+  await page.setViewportSize({ width: 390, height: 844 });
+  const box = await page.getByLabel('Message', { exact: true }).boundingBox();
+  assert.ok(box.width >= 300, `the message box is ${box.width}px wide on a 390px screen`);
+  const buttons = {
+    'Add images': page.getByText('Add images', { exact: true }),
+    Regenerate: page.getByRole('button', { name: 'Regenerate', exact: true }),
+    Send: page.getByRole('button', { name: 'Send', exact: true }),
+  };
+  for (const [name, locator] of Object.entries(buttons)) {
+    const button = await locator.boundingBox();
+    assert.ok(button.x >= 0 && button.x + button.width <= 390, `${name} is on screen`);
+    assert.ok(button.y >= box.y + box.height, `${name} sits below the message box`);
+  }
+});
