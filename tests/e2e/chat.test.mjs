@@ -510,13 +510,15 @@ test('malformed stream data stops the answer with what arrived; a 403 says the k
   await log(page).getByText('Allowed?', { exact: true }).waitFor();
 });
 
-test('on a phone-sized screen the message box keeps the width of the screen, with every button in reach', chatOpts, async () => {
+test('on a phone-sized screen the message box and the chat title keep the width of the screen, with every button in reach', chatOpts, async () => {
   const { page } = session;
   await configure(page, world);
   await ask(page, 'Hello there.');
   await page.setViewportSize({ width: 390, height: 844 });
   const box = await page.getByLabel('Message', { exact: true }).boundingBox();
   assert.ok(box.width >= 300, `the message box is ${box.width}px wide on a 390px screen`);
+  const title = await page.locator('.chat-header h1').boundingBox();
+  assert.ok(title.width >= 300, `the chat's title has ${title.width}px on a 390px screen`);
   const buttons = {
     'Add images': page.getByText('Add images', { exact: true }),
     Regenerate: page.getByRole('button', { name: 'Regenerate', exact: true }),
