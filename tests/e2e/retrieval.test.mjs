@@ -1,7 +1,8 @@
 // End-to-end: retrieval. Captions and messages are embedded through the stand-in's /embeddings (validated
 // against CreateEmbeddingRequest like every request); a question about one image attaches that image and
 // sends the others as captions; an earlier message that no longer fits the history is recalled; the answer's
-// "Context" disclosure lists what was used with scores; deleting an image removes its vector and postings;
+// "Context" disclosure lists what was used with scores; deleting an image, or regenerating an answer, removes
+// the vector and postings of what went;
 // changing the embedding size re-embeds into a new space and leaves nothing of the old one, and so does a model
 // that starts giving vectors of another size; where localStorage cannot be written, the memory is still loaded
 // only once.
@@ -337,4 +338,35 @@ test('where localStorage cannot be written, the memory is loaded once, not again
   await until('all eight messages are stored in the memory', () => spaces(page), (s) => s['text-embedding-3-small']?.ids.length === 8);
   assert.equal(await page.evaluate(() => window.__idMapReads), loads, 'no turn loaded the memory again');
   assert.equal(await page.evaluate(() => localStorage.getItem('boda-memory-rev')), null, 'the counter was never written');
+});
+
+test('a regenerated answer leaves no vector or posting of the answer it replaced', { timeout: 90_000 }, async () => {
+  const { page } = session;
+  await configure(page, world);
+  world.standin.script({ kind: 'stream', chunks: ['The kettle is ', 'cerulean blue.'] });
+  await ask(page, 'What colour is the kettle?');
+  const old = (await readStore(page, 'boda', 'messages')).find((m) => m.role === 'assistant');
+  await until('the first answer has a vector', () => spaces(page), (s) => s['text-embedding-3-small']?.ids.some((d) => d.includes(old.id)));
+
+  world.standin.script({ kind: 'stream', chunks: ['It is a ', 'dark green kettle.'] });
+  await page.getByRole('button', { name: 'Regenerate', exact: true }).click();
+  await log(page).getByText('It is a dark green kettle.').waitFor();
+  const fresh = (await readStore(page, 'boda', 'messages')).find((m) => m.role === 'assistant');
+  assert.notEqual(fresh.id, old.id);
+  const s = await until(
+    'only the new answer has a vector',
+    () => spaces(page),
+    (s) => s['text-embedding-3-small'].ids.some((d) => d.includes(fresh.id)) && !s['text-embedding-3-small'].ids.some((d) => d.includes(old.id)),
+  );
+  assert.equal(s['text-embedding-3-small'].ids.length, 2, 'the question and the new answer');
+  const [lexical] = await until(
+    'the stored search index has the new answer and not the old',
+    () => readStore(page, 'boda', 'indexes'),
+    ([l]) => l.json.includes(fresh.id) && !l.json.includes(old.id),
+  );
+  assert.ok(!lexical.json.includes('cerulean'), 'no posting of the old answer\'s words remains');
+
+  // And search agrees: the old answer's word finds nothing.
+  await page.getByRole('searchbox').first().fill('cerulean');
+  await page.getByText('Nothing found in your chats.', { exact: true }).waitFor();
 });
