@@ -2,10 +2,9 @@
 // against CreateEmbeddingRequest like every request); a question about one image attaches that image and
 // sends the others as captions; an earlier message that no longer fits the history is recalled; the answer's
 // "Context" disclosure lists what was used with scores; deleting an image, or regenerating an answer, removes
-// the vector and postings of what went;
-// changing the embedding size re-embeds into a new space and leaves nothing of the old one, and so does a model
-// that starts giving vectors of another size; where localStorage cannot be written, the memory is still loaded
-// only once.
+// the vector and postings of what went; changing the embedding size re-embeds into a new space and leaves
+// nothing of the old one, and so does a model that starts giving vectors of another size; where localStorage
+// cannot be written, the memory is still loaded only once.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
