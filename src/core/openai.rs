@@ -176,6 +176,9 @@ pub enum ApiError {
     InStream { detail: Option<String> },
     /// The person pressed Stop.
     Aborted,
+    /// The model declined, with its reason. Only where a refusal must not stand in for the text asked for
+    /// (a caption); in a conversation the refusal is the answer.
+    Refused { reason: String },
 }
 
 impl ApiError {
@@ -294,6 +297,7 @@ impl ApiError {
                 format!("The server reported an error in the middle of the answer.{}", said(detail))
             }
             ApiError::Aborted => "Stopped.".into(),
+            ApiError::Refused { reason } => format!("The model declined: “{}”", redact(reason, key)),
         }
     }
 }
@@ -470,7 +474,8 @@ struct CompletionMessage {
     refusal: Option<String>,
 }
 
-/// The text of a non-streamed `chat.completion` (a refusal counts as text: the person should see it).
+/// The text of a non-streamed `chat.completion`. A refusal is an error ([`ApiError::Refused`]): the text
+/// asked for (a caption) must not become the model's apology.
 pub fn completion_text(body: &str) -> Result<String, ApiError> {
     let parsed: CompletionBody = serde_json::from_str(body).map_err(|e| ApiError::MalformedStream {
         detail: format!("{e} in “{}”", body.chars().take(60).collect::<String>()),
@@ -478,7 +483,7 @@ pub fn completion_text(body: &str) -> Result<String, ApiError> {
     let message = parsed.choices.into_iter().next().map(|c| c.message);
     match message {
         Some(CompletionMessage { content: Some(c), .. }) if !c.trim().is_empty() => Ok(c.trim().to_owned()),
-        Some(CompletionMessage { refusal: Some(r), .. }) => Ok(r.trim().to_owned()),
+        Some(CompletionMessage { refusal: Some(r), .. }) => Err(ApiError::Refused { reason: r.trim().to_owned() }),
         _ => Err(ApiError::MalformedStream { detail: "the answer had no text".into() }),
     }
 }
@@ -682,7 +687,9 @@ mod tests {
         assert_eq!(completion_text(ok).unwrap(), "A red car.");
         let refused =
             r#"{"choices":[{"message":{"role":"assistant","content":null,"refusal":"I can't help with that."}}]}"#;
-        assert_eq!(completion_text(refused).unwrap(), "I can't help with that.");
+        let refusal = completion_text(refused).unwrap_err();
+        assert_eq!(refusal, ApiError::Refused { reason: "I can't help with that.".into() });
+        assert_eq!(refusal.message("k"), "The model declined: “I can't help with that.”");
         assert!(completion_text(r#"{"choices":[]}"#).is_err());
         assert!(completion_text("<html>").is_err());
     }

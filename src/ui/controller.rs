@@ -512,6 +512,13 @@ async fn write_caption(state: AppState, settings: &Settings, mut meta: ImageMeta
                 e.message(&settings.api_key)
             )
         })?;
+    // A caption the person wrote (here or in another tab) while the model was at work is theirs to keep.
+    let now = db.load_images(&meta.chat_id).await.map_err(|e| e.to_string())?;
+    let Some(now) = now.into_iter().find(|i| i.id == meta.id) else { return Ok(()) };
+    if now.caption != meta.caption {
+        state.notice.set(Some(format!("Kept the caption written for “{}”; the model's was not used.", meta.name)));
+        return Ok(());
+    }
     meta.caption = Some(text);
     meta.caption_model = Some(settings.model.clone());
     // An image removed while its caption was being written stays removed.

@@ -1,5 +1,6 @@
 // End-to-end: each image is described once, when added; the caption is stored with the model that wrote it,
-// shown under the thumbnail, editable, sent with the image, and refreshed only on "Describe again".
+// shown under the thumbnail, editable, sent with the image, and refreshed only on "Describe again". A caption
+// typed while the model is still at work wins, and a model's refusal is reported, never stored as a caption.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -74,4 +75,32 @@ test('a caption can be edited and described again; a failed caption says why and
   await page.reload();
   assert.equal(await captionOf(page, 'dog.jpg'), 'My dog Bori on the lawn.');
   await page.getByText('by you').waitFor();
+});
+
+test('a caption typed while the model is still describing is kept; a refusal never becomes a caption', { timeout: 60_000 }, async () => {
+  const { page } = session;
+  await configure(page, world);
+  world.standin.scriptPlain({ kind: 'json', content: 'A model caption of a fox.', delayMs: 2500 });
+  await addImages(page, [await makeImage(page, { name: 'fox.jpg', hue: 20 })], 1);
+  const field = page.getByLabel('Caption of fox.jpg', { exact: true });
+  await page.getByText('Describing…', { exact: true }).waitFor();
+  await field.fill('Our fox Yeowoo by the shed.');
+  await field.blur();
+  await page.getByRole('status').filter({ hasText: 'Kept the caption written for “fox.jpg”' }).waitFor();
+  assert.equal(captionRequests(world).length, 1, 'the model was asked');
+  const [stored] = await readStore(page, 'boda', 'images');
+  assert.equal(stored.caption, 'Our fox Yeowoo by the shed.');
+  assert.equal(stored.caption_model, 'you');
+  assert.equal(await field.inputValue(), 'Our fox Yeowoo by the shed.');
+
+  world.standin.scriptPlain({ kind: 'json', content: '', refusal: "I'm sorry, I can't help with that." });
+  await addImages(page, [await makeImage(page, { name: 'owl.jpg', hue: 90 })], 2);
+  await page
+    .getByRole('alert')
+    .filter({ hasText: '“owl.jpg” could not be described' })
+    .filter({ hasText: 'The model declined: “I\'m sorry, I can\'t help with that.”' })
+    .waitFor();
+  assert.equal(await page.getByLabel('Caption of owl.jpg', { exact: true }).inputValue(), '');
+  const owl = (await readStore(page, 'boda', 'images')).find((i) => i.name === 'owl.jpg');
+  assert.ok(!owl.caption, 'no caption was stored');
 });

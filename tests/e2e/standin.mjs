@@ -40,7 +40,7 @@ const HANG_CAP_MS = 60_000;
  * @typedef {{kind: 'error', status: number, body: any, headers?: Record<string,string>}} ErrorResponse
  * @typedef {{kind: 'malformed', chunks: string[], delayMs?: number}} MalformedResponse
  * @typedef {{kind: 'hang', chunks: string[], delayMs?: number}} HangResponse
- * @typedef {{kind: 'json', content: string, usage?: UsageInput, finishReason?: string}} JsonResponse
+ * @typedef {{kind: 'json', content: string, usage?: UsageInput, finishReason?: string, delayMs?: number, refusal?: string}} JsonResponse
  * @typedef {StreamResponse|DropResponse|ErrorResponse|MalformedResponse|HangResponse|JsonResponse} ScriptedResponse
  * A queued entry may also be a function `(requestBody) => ScriptedResponse`.
  * @typedef {ScriptedResponse | ((body: any) => ScriptedResponse)} ScriptEntry
@@ -597,7 +597,12 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
         res.writeHead(200, { ...CORS, 'Content-Type': 'application/json' });
         return void res.end('{this is not json');
       }
-      const content = r.kind === 'json' ? r.content : r.chunks.join('');
+      if (r.kind === 'json' && r.delayMs) {
+        await sleep(r.delayMs, signal);
+        if (res.destroyed) return;
+      }
+      const refusal = r.kind === 'json' ? r.refusal ?? null : null;
+      const content = refusal !== null ? null : r.kind === 'json' ? r.content : r.chunks.join('');
       const usageIn = r.kind === 'json' || r.kind === 'stream' ? r.usage : undefined;
       const finish = r.kind === 'json' || r.kind === 'stream' ? r.finishReason : undefined;
       return send(res, 200, {
@@ -608,12 +613,12 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content, refusal: null, annotations: [] },
+            message: { role: 'assistant', content, refusal, annotations: [] },
             logprobs: null,
             finish_reason: finish ?? 'stop',
           },
         ],
-        usage: usageObject(usageIn, Math.max(1, Math.ceil(content.length / 4))),
+        usage: usageObject(usageIn, Math.max(1, Math.ceil((content ?? refusal).length / 4))),
         service_tier: 'default',
         system_fingerprint: 'fp_standin',
       });
