@@ -259,7 +259,11 @@ pub fn plan(input: &PlanInput) -> ContextPlan {
     let mut out = Vec::new();
     for ((m, title), s) in candidates.iter().zip(&chosen) {
         let Some(s) = s else { continue };
-        items.push(item(ContextUse::Recalled, &m.id, &m.chat_id, label_of(m), Some(s)));
+        let label = match title {
+            Some(title) => format!("{} (in the chat “{title}”)", label_of(m)),
+            None => label_of(m),
+        };
+        items.push(item(ContextUse::Recalled, &m.id, &m.chat_id, label, Some(s)));
         out.push(Recalled { role: m.role, chat_title: title.map(str::to_owned), text: cut(&m.content, RECALL_CHARS) });
     }
     ContextPlan { attached, recalled: out, items }
@@ -411,6 +415,7 @@ mod tests {
         assert_eq!(plan.recalled.len(), 1);
         assert_eq!(plan.recalled[0].chat_title.as_deref(), Some("Holiday"));
         assert_eq!(plan.items[0].chat_id, "c2");
+        assert_eq!(plan.items[0].label, "We camped at the beach near the mountain. (in the chat “Holiday”)");
     }
 
     #[test]

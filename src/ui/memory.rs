@@ -396,22 +396,23 @@ pub async fn refresh(state: AppState) {
     ensure_loaded(state, &db, &settings).await;
 }
 
-/// Ids (chat, message) of other chats' messages that match the question, by words or by vector.
+/// Ids (chat, message) of other chats' messages that match the question, by words or by vector. Each search
+/// ranks only other chats' messages, so this chat's own documents and the images cannot crowd them out.
 pub fn foreign_hits(question: &str, query_vector: Option<&[f32]>, chat_id: &str) -> Vec<(String, String)> {
-    let lexical = with_search(|l| search::search(l, question, 20));
+    let foreign = |doc: &str| {
+        search::parse_doc(doc).is_some_and(|(kind, chat, _)| kind == search::HitKind::Message && chat != chat_id)
+    };
+    let lexical = with_search(|l| l.search_where(question, 20, foreign));
     let vector = MEMORY.with(|m| {
         let m = m.borrow();
         match (m.index.as_ref(), query_vector) {
-            (Some(i), Some(q)) if q.len() == i.dims() => i.search(q, 20).unwrap_or_default(),
+            (Some(i), Some(q)) if q.len() == i.dims() => i.search_where(q, 20, foreign).unwrap_or_default(),
             _ => Vec::new(),
         }
     });
-    let docs = lexical.into_iter().map(|h| (h.kind, h.chat_id, h.item_id)).chain(
-        vector.into_iter().filter_map(|h| search::parse_doc(&h.id).map(|(k, c, i)| (k, c.to_owned(), i.to_owned()))),
-    );
+    let docs = lexical.into_iter().map(|(doc, _)| doc).chain(vector.into_iter().map(|h| h.id));
     let mut out: Vec<(String, String)> = docs
-        .filter(|(kind, chat, _)| *kind == search::HitKind::Message && chat != chat_id)
-        .map(|(_, c, i)| (c, i))
+        .filter_map(|doc| search::parse_doc(&doc).map(|(_, chat, item)| (chat.to_owned(), item.to_owned())))
         .collect();
     let mut seen = HashSet::new();
     out.retain(|hit| seen.insert(hit.clone()));

@@ -214,7 +214,7 @@ test('with "Recall from all chats", a relevant message of another chat is recall
   assert.ok(recall.includes(`[Me, in the chat “${firstTitle}”]`), `labelled with its chat “${firstTitle}”: ${recall}`);
   const context = log(page).getByRole('group').last();
   await context.getByText('message(s) recalled', { exact: false }).click();
-  await context.getByText(/^Recalled message: My cat is called Nabi and she loves tuna\. · /).waitFor();
+  await context.getByText(`Recalled message: My cat is called Nabi and she loves tuna. (in the chat “${firstTitle}”) · `, { exact: false }).waitFor();
 });
 
 test('changing the embedding size re-embeds into a new space, with progress, and removes the old one; a reload embeds nothing', { timeout: 90_000 }, async () => {
@@ -368,4 +368,26 @@ test('a regenerated answer leaves no vector or posting of the answer it replaced
   // And search agrees: the old answer's word finds nothing.
   await page.getByRole('searchbox').first().fill('cerulean');
   await page.getByText('Nothing found in your chats.', { exact: true }).waitFor();
+});
+
+test('"Recall from all chats" still finds another chat\'s message when this chat says much the same thing', { timeout: 120_000 }, async () => {
+  const { page } = session;
+  await configure(page, world);
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await page.getByLabel('Recall from all chats, not only this one', { exact: true }).check();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  await ask(page, 'Nabi the cat loves tuna most of all.');
+  const firstTitle = (await page.locator('button.chat-title[aria-current="page"]').textContent()).trim();
+
+  // A second chat whose own 44 messages are closer to the question, by words and by meaning, than the first
+  // chat's message is: all of them would fill the top 20 of an unfiltered search.
+  await page.getByRole('button', { name: 'New chat', exact: true }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[role=log] article').length === 0);
+  for (let i = 1; i <= 22; i++) await ask(page, `What does Nabi the cat love? Asking again, ${i}.`);
+  await until('every message has a vector', () => spaces(page), (s) => s['text-embedding-3-small']?.ids.length === 46);
+  await ask(page, 'What does Nabi the cat love?');
+  const recall = chatRequests(world).at(-1).messages.at(-2).content;
+  assert.equal(typeof recall, 'string', 'something was recalled');
+  assert.ok(recall.includes(`[Me, in the chat “${firstTitle}”]\nNabi the cat loves tuna most of all.`), recall);
 });

@@ -433,6 +433,12 @@ impl LexicalIndex {
     /// frequency is the non-negative form ln(1 + (N − df + 0.5) / (df + 0.5)), so every matching term adds to
     /// the score.
     pub fn search(&self, query: &str, k: usize) -> Vec<(String, f32)> {
+        self.search_where(query, k, |_| true)
+    }
+
+    /// [`Self::search`] among the documents whose id `keep` accepts, so that others cannot crowd them out of
+    /// the `k`.
+    pub fn search_where(&self, query: &str, k: usize, keep: impl Fn(&str) -> bool) -> Vec<(String, f32)> {
         if k == 0 || self.docs.is_empty() || self.total_len == 0 {
             return Vec::new();
         }
@@ -452,9 +458,13 @@ impl LexicalIndex {
                 scores[p.slot] += idf * tf * (BM25_K1 + 1.0) / (tf + BM25_K1 * (1.0 - BM25_B + BM25_B * dl / avgdl));
             }
         }
-        let mut hits: Vec<(usize, f32)> =
-            scores.iter().enumerate().map(|(slot, &s)| (slot, s as f32)).filter(|&(_, s)| s > 0.0).collect();
         let docs = &self.docs;
+        let mut hits: Vec<(usize, f32)> = scores
+            .iter()
+            .enumerate()
+            .map(|(slot, &s)| (slot, s as f32))
+            .filter(|&(slot, s)| s > 0.0 && keep(&docs[slot].id))
+            .collect();
         let order =
             |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then_with(|| docs[a.0].id.cmp(&docs[b.0].id));
         if hits.len() > k {
@@ -627,6 +637,24 @@ mod tests {
         // The three "cat" documents have equal length and frequency, so they tie and are ordered by id.
         assert_eq!(hits[1..].iter().map(|h| h.0.as_str()).collect::<Vec<_>>(), ["d1", "d3", "d4"]);
         assert_eq!(hits[1].1, hits[3].1);
+    }
+
+    #[test]
+    fn a_filtered_search_keeps_its_k_for_what_it_keeps() {
+        let mut index = LexicalIndex::new();
+        for i in 0..30 {
+            index.upsert(&format!("here/{i:02}"), "cat cat cat on the sofa");
+        }
+        index.upsert("there/1", "a cat in the garden");
+        index.upsert("there/2", "a dog in the garden");
+        // Unfiltered, the 30 closer matches fill the k.
+        assert!(index.search("cat", 5).iter().all(|(id, _)| id.starts_with("here/")));
+        let there = index.search_where("cat", 5, |id| id.starts_with("there/"));
+        assert_eq!(there.len(), 1);
+        assert_eq!(there[0].0, "there/1");
+        // The scores are those of the unfiltered search.
+        let all = index.search("cat", 100);
+        assert_eq!(all.iter().find(|(id, _)| id == "there/1").unwrap().1, there[0].1);
     }
 
     #[test]

@@ -441,12 +441,20 @@ impl VectorIndex {
 
     /// Exact top-`k` by cosine similarity, best first, ties by id.
     pub fn search_exact(&self, query: &[f32], k: usize) -> Result<Vec<Hit>, IndexError> {
+        self.search_where(query, k, |_| true)
+    }
+
+    /// Exact top-`k` among the vectors whose id `keep` accepts (say, only other chats' messages), so that
+    /// others cannot crowd them out of the `k`. Scans every vector, like [`Self::search_exact`].
+    pub fn search_where(&self, query: &[f32], k: usize, keep: impl Fn(&str) -> bool) -> Result<Vec<Hit>, IndexError> {
         self.check(query)?;
         let mut q = query.to_vec();
         normalize(&mut q);
         let mut top = TopK::new(k.min(self.len()), &self.ids);
         for (slot, v) in self.data.chunks_exact(self.dims.max(1)).enumerate() {
-            top.offer(dot(&q, v), slot);
+            if keep(&self.ids[slot]) {
+                top.offer(dot(&q, v), slot);
+            }
         }
         Ok(top.hits())
     }
@@ -712,6 +720,23 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_filtered_search_ranks_only_what_it_keeps() {
+        let vs = labelled(clustered(600, 48, 6, 0.3, 5));
+        let index = build(&vs, 48);
+        let keep = |id: &str| id.ends_with('3') || id.ends_with('7');
+        let kept: Vec<(String, Vec<f32>)> = held(&vs).into_iter().filter(|(id, _)| keep(id)).collect();
+        for q in clustered(8, 48, 2, 0.5, 17) {
+            for k in [1, 10, 200] {
+                let got = index.search_where(&q, k, keep).unwrap();
+                assert!(got.iter().all(|h| keep(&h.id)));
+                assert_same(&got, &naive(&kept, &q, k));
+            }
+        }
+        assert!(index.search_where(&[1.0; 48], 5, |_| false).unwrap().is_empty());
+        assert!(matches!(index.search_where(&[1.0; 3], 5, |_| true), Err(IndexError::DimensionMismatch { .. })));
     }
 
     #[test]
