@@ -13,12 +13,14 @@ import { lastUserText } from './standin.mjs';
 import { world, session } from './suite.mjs';
 import { configure, makeImage, addImages, ask, chatRequests, log } from './app.mjs';
 
+// Camera-style file names that say nothing of what is in them, so only the captions can tell the images apart.
+const PHOTO = { bicycle: 'IMG_0412.jpg', cat: 'IMG_0413.jpg', ramen: 'IMG_0414.jpg', mountain: 'IMG_0415.jpg', boat: 'IMG_0416.jpg' };
 const CAPTIONS = {
-  'bicycle.jpg': 'A red bicycle leaning on a brick wall.',
-  'cat.jpg': 'A grey cat asleep on a green sofa.',
-  'ramen.jpg': 'A bowl of ramen noodles with an egg.',
-  'mountain.jpg': 'Snowy mountain peaks at sunrise.',
-  'boat.jpg': 'A white sailing boat on a calm sea.',
+  [PHOTO.bicycle]: 'A red bicycle leaning on a brick wall.',
+  [PHOTO.cat]: 'A grey cat asleep on a green sofa.',
+  [PHOTO.ramen]: 'A bowl of ramen noodles with an egg.',
+  [PHOTO.mountain]: 'Snowy mountain peaks at sunrise.',
+  [PHOTO.boat]: 'A white sailing boat on a calm sea.',
 };
 
 /** Polls `read` until `ok` holds for its value, then returns the value. */
@@ -103,8 +105,8 @@ test('with more images than k, a question attaches the image it is about and sen
 
   await ask(page, 'What colour is the bicycle?');
   let sent = sentImages();
-  assert.deepEqual(sent.attached, ['bicycle.jpg']);
-  assert.deepEqual(sent.captions.sort(), ['boat.jpg', 'cat.jpg', 'mountain.jpg', 'ramen.jpg']);
+  assert.deepEqual(sent.attached, [PHOTO.bicycle]);
+  assert.deepEqual(sent.captions.sort(), [PHOTO.cat, PHOTO.ramen, PHOTO.mountain, PHOTO.boat]);
   const last = chatRequests(world).at(-1);
   assert.match(last.messages[1].content.find((p) => p.text?.startsWith('Image 2:')).text, /A grey cat asleep on a green sofa\. \(not attached/);
   const question = embeddingRequests().at(-1);
@@ -114,12 +116,12 @@ test('with more images than k, a question attaches the image it is about and sen
   // The answer says what it used, with scores.
   const context = log(page).getByRole('group').last();
   await context.getByText('Context: 1 image(s) attached', { exact: false }).click();
-  await context.getByText(/^Image attached: bicycle\.jpg · similarity \d\.\d\d · words \d+\.\d\d$/).waitFor();
+  await context.getByText(new RegExp(`^Image attached: ${PHOTO.bicycle.replace('.', '\\.')} · similarity \\d\\.\\d\\d · words \\d+\\.\\d\\d$`)).waitFor();
   assert.equal(await context.getByText(/^Image as caption:/).count(), 4);
 
   await ask(page, 'Is the cat asleep on the sofa?');
   sent = sentImages();
-  assert.deepEqual(sent.attached, ['cat.jpg']);
+  assert.deepEqual(sent.attached, [PHOTO.cat]);
   // The stored question reused the vector made for retrieval: it was embedded once.
   const times = embeddingRequests().flatMap((b) => b.input).filter((t) => t === 'Is the cat asleep on the sofa?');
   assert.equal(times.length, 1);
@@ -130,9 +132,9 @@ test('deleting an image removes it from retrieval, the vector store and the sear
   await configure(page, world);
   await setSettings(page, { 'Images attached per question': 1 });
   await fiveImages(page);
-  const [bike] = (await readStore(page, 'boda', 'images')).filter((i) => i.name === 'bicycle.jpg');
+  const [bike] = (await readStore(page, 'boda', 'images')).filter((i) => i.name === PHOTO.bicycle);
 
-  await page.getByRole('button', { name: 'Remove bicycle.jpg', exact: true }).click();
+  await page.getByRole('button', { name: `Remove ${PHOTO.bicycle}`, exact: true }).click();
   await until(
     'the vector is gone',
     () => spaces(page),
@@ -149,7 +151,7 @@ test('deleting an image removes it from retrieval, the vector store and the sear
 
   await ask(page, 'What colour is the bicycle?');
   const request = JSON.stringify(chatRequests(world).at(-1));
-  assert.ok(!request.includes('bicycle.jpg'), 'the removed image is neither attached nor described');
+  assert.ok(!request.includes(PHOTO.bicycle) && !request.includes('brick wall'), 'the removed image is neither attached nor described');
   assert.equal(sentImages().attached.length, 1);
   assert.equal(lastUserText(chatRequests(world).at(-1)), 'What colour is the bicycle?');
 
