@@ -482,7 +482,7 @@ fn show_image_meta(state: AppState, meta: ImageMeta) {
 }
 
 /// Asks the vision model for an image's caption: once when the image is added, and again only on request.
-/// Without a key nothing is asked; the image's "Describe again" button stays.
+/// Without a key nothing is asked; once a working key is saved, [`describe_uncaptioned`] asks.
 fn describe_image(state: AppState, meta: ImageMeta) {
     let settings = state.settings.get_untracked();
     if !settings.has_key() || state.describing.with_untracked(|d| d.contains(&meta.id)) {
@@ -495,6 +495,21 @@ fn describe_image(state: AppState, meta: ImageMeta) {
             state.alert(message);
         }
         state.describing.update(|d| d.retain(|x| *x != id));
+    });
+}
+
+/// Asks for the captions of every image, in every chat, that has none: images added before there was a key
+/// (or while it did not work) are described once one does.
+fn describe_uncaptioned(state: AppState) {
+    let chats: Vec<String> = state.chats.with_untracked(|c| c.iter().map(|c| c.id.clone()).collect());
+    spawn_local(async move {
+        let Some(db) = store(state) else { return };
+        for chat in chats {
+            let Ok(images) = db.load_images(&chat).await else { continue };
+            for meta in images.into_iter().filter(|m| m.caption.is_none()) {
+                describe_image(state, meta);
+            }
+        }
     });
 }
 
@@ -889,6 +904,7 @@ pub async fn save_settings(state: AppState, settings: Settings) -> Result<String
     }
     let db = store(state).ok_or("Storage is not available in this browser.")?;
     db.save_settings(&settings).await.map_err(|e| e.to_string())?;
+    let new_key = state.settings.with_untracked(|s| s.api_key.trim() != settings.api_key.trim());
     state.settings.set(settings.clone());
     announce(Change::Settings);
     // A new embedding model or size makes a new space: the memory is rebuilt in it.
@@ -901,6 +917,9 @@ pub async fn save_settings(state: AppState, settings: Settings) -> Result<String
             let n = models.len();
             let known = models.iter().any(|m| m == settings.model.trim());
             state.models.set(models);
+            if new_key {
+                describe_uncaptioned(state);
+            }
             if known || n == 0 {
                 Ok(format!("Saved. The key works: {n} models available."))
             } else {

@@ -1,6 +1,7 @@
 // End-to-end: each image is described once, when added; the caption is stored with the model that wrote it,
 // shown under the thumbnail, editable, sent with the image, and refreshed only on "Describe again". A caption
 // typed while the model is still at work wins, and a model's refusal is reported, never stored as a caption.
+// Images added before there was a key are described once a working key is saved.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -103,4 +104,31 @@ test('a caption typed while the model is still describing is kept; a refusal nev
   assert.equal(await page.getByLabel('Caption of owl.jpg', { exact: true }).inputValue(), '');
   const owl = (await readStore(page, 'boda', 'images')).find((i) => i.name === 'owl.jpg');
   assert.ok(!owl.caption, 'no caption was stored');
+});
+
+test('images added before there is a key are described once a working key is saved', { timeout: 60_000 }, async () => {
+  const { page } = session;
+  await addImages(page, [await makeImage(page, { name: 'kite.jpg', hue: 300 }), await makeImage(page, { name: 'lamp.jpg', hue: 60 })], 2);
+  await page.locator('button.new-chat').click();
+  await page.waitForFunction(() => document.querySelectorAll('[aria-label="Images in this chat"] > li').length === 0);
+  await addImages(page, [await makeImage(page, { name: 'vase.jpg', hue: 150 })], 1);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(captionRequests(world).length, 0, 'nothing is asked without a key');
+
+  await configure(page, world);
+  assert.match(await captionOf(page, 'vase.jpg'), /^A test picture/);
+  const deadline = Date.now() + 15_000;
+  let images;
+  while ((images = await readStore(page, 'boda', 'images')).some((i) => !i.caption)) {
+    assert.ok(Date.now() < deadline, 'every image, in both chats, got a caption');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(images.length, 3);
+  assert.ok(images.every((i) => i.caption_model === 'gpt-4o-mini'));
+  assert.equal(captionRequests(world).length, 3, 'one request per image');
+
+  // Saving the same key again asks nothing more.
+  await configure(page, world);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(captionRequests(world).length, 3);
 });
