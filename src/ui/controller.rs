@@ -349,6 +349,20 @@ pub fn open_chat(state: AppState, chat_id: String) {
     spawn_local(select_chat(state, chat_id));
 }
 
+/// Opens a "Search chats" result: its chat (unless open), then the message or image it found, in view and
+/// marked for a moment.
+pub fn open_result(state: AppState, result: &SearchResult) {
+    let chat_id = result.chat_id.clone();
+    let prefix = if result.kind == "Image" { "img" } else { "msg" };
+    let element = format!("{prefix}-{}", result.item_id);
+    spawn_local(async move {
+        if state.current.get_untracked().as_deref() != Some(chat_id.as_str()) {
+            select_chat(state, chat_id).await;
+        }
+        crate::web::dom::reveal(&element).await;
+    });
+}
+
 /// Makes a fresh chat current, reusing the current one when it is still empty.
 pub async fn new_chat(state: AppState) -> Option<Chat> {
     if let Some(chat) = state.current_chat() {

@@ -61,7 +61,7 @@ fn Thumb(img: ShownImage) -> impl IntoView {
         }
     );
     view! {
-        <li class="thumb">
+        <li class="thumb" id=format!("img-{}", meta.id)>
             <img src=url alt=meta.name.clone() />
             <div class="thumb-meta">
                 <span class="thumb-name" title=meta.name.clone()>

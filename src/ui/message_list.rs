@@ -90,7 +90,10 @@ fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl In
     let context = (!message.context.is_empty()).then(|| message.context.clone());
     let can_retry = matches!(status, MessageStatus::Failed | MessageStatus::Interrupted);
     view! {
-        <article class=format!("msg {role_class} {status_class}") aria-busy=(status == MessageStatus::Streaming).then_some("true")>
+        <article
+            id=format!("msg-{}", message.id)
+            class=format!("msg {role_class} {status_class}")
+            aria-busy=(status == MessageStatus::Streaming).then_some("true")>
             <div class="who">{if message.role == Role::User { "You" } else { "Boda" }}</div>
             {body}
             {error.map(|e| view! { <p class="msg-error">{e}</p> })}

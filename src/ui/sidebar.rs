@@ -50,7 +50,7 @@ pub fn Sidebar() -> impl IntoView {
     }
 }
 
-/// What "Search chats" found: each result opens its chat.
+/// What "Search chats" found: each result opens its chat and shows the message or image it found.
 #[component]
 fn SearchResults() -> impl IntoView {
     let state = use_app_state();
@@ -65,8 +65,8 @@ fn SearchResults() -> impl IntoView {
                     <button
                         class="search-result"
                         on:click={
-                            let chat_id = result.chat_id.clone();
-                            move |_| controller::open_chat(state, chat_id.clone())
+                            let result = result.clone();
+                            move |_| controller::open_result(state, &result)
                         }
                     >
                         <span class="result-chat">{result.chat_title.clone()}</span>

@@ -2,6 +2,7 @@
 //! canvas. They translate between browser types and core types and decide nothing themselves.
 //! Built only for wasm32 and tested with wasm-bindgen-test in headless Chromium (`tests/web.rs`).
 
+pub mod dom;
 pub mod files;
 pub mod http;
 pub mod idb_store;

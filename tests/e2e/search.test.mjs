@@ -1,5 +1,6 @@
 // End-to-end: "Search chats" finds Korean and English messages and image captions across chats with the
-// network off, and deleting removes exactly the deleted items' postings from the stored index.
+// network off, and deleting removes exactly the deleted items' postings from the stored index. A result opens
+// its chat with the message or image it found in view.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -106,6 +107,45 @@ test('a search open in another tab finds what this tab just added', { timeout: 6
     // The other tab reloads the stored index when this one saves it, and runs its open search again.
     await other.getByRole('list', { name: 'Search results' }).getByText('Three zebras are crossing.', { exact: true }).waitFor();
     assert.deepEqual(world.standin.violations, []);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a search result opens its chat and brings the message or image it found into view', { timeout: 90_000 }, async () => {
+  const { page, context, errors } = await openApp(world);
+  try {
+    await page.setViewportSize({ width: 1000, height: 700 });
+    await configure(page, world);
+    await ask(page, 'The spare key hides under the blue flowerpot.');
+    for (let i = 1; i <= 8; i++) await ask(page, `Filler question number ${i} about nothing much at all.`);
+    world.standin.scriptPlain({ kind: 'json', content: 'A lighthouse on a rocky cape at dusk.' });
+    await addImages(page, [await makeImage(page, { name: 'cape.jpg' })], 1);
+    await page.getByText('by gpt-4o-mini').waitFor();
+    await page.locator('button.new-chat').click();
+    await page.waitForFunction(() => document.querySelectorAll('[role=log] article').length === 0);
+    await ask(page, 'Something else entirely.');
+
+    const [key] = (await readStore(page, 'boda', 'messages')).filter((m) => m.content.startsWith('The spare key'));
+    const box = page.getByLabel('Search chats', { exact: true });
+    const results = page.getByRole('list', { name: 'Search results' });
+    const result = (kind) => results.locator('button.search-result', { has: page.locator('.result-kind', { hasText: kind }) }).first();
+    await box.fill('flowerpot');
+    await result('You').click();
+    // The first message of a long chat comes into view (a chat opens at its bottom), marked for a moment.
+    await page.waitForFunction((id) => {
+      const el = document.getElementById(id);
+      if (!el?.classList.contains('revealed')) return false;
+      const r = el.getBoundingClientRect();
+      const area = el.closest('[role=log]').getBoundingClientRect();
+      return r.top >= area.top - 1 && r.bottom <= area.bottom + 1;
+    }, `msg-${key.id}`);
+
+    await box.fill('lighthouse');
+    await result('Image').click();
+    const [image] = await readStore(page, 'boda', 'images');
+    await page.waitForFunction((id) => document.getElementById(id)?.classList.contains('revealed'), `img-${image.id}`);
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

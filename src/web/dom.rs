@@ -1,0 +1,34 @@
+//! Bringing an element of the page into view, for the views: what Leptos does not do itself. It finds
+//! elements by id and moves nothing but the scroll position and one class.
+
+use crate::web::runtime::sleep_ms;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, ScrollIntoViewOptions, ScrollLogicalPosition};
+
+/// The class [`reveal`] gives an element for a moment (style/main.css fades a highlight with it).
+pub const REVEALED: &str = "revealed";
+
+/// Scrolls the element with `id` to the middle of its scroll area and marks it with [`REVEALED`], waiting up
+/// to two seconds for it to be rendered (it may belong to a chat that is still loading). False when it never
+/// appeared.
+pub async fn reveal(id: &str) -> bool {
+    for _ in 0..40 {
+        let found = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id));
+        if let Some(el) = found {
+            let options = ScrollIntoViewOptions::new();
+            options.set_block(ScrollLogicalPosition::Center);
+            options.set_inline(ScrollLogicalPosition::Center);
+            el.scroll_into_view_with_scroll_into_view_options(&options);
+            let classes = el.class_list();
+            let _ = classes.remove_1(REVEALED);
+            // Reading the layout between removing and adding the class restarts the highlight.
+            if let Some(html) = el.dyn_ref::<HtmlElement>() {
+                let _ = html.offset_width();
+            }
+            let _ = classes.add_1(REVEALED);
+            return true;
+        }
+        sleep_ms(50).await;
+    }
+    false
+}
