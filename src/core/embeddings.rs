@@ -151,18 +151,36 @@ pub fn fingerprint(model: &str, dimensions: Option<u32>, text: &str) -> String {
     format!("{h:016x}")
 }
 
+/// What [`embed`] made: the vectors of the first `vectors.len()` texts, in order, and why it stopped short when
+/// it did. Batches that came back are kept when a later one fails, so nothing already paid for is lost.
+#[derive(Debug)]
+pub struct Embedded {
+    pub vectors: Vec<Vec<f32>>,
+    pub error: Option<ApiError>,
+}
+
+impl Embedded {
+    /// Every vector, or the error that stopped the run.
+    pub fn into_result(self) -> Result<Vec<Vec<f32>>, ApiError> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.vectors),
+        }
+    }
+}
+
 /// Embeds texts in batches with the settings' embedding model and dimensions, reporting `(done, total)` after
-/// each batch.
+/// each batch. A failed batch ends the run; what earlier batches made is returned with the error.
 pub async fn embed<T: Transport, R: Runtime>(
     transport: &T,
     runtime: &R,
     settings: &Settings,
     texts: &[String],
     on_progress: &mut dyn FnMut(usize, usize),
-) -> Result<Vec<Vec<f32>>, ApiError> {
+) -> Embedded {
     let (model, dimensions) = (settings.embedding_model.trim(), settings.embedding_dimensions);
     let inputs: Vec<String> = texts.iter().map(|t| prepare_input(t)).collect();
-    let mut out = Vec::with_capacity(inputs.len());
+    let mut vectors = Vec::with_capacity(inputs.len());
     for range in batches(&inputs) {
         let request = EmbeddingRequest {
             model: model.to_owned(),
@@ -170,14 +188,27 @@ pub async fn embed<T: Transport, R: Runtime>(
             encoding_format: "base64",
             dimensions,
         };
-        let body = serde_json::to_string(&request).map_err(|e| malformed(e.to_string()))?;
-        let http = HttpRequest::api(settings, "POST", "embeddings", Some(body));
-        let (_, mut response) = send_with_retries(transport, runtime, &http, &mut |_| {}).await?;
-        let text = read_text(&mut response, MAX_BODY).await;
-        out.extend(parse_embeddings(&text, range.len(), dimensions.map(|d| d as usize))?);
-        on_progress(out.len(), inputs.len());
+        match embed_batch(transport, runtime, settings, &request, range.len()).await {
+            Ok(batch) => vectors.extend(batch),
+            Err(e) => return Embedded { vectors, error: Some(e) },
+        }
+        on_progress(vectors.len(), inputs.len());
     }
-    Ok(out)
+    Embedded { vectors, error: None }
+}
+
+async fn embed_batch<T: Transport, R: Runtime>(
+    transport: &T,
+    runtime: &R,
+    settings: &Settings,
+    request: &EmbeddingRequest,
+    count: usize,
+) -> Result<Vec<Vec<f32>>, ApiError> {
+    let body = serde_json::to_string(request).map_err(|e| malformed(e.to_string()))?;
+    let http = HttpRequest::api(settings, "POST", "embeddings", Some(body));
+    let (_, mut response) = send_with_retries(transport, runtime, &http, &mut |_| {}).await?;
+    let text = read_text(&mut response, MAX_BODY).await;
+    parse_embeddings(&text, count, request.dimensions.map(|d| d as usize))
 }
 
 #[cfg(test)]
@@ -271,7 +302,7 @@ mod tests {
             ..Settings::default()
         };
         let texts: Vec<String> = (0..256).map(|i| format!("t{i}")).collect();
-        let vs = block_on(embed(&t, &FakeRuntime::default(), &settings, &texts, &mut |_, _| {})).unwrap();
+        let vs = block_on(embed(&t, &FakeRuntime::default(), &settings, &texts, &mut |_, _| {})).into_result().unwrap();
         assert_eq!((vs.len(), vs[255].len(), vs[255][0]), (256, 1536, 255.0));
     }
 
@@ -298,7 +329,7 @@ mod tests {
             ..Settings::default()
         };
         let mut progress = Vec::new();
-        let vs = block_on(embed(&t, &rt, &settings, &texts, &mut |d, n| progress.push((d, n)))).unwrap();
+        let vs = block_on(embed(&t, &rt, &settings, &texts, &mut |d, n| progress.push((d, n)))).into_result().unwrap();
         assert_eq!(vs.len(), 300);
         assert_eq!(vs[257], vec![1.0, 1.0]);
         assert_eq!(progress, [(256, 300), (300, 300)]);
@@ -308,5 +339,30 @@ mod tests {
         let first: serde_json::Value = serde_json::from_str(sent[0].body.as_deref().unwrap()).unwrap();
         assert_eq!(first["input"].as_array().unwrap().len(), 256);
         assert_eq!(first["dimensions"], 2);
+    }
+
+    #[test]
+    fn a_failed_batch_keeps_what_earlier_batches_made() {
+        let texts: Vec<String> = (0..600).map(|i| format!("t{i}")).collect();
+        let data: Vec<String> = (0..256)
+            .map(|i| format!(r#"{{"object":"embedding","index":{i},"embedding":"{}"}}"#, b64(&[i as f32, 1.0])))
+            .collect();
+        let ok = Reply::error(200, &format!(r#"{{"object":"list","data":[{}]}}"#, data.join(",")), None);
+        let refused = r#"{"error":{"message":"Incorrect API key provided","type":"invalid_request_error"}}"#;
+        let t = FakeTransport::new(vec![Scripted::Reply(ok), Scripted::Reply(Reply::error(401, refused, None))]);
+        let settings = Settings {
+            api_key: "sk-test".into(),
+            embedding_model: DEFAULT_MODEL.into(),
+            embedding_dimensions: Some(2),
+            ..Settings::default()
+        };
+        let mut progress = Vec::new();
+        let made = block_on(embed(&t, &FakeRuntime::default(), &settings, &texts, &mut |d, n| progress.push((d, n))));
+        assert_eq!(made.vectors.len(), 256);
+        assert_eq!(made.vectors[255], vec![255.0, 1.0]);
+        assert!(matches!(made.error, Some(ApiError::InvalidKey { .. })));
+        assert_eq!(progress, [(256, 600)]);
+        // The third batch is never asked for.
+        assert_eq!(t.sent.borrow().len(), 2);
     }
 }

@@ -7,7 +7,7 @@
 //! `localStorage` tells a tab that another one wrote, so it reloads before changing anything.
 
 use crate::core::context::{self, ContextPlan, PlanInput, Signals};
-use crate::core::embeddings::{default_dims, embed, fingerprint};
+use crate::core::embeddings::{default_dims, embed, fingerprint, Embedded};
 use crate::core::model::{ImageMeta, Message, MessageStatus, Settings};
 use crate::core::openai::ApiError;
 use crate::core::ports::VectorStore;
@@ -30,6 +30,9 @@ const COUNTER: &str = "boda-memory-rev";
 const LOCK: &str = "boda-memory";
 /// Progress is shown from this many texts to embed.
 const PROGRESS_FROM: usize = 16;
+/// A long run of embeddings (a model change, a first start with many chats) is stored after every this many
+/// texts (eight full batches), so a failure or a closed tab loses at most one such part.
+const SAVE_EVERY: usize = 2048;
 
 /// Which document ids a removal takes.
 type Doomed = Box<dyn Fn(&str) -> bool>;
@@ -53,6 +56,8 @@ struct Memory {
     forget_after_save: Vec<Doomed>,
     /// Vectors made for questions, by fingerprint, so the stored question is not embedded a second time.
     offered: Vec<(String, Vec<f32>)>,
+    /// The notice that some texts could not be embedded, taken down once a later run embeds everything.
+    failure_notice: Option<String>,
 }
 
 thread_local! {
@@ -248,67 +253,58 @@ async fn work(state: AppState) {
             .collect()
     });
     if !todo.is_empty() && settings.has_key() {
-        let texts: Vec<String> = todo.iter().map(|(_, t, _)| t.clone()).collect();
-        let total = texts.len();
-        let mut progress = |done: usize, total: usize| {
+        let total = todo.len();
+        let progress = |done: usize| {
             if total >= PROGRESS_FROM {
                 state.indexing.set(Some((done, total)));
             }
         };
-        progress(0, total);
-        let result =
-            embed(&FetchTransport::new(None), &BrowserRuntime::default(), &settings, &texts, &mut progress).await;
-        match result {
-            Ok(vectors) => {
-                let resized = MEMORY.with(|m| {
-                    let mut m = m.borrow_mut();
-                    let Memory { index, offered, .. } = &mut *m;
-                    let index = index.get_or_insert_with(|| VectorIndex::new(0));
-                    // The model now gives vectors of another size (a server changed what stands behind a name):
-                    // the old ones cannot be compared with new questions, so the memory starts again.
-                    // Only a whole batch of one other size counts: one malformed vector must not cost the memory.
-                    let size = vectors.first().map_or(0, Vec::len);
-                    let resized = (size > 0
-                        && !index.is_empty()
-                        && size != index.dims()
-                        && vectors.iter().all(|v| v.len() == size))
-                    .then_some((index.dims(), size));
-                    if resized.is_some() {
-                        *index = VectorIndex::replacing(index, size);
-                        offered.retain(|(_, v)| v.len() == size);
-                    }
-                    for ((doc, _, tag), v) in todo.iter().zip(&vectors) {
-                        index.adopt_dims(v.len());
-                        // Removed while it was being embedded: stays removed. (A vector of a size unlike the
-                        // batch's first is a broken response; that text waits for its next change.)
-                        if with_search(|l| l.contains(doc)) {
-                            let _ = index.upsert_tagged(doc, v, tag);
-                        }
-                    }
-                    resized
-                });
-                if let Some((before, now)) = resized {
-                    state.notice.set(Some(format!(
-                        "Memory: {} now gives {now}-dimension vectors instead of {before}, so everything is being \
-                         embedded again.",
-                        settings.embedding_model.trim()
-                    )));
-                    queue_missing(&db).await;
-                    MEMORY.with(|m| m.borrow_mut().again = true);
-                }
-            }
-            Err(e) => {
+        progress(0);
+        let mut done = 0;
+        for run in todo.chunks(SAVE_EVERY) {
+            let texts: Vec<String> = run.iter().map(|(_, t, _)| t.clone()).collect();
+            let (transport, rt) = (FetchTransport::new(None), BrowserRuntime::default());
+            let Embedded { vectors, error } =
+                embed(&transport, &rt, &settings, &texts, &mut |made, _| progress(done + made)).await;
+            done += vectors.len();
+            if let Some((before, now)) = keep_vectors(&run[..vectors.len()], &vectors) {
                 state.notice.set(Some(format!(
-                    "Memory: {total} text(s) could not be embedded, so retrieval uses words only until they are. {}",
-                    e.message(&settings.api_key)
+                    "Memory: {} now gives {now}-dimension vectors instead of {before}, so everything is being \
+                     embedded again.",
+                    settings.embedding_model.trim()
                 )));
-                // Keep them for the next change (or reload).
+                queue_missing(&db).await;
+                MEMORY.with(|m| m.borrow_mut().again = true);
+                break;
+            }
+            if let Some(e) = error {
+                let notice = format!(
+                    "Memory: {} text(s) could not be embedded, so retrieval uses words only until they are. {}",
+                    total - done,
+                    e.message(&settings.api_key)
+                );
+                MEMORY.with(|m| m.borrow_mut().failure_notice = Some(notice.clone()));
+                state.notice.set(Some(notice));
+                // Keep what is left for the next change (or reload).
                 MEMORY.with(|m| {
                     let mut m = m.borrow_mut();
-                    for (doc, text, _) in todo {
-                        m.pending.entry(doc).or_insert(text);
+                    for (doc, text, _) in &todo[done..] {
+                        m.pending.entry(doc.clone()).or_insert_with(|| text.clone());
                     }
                 });
+                break;
+            }
+            // What this run made is stored before the next run starts: a tab closed meanwhile loses one run.
+            if done < total {
+                save(state, &db).await;
+            }
+        }
+        // Everything asked for was embedded: an earlier failure's notice is no longer true.
+        if done == total {
+            if let Some(notice) = MEMORY.with(|m| m.borrow_mut().failure_notice.take()) {
+                if state.notice.with_untracked(|n| n.as_deref() == Some(notice.as_str())) {
+                    state.notice.set(None);
+                }
             }
         }
     } else if !todo.is_empty() {
@@ -316,6 +312,35 @@ async fn work(state: AppState) {
         MEMORY.with(|m| m.borrow_mut().pending.extend(todo.into_iter().map(|(d, t, _)| (d, t))));
     }
     save(state, &db).await;
+}
+
+/// Puts freshly made vectors (one per `(doc, text, tag)`) into the index. When they are all of one size other
+/// than the index's, the model changed what it gives: the index is replaced by an empty one of the new size,
+/// and the old and new sizes are returned.
+fn keep_vectors(made: &[(String, String, String)], vectors: &[Vec<f32>]) -> Option<(usize, usize)> {
+    MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        let Memory { index, offered, .. } = &mut *m;
+        let index = index.get_or_insert_with(|| VectorIndex::new(0));
+        // Only a whole batch of one other size counts: one malformed vector must not cost the memory.
+        let size = vectors.first().map_or(0, Vec::len);
+        let resized =
+            (size > 0 && !index.is_empty() && size != index.dims() && vectors.iter().all(|v| v.len() == size))
+                .then_some((index.dims(), size));
+        if resized.is_some() {
+            *index = VectorIndex::replacing(index, size);
+            offered.retain(|(_, v)| v.len() == size);
+        }
+        for ((doc, _, tag), v) in made.iter().zip(vectors) {
+            index.adopt_dims(v.len());
+            // Removed while it was being embedded: stays removed. (A vector of a size unlike the batch's first is
+            // a broken response; that text waits for its next change.)
+            if with_search(|l| l.contains(doc)) {
+                let _ = index.upsert_tagged(doc, v, tag);
+            }
+        }
+        resized
+    })
 }
 
 async fn save(state: AppState, db: &IdbStore) {
@@ -373,7 +398,7 @@ pub async fn embed_query(
     }
     let rt = BrowserRuntime::with_signal(signal.clone());
     let texts = [text.to_owned()];
-    let mut vectors = embed(&FetchTransport::new(signal), &rt, settings, &texts, &mut |_, _| {}).await?;
+    let mut vectors = embed(&FetchTransport::new(signal), &rt, settings, &texts, &mut |_, _| {}).await.into_result()?;
     let v = vectors.pop().unwrap_or_default();
     MEMORY.with(|m| {
         let mut m = m.borrow_mut();

@@ -4,12 +4,13 @@
 // "Context" disclosure lists what was used with scores; deleting an image, or regenerating an answer, removes
 // the vector and postings of what went; changing the embedding size re-embeds into a new space and leaves
 // nothing of the old one, and so does a model that starts giving vectors of another size; where localStorage
-// cannot be written, the memory is still loaded only once.
+// cannot be written, the memory is still loaded only once; texts the server refused to embed are said so, and
+// embedded with the next change.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readStore } from './harness.mjs';
-import { lastUserText } from './standin.mjs';
+import { errors as apiErrors, lastUserText } from './standin.mjs';
 import { world, session } from './suite.mjs';
 import { configure, makeImage, addImages, ask, chatRequests, log } from './app.mjs';
 
@@ -392,4 +393,29 @@ test('"Recall from all chats" still finds another chat\'s message when this chat
   const recall = chatRequests(world).at(-1).messages.at(-2).content;
   assert.equal(typeof recall, 'string', 'something was recalled');
   assert.ok(recall.includes(`[Me, in the chat “${firstTitle}”]\nNabi the cat loves tuna most of all.`), recall);
+});
+
+test('texts that could not be embedded are said so, and embedded with the next change, and the notice goes', { timeout: 90_000 }, async () => {
+  const { page } = session;
+  await configure(page, world);
+  world.standin.scriptEmbeddings(apiErrors.insufficientQuota());
+  // Every text the notice line shows, however briefly.
+  await page.evaluate(() => {
+    window.__notices = [];
+    new MutationObserver(() => {
+      const text = document.querySelector('p.notice')?.textContent ?? '';
+      if (text && window.__notices.at(-1) !== text) window.__notices.push(text);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  const failure = /^Memory: [12] text\(s\) could not be embedded, so retrieval uses words only until they are\. Your account has run out of credit/;
+  await ask(page, 'The kettle is blue.');
+  await until('the failure is told', () => page.evaluate(() => window.__notices), (n) => n.some((t) => failure.test(t)));
+
+  // The next change (an image, described by the model) takes them along.
+  await addImages(page, [await makeImage(page, { name: 'IMG_0500.jpg' })], 1);
+  const s = await until('both messages and the image have vectors', () => spaces(page), (s) => s['text-embedding-3-small']?.ids.length === 3);
+  assert.equal(s['text-embedding-3-small'].tags.length, 3);
+  const inputs = embeddingRequests().flatMap((b) => b.input);
+  assert.ok(inputs.filter((t) => t === 'The kettle is blue.').length >= 2, 'asked, refused, asked again');
+  await until('the notice of the failure is taken down', () => page.getByRole('status').filter({ hasText: failure }).count(), (n) => n === 0);
 });

@@ -352,6 +352,8 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
   /** @type {Violation[]} */ const violations = [];
   /** @type {ScriptEntry[]} */ const queue = [];
   /** @type {ScriptEntry[]} */ const plainQueue = [];
+  /** Scripted answers for /embeddings (errors only), used before computed vectors. @type {ErrorResponse[]} */
+  const embeddingQueue = [];
   const shutdown = new AbortController();
   /** @type {Set<import('node:net').Socket>} */ const sockets = new Set();
 
@@ -532,6 +534,8 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
 
   /** @param {import('node:http').ServerResponse} res @param {any} body */
   function embeddings(res, body) {
+    const scripted = embeddingQueue.shift();
+    if (scripted) return send(res, scripted.status, scripted.body, scripted.headers ?? {});
     const inputs = embeddingInputs(body.input);
     const asked = Number.isInteger(body.dimensions) && body.dimensions > 0 ? body.dimensions : 1536;
     // A server may change what stands behind a model name (a test sets `embeddingSize`).
@@ -710,6 +714,8 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
     violations,
     script: (...responses) => void queue.push(...responses),
     scriptPlain: (...responses) => void plainQueue.push(...responses),
+    /** Errors for the next /embeddings requests, one each. @param {...ErrorResponse} responses */
+    scriptEmbeddings: (...responses) => void embeddingQueue.push(...responses),
     pending: () => [...queue],
     /** Overrides the size of every embedding returned (null: as asked). */
     set embeddingSize(n) {
@@ -722,6 +728,7 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
       violations.length = 0;
       queue.length = 0;
       plainQueue.length = 0;
+      embeddingQueue.length = 0;
     },
     close() {
       shutdown.abort();
