@@ -33,7 +33,12 @@ fn class_of(used: ContextUse) -> &'static str {
 pub fn ContextView(items: Vec<ContextItem>) -> impl IntoView {
     let attached = items.iter().filter(|i| i.used == ContextUse::Attached).count();
     let recalled = items.iter().filter(|i| i.used == ContextUse::Recalled).count();
-    let summary = format!("Context: {attached} image(s) attached, {recalled} message(s) recalled");
+    // With no image left as a caption, nothing was chosen: every image of the chat went.
+    let every = attached > 0 && !items.iter().any(|i| i.used == ContextUse::Caption);
+    let summary = format!(
+        "Context: {attached} image(s) attached{}, {recalled} message(s) recalled",
+        if every { " (all of this chat's)" } else { "" }
+    );
     view! {
         <details class="context">
             <summary>{summary}</summary>

@@ -42,9 +42,10 @@ test('two images, two questions: both carry both images, the second carries the 
   const jpegPart = imageParts(first).find((p) => p.url.startsWith('data:image/jpeg'));
   assert.ok(jpegPart.url.length < a.buffer.length * 1.37, 'the upload is smaller than the original');
 
-  // The answer renders as Markdown, with its usage.
+  // The answer renders as Markdown, with its usage, and says that every image of the chat went with it.
   await log(page).locator('strong', { hasText: 'white circle' }).waitFor();
   assert.match(await log(page).innerText(), /tokens/);
+  assert.equal(await log(page).getByText("Context: 2 image(s) attached (all of this chat's), 0 message(s) recalled", { exact: true }).count(), 2);
 
   await page.reload();
   await log(page).getByText('What is different between them?').waitFor();
