@@ -512,8 +512,8 @@ fn describe_image(state: AppState, meta: ImageMeta) {
     });
 }
 
-/// Asks for the captions of every image, in every chat, that has none: images added before there was a key
-/// (or while it did not work) are described once one does.
+/// Asks for the captions of every image, in every chat, that has none: run when a new key or server has
+/// just passed the key check, so images added before there was one are described.
 fn describe_uncaptioned(state: AppState) {
     let chats: Vec<String> = state.chats.with_untracked(|c| c.iter().map(|c| c.id.clone()).collect());
     spawn_local(async move {
@@ -527,7 +527,7 @@ fn describe_uncaptioned(state: AppState) {
     });
 }
 
-async fn write_caption(state: AppState, settings: &Settings, mut meta: ImageMeta) -> Result<(), String> {
+async fn write_caption(state: AppState, settings: &Settings, meta: ImageMeta) -> Result<(), String> {
     let db = store(state).ok_or("Storage is not available in this browser.")?;
     let Some(blob) = db.image_blob(&meta.id).await.map_err(|e| e.to_string())? else { return Ok(()) };
     let bytes = blob_bytes(&blob).await?;
@@ -548,6 +548,8 @@ async fn write_caption(state: AppState, settings: &Settings, mut meta: ImageMeta
         state.notice.set(Some(format!("Kept the caption written for “{}”; the model's was not used.", meta.name)));
         return Ok(());
     }
+    // The record as it is now: nothing else changed meanwhile is undone.
+    let mut meta = now;
     meta.caption = Some(text);
     meta.caption_model = Some(settings.model.clone());
     // An image removed while its caption was being written stays removed.
@@ -918,7 +920,10 @@ pub async fn save_settings(state: AppState, settings: Settings) -> Result<String
     }
     let db = store(state).ok_or("Storage is not available in this browser.")?;
     db.save_settings(&settings).await.map_err(|e| e.to_string())?;
-    let new_key = state.settings.with_untracked(|s| s.api_key.trim() != settings.api_key.trim());
+    // A key (or server) that was not there before: images added meanwhile wait for their captions.
+    let new_key = state.settings.with_untracked(|s| {
+        s.api_key.trim() != settings.api_key.trim() || s.base_url.trim() != settings.base_url.trim()
+    });
     state.settings.set(settings.clone());
     announce(Change::Settings);
     // A new embedding model or size makes a new space: the memory is rebuilt in it.

@@ -31,7 +31,8 @@ const LOCK: &str = "boda-memory";
 /// Progress is shown from this many texts to embed.
 const PROGRESS_FROM: usize = 16;
 /// A long run of embeddings (a model change, a first start with many chats) is stored after every this many
-/// texts (eight full batches), so a failure or a closed tab loses at most one such part.
+/// texts (eight full batches), so a tab closed during the run loses at most one such part. (A failed batch
+/// loses nothing: what was made is kept and stored.)
 const SAVE_EVERY: usize = 2048;
 
 /// Which document ids a removal takes.

@@ -115,20 +115,24 @@ test('images added before there is a key are described once a working key is sav
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(captionRequests(world).length, 0, 'nothing is asked without a key');
 
+  // One of the three is refused, so one image stays without a caption.
+  world.standin.scriptPlain({ kind: 'json', content: '', refusal: 'I cannot describe this image.' });
   await configure(page, world);
-  assert.match(await captionOf(page, 'vase.jpg'), /^A test picture/);
   const deadline = Date.now() + 15_000;
   let images;
-  while ((images = await readStore(page, 'boda', 'images')).some((i) => !i.caption)) {
-    assert.ok(Date.now() < deadline, 'every image, in both chats, got a caption');
+  while ((images = await readStore(page, 'boda', 'images')).filter((i) => i.caption).length < 2 || captionRequests(world).length < 3) {
+    assert.ok(Date.now() < deadline, 'all three images, in both chats, were asked for');
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(images.length, 3);
-  assert.ok(images.every((i) => i.caption_model === 'gpt-4o-mini'));
+  assert.equal(images.filter((i) => i.caption_model === 'gpt-4o-mini').length, 2);
+  await page.getByRole('alert').filter({ hasText: 'The model declined' }).waitFor();
   assert.equal(captionRequests(world).length, 3, 'one request per image');
 
-  // Saving the same key again asks nothing more.
-  await configure(page, world);
-  await new Promise((r) => setTimeout(r, 500));
+  // Saving the same key again asks nothing more, not even for the image still without a caption.
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  await new Promise((r) => setTimeout(r, 1000));
   assert.equal(captionRequests(world).length, 3);
 });

@@ -123,17 +123,20 @@ test('a search result opens its chat and brings the message or image it found in
     world.standin.scriptPlain({ kind: 'json', content: 'A lighthouse on a rocky cape at dusk.' });
     await addImages(page, [await makeImage(page, { name: 'cape.jpg' })], 1);
     await page.getByText('by gpt-4o-mini').waitFor();
-    await page.locator('button.new-chat').click();
-    await page.waitForFunction(() => document.querySelectorAll('[role=log] article').length === 0);
-    await ask(page, 'Something else entirely.');
-
     const [key] = (await readStore(page, 'boda', 'messages')).filter((m) => m.content.startsWith('The spare key'));
+    // The chat is open at its end: its first message is out of view.
+    await page.locator(`[id="msg-${key.id}"]`).waitFor({ state: 'attached' });
+    await page.waitForFunction((id) => {
+      const r = document.getElementById(id).getBoundingClientRect();
+      return r.bottom < document.querySelector('[role=log]').getBoundingClientRect().top;
+    }, `msg-${key.id}`);
+
     const box = page.getByLabel('Search chats', { exact: true });
     const results = page.getByRole('list', { name: 'Search results' });
     const result = (kind) => results.locator('button.search-result', { has: page.locator('.result-kind', { hasText: kind }) }).first();
     await box.fill('flowerpot');
     await result('You').click();
-    // The first message of a long chat comes into view (a chat opens at its bottom), marked for a moment.
+    // The first message comes into view in the chat already open, marked for a moment.
     await page.waitForFunction((id) => {
       const el = document.getElementById(id);
       if (!el?.classList.contains('revealed')) return false;
@@ -142,6 +145,11 @@ test('a search result opens its chat and brings the message or image it found in
       return r.top >= area.top - 1 && r.bottom <= area.bottom + 1;
     }, `msg-${key.id}`);
 
+    // From another chat, the result opens its chat with the image in view.
+    await box.fill('');
+    await page.locator('button.new-chat').click();
+    await page.waitForFunction(() => document.querySelectorAll('[role=log] article').length === 0);
+    await ask(page, 'Something else entirely.');
     await box.fill('lighthouse');
     await result('Image').click();
     const [image] = await readStore(page, 'boda', 'images');
