@@ -441,12 +441,20 @@ impl VectorIndex {
 
     /// Exact top-`k` by cosine similarity, best first, ties by id.
     pub fn search_exact(&self, query: &[f32], k: usize) -> Result<Vec<Hit>, IndexError> {
-        self.search_where(query, k, |_| true)
+        self.exact_where(query, k, |_| true)
     }
 
-    /// Exact top-`k` among the vectors whose id `keep` accepts (say, only other chats' messages), so that
-    /// others cannot crowd them out of the `k`. Scans every vector, like [`Self::search_exact`].
+    /// [`Self::search`] among the vectors whose id `keep` accepts (say, only other chats' messages), so that
+    /// others cannot crowd them out of the `k`.
     pub fn search_where(&self, query: &[f32], k: usize, keep: impl Fn(&str) -> bool) -> Result<Vec<Hit>, IndexError> {
+        if self.len() > BINARY_THRESHOLD {
+            self.binary_where(query, k, binary_candidates(self.len(), k), keep)
+        } else {
+            self.exact_where(query, k, keep)
+        }
+    }
+
+    fn exact_where(&self, query: &[f32], k: usize, keep: impl Fn(&str) -> bool) -> Result<Vec<Hit>, IndexError> {
         self.check(query)?;
         let mut q = query.to_vec();
         normalize(&mut q);
@@ -462,11 +470,22 @@ impl VectorIndex {
     /// Top-`k` through the sign bits: the `candidates` vectors nearest in Hamming distance are re-scored
     /// exactly. Scores are exact; recall depends on the number of candidates (see [`binary_candidates`]).
     pub fn search_binary(&self, query: &[f32], k: usize, candidates: usize) -> Result<Vec<Hit>, IndexError> {
+        self.binary_where(query, k, candidates, |_| true)
+    }
+
+    /// [`Self::search_binary`] among the vectors `keep` accepts: the `candidates` are the nearest of those.
+    fn binary_where(
+        &self,
+        query: &[f32],
+        k: usize,
+        candidates: usize,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Vec<Hit>, IndexError> {
         self.check(query)?;
         let n = self.len();
         let want = candidates.max(k).min(n);
         if want >= n {
-            return self.search_exact(query, k);
+            return self.exact_where(query, k, keep);
         }
         let mut q = query.to_vec();
         normalize(&mut q);
@@ -476,7 +495,12 @@ impl VectorIndex {
         // Hamming distances are small integers: count them, find the cut that keeps `want`, then collect.
         let mut dist = Vec::with_capacity(n);
         let mut histogram = vec![0usize; self.dims + 1];
-        for vbits in self.bits.chunks_exact(w.max(1)) {
+        // Vectors left out get a distance no cut reaches.
+        for (slot, vbits) in self.bits.chunks_exact(w.max(1)).enumerate() {
+            if !keep(&self.ids[slot]) {
+                dist.push(u32::MAX);
+                continue;
+            }
             let d: u32 = vbits.iter().zip(&qbits).map(|(a, b)| (a ^ b).count_ones()).sum();
             dist.push(d);
             histogram[d as usize] += 1;
@@ -503,11 +527,7 @@ impl VectorIndex {
 
     /// Top-`k`: exact for small indexes, binary first pass above [`BINARY_THRESHOLD`].
     pub fn search(&self, query: &[f32], k: usize) -> Result<Vec<Hit>, IndexError> {
-        if self.len() > BINARY_THRESHOLD {
-            self.search_binary(query, k, binary_candidates(self.len(), k))
-        } else {
-            self.search_exact(query, k)
-        }
+        self.search_where(query, k, |_| true)
     }
 
     /// The raw unit vectors, slot after slot (for the benchmark's baselines).
@@ -736,6 +756,14 @@ mod tests {
             }
         }
         assert!(index.search_where(&[1.0; 48], 5, |_| false).unwrap().is_empty());
+        // The binary first pass picks its candidates among the kept vectors only: with as many candidates as
+        // kept vectors it is exact, and with fewer every hit is still a kept one.
+        let q = &clustered(1, 48, 1, 0.5, 23)[0];
+        assert_same(&index.binary_where(q, 10, kept.len(), keep).unwrap(), &naive(&kept, q, 10));
+        let few = index.binary_where(q, 10, 40, keep).unwrap();
+        assert_eq!(few.len(), 10);
+        assert!(few.iter().all(|h| keep(&h.id)));
+        assert!(index.binary_where(q, 10, 40, |_| false).unwrap().is_empty());
         assert!(matches!(index.search_where(&[1.0; 3], 5, |_| true), Err(IndexError::DimensionMismatch { .. })));
     }
 
