@@ -464,6 +464,8 @@ struct CompletionBody {
 #[derive(Deserialize)]
 struct CompletionChoice {
     message: CompletionMessage,
+    #[serde(default)]
+    finish_reason: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -474,14 +476,17 @@ struct CompletionMessage {
     refusal: Option<String>,
 }
 
-/// The text of a non-streamed `chat.completion`. A refusal is an error ([`ApiError::Refused`]): the text
-/// asked for (a caption) must not become the model's apology.
+/// The text of a non-streamed `chat.completion`, with "…" when the token limit cut it. A refusal is an error
+/// ([`ApiError::Refused`]): the text asked for (a caption) must not become the model's apology.
 pub fn completion_text(body: &str) -> Result<String, ApiError> {
     let parsed: CompletionBody = serde_json::from_str(body).map_err(|e| ApiError::MalformedStream {
         detail: format!("{e} in “{}”", body.chars().take(60).collect::<String>()),
     })?;
-    let message = parsed.choices.into_iter().next().map(|c| c.message);
-    match message {
+    let choice = parsed.choices.into_iter().next();
+    let cut = choice.as_ref().is_some_and(|c| c.finish_reason.as_deref() == Some("length"));
+    match choice.map(|c| c.message) {
+        // Cut at the token limit: the ellipsis says the text does not end there.
+        Some(CompletionMessage { content: Some(c), .. }) if !c.trim().is_empty() && cut => Ok(format!("{}…", c.trim())),
         Some(CompletionMessage { content: Some(c), .. }) if !c.trim().is_empty() => Ok(c.trim().to_owned()),
         Some(CompletionMessage { refusal: Some(r), .. }) => Err(ApiError::Refused { reason: r.trim().to_owned() }),
         _ => Err(ApiError::MalformedStream { detail: "the answer had no text".into() }),
@@ -685,6 +690,8 @@ mod tests {
     fn reads_the_text_of_a_plain_completion() {
         let ok = r#"{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"  A red car. ","refusal":null},"finish_reason":"stop"}]}"#;
         assert_eq!(completion_text(ok).unwrap(), "A red car.");
+        let cut = r#"{"choices":[{"message":{"role":"assistant","content":"A red car parked by the"},"finish_reason":"length"}]}"#;
+        assert_eq!(completion_text(cut).unwrap(), "A red car parked by the…");
         let refused =
             r#"{"choices":[{"message":{"role":"assistant","content":null,"refusal":"I can't help with that."}}]}"#;
         let refusal = completion_text(refused).unwrap_err();
