@@ -300,17 +300,23 @@ async fn work(state: AppState) {
                 save(state, &db).await;
             }
         }
-        // Everything asked for was embedded: an earlier failure's notice is no longer true.
-        if done == total {
-            if let Some(notice) = MEMORY.with(|m| m.borrow_mut().failure_notice.take()) {
-                if state.notice.with_untracked(|n| n.as_deref() == Some(notice.as_str())) {
-                    state.notice.set(None);
-                }
-            }
-        }
     } else if !todo.is_empty() {
         // No key yet: keep them for later.
         MEMORY.with(|m| m.borrow_mut().pending.extend(todo.into_iter().map(|(d, t, _)| (d, t))));
+    }
+    // Nothing waits any more (embedded, or deleted meanwhile): an earlier failure's notice is no longer true.
+    let failure = MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.pending.is_empty() {
+            m.failure_notice.take()
+        } else {
+            None
+        }
+    });
+    if let Some(notice) = failure {
+        if state.notice.with_untracked(|n| n.as_deref() == Some(notice.as_str())) {
+            state.notice.set(None);
+        }
     }
     save(state, &db).await;
 }
