@@ -185,9 +185,22 @@ pub fn snippet(text: &str, query: &str, max_chars: usize) -> String {
         0
     };
     let chars: Vec<(usize, char)> = flat.char_indices().collect();
+    let n = chars.len();
     let hit = chars.iter().position(|(i, _)| *i >= at).unwrap_or(0);
-    let start = hit.saturating_sub(max_chars / 4);
-    let end = (start + max_chars).min(chars.len());
+    // A quarter of the room before the match, less when the text ends sooner: a text that fits shows whole.
+    let mut start = hit.saturating_sub(max_chars / 4).min(n.saturating_sub(max_chars));
+    let mut end = (start + max_chars).min(n);
+    // Where the text has spaces, cut between words rather than inside one.
+    if start > 0 {
+        if let Some(p) = chars[start..hit].iter().position(|(_, c)| *c == ' ') {
+            start += p + 1;
+        }
+    }
+    if end < n && hit < end {
+        if let Some(p) = chars[hit..end].iter().rposition(|(_, c)| *c == ' ') {
+            end = hit + p;
+        }
+    }
     let mut out: String = chars[start..end].iter().map(|(_, c)| c).collect();
     if start > 0 {
         out.insert(0, '…');
@@ -312,5 +325,30 @@ pub(crate) mod tests {
         let k = snippet("오늘은 날씨가 좋고 검은 고양이가 소파 위에 있다 그리고 강아지도 있다", "고양이", 10);
         assert!(k.contains("고양"), "{k}");
         assert_eq!(snippet("short", "nothing", 40), "short");
+        // Whole when it fits, even with the match near its end.
+        let whole = "The spare key hides under the blue flowerpot.";
+        assert_eq!(snippet(whole, "flowerpot", 120), whole);
+        // Cut between words, not inside one.
+        let long =
+            format!("{}the spare key hides under the blue flowerpot {}", "alpha ".repeat(30), "omega ".repeat(30));
+        let cut = snippet(&long, "flowerpot", 40);
+        let inner = cut.trim_matches('…');
+        assert!(
+            inner.split(' ').all(|w| [
+                "alpha",
+                "omega",
+                "the",
+                "spare",
+                "key",
+                "hides",
+                "under",
+                "blue",
+                "flowerpot",
+                ""
+            ]
+            .contains(&w)),
+            "{cut}"
+        );
+        assert!(cut.contains("flowerpot"), "{cut}");
     }
 }
