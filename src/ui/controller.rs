@@ -472,8 +472,12 @@ pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
                         continue;
                     }
                     announce(Change::Chat(chat.id.clone()));
-                    make_findable(state, &prepared.meta);
-                    describe_image(state, prepared.meta.clone());
+                    if describe_image(state, prepared.meta.clone()) {
+                        // Found by its name at once; embedded once, with its caption, when that is written.
+                        update_search(state, |s| search::index_image(s, &prepared.meta));
+                    } else {
+                        make_findable(state, &prepared.meta);
+                    }
                     if state.current.get_untracked().as_deref() == Some(chat.id.as_str()) {
                         let url = object_url(&prepared.blob).unwrap_or_default();
                         state.images.update(|v| v.push(ShownImage { meta: prepared.meta, url }));
@@ -497,19 +501,25 @@ fn show_image_meta(state: AppState, meta: ImageMeta) {
 
 /// Asks the vision model for an image's caption: once when the image is added, and again only on request.
 /// Without a key nothing is asked; once a working key is saved, [`describe_uncaptioned`] asks.
-fn describe_image(state: AppState, meta: ImageMeta) {
+/// True when it asked (the image's vector is then made from its caption, or from its name if that fails).
+fn describe_image(state: AppState, meta: ImageMeta) -> bool {
     let settings = state.settings.get_untracked();
     if !settings.has_key() || state.describing.with_untracked(|d| d.contains(&meta.id)) {
-        return;
+        return false;
     }
     state.describing.update(|d| d.push(meta.id.clone()));
     spawn_local(async move {
         let id = meta.id.clone();
         if let Err(message) = write_caption(state, &settings, meta).await {
             state.alert(message);
+            // Findable by meaning with what it has (its name, or a caption written meanwhile).
+            if let Some(now) = shown_meta(state, &id) {
+                memory::remember_image(state, &now);
+            }
         }
         state.describing.update(|d| d.retain(|x| *x != id));
     });
+    true
 }
 
 /// Asks for the captions of every image, in every chat, that has none: run when a new key or server has

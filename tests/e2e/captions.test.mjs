@@ -47,6 +47,9 @@ test('captions are written once per image, across turns and a reload, and go out
   const labels = chatRequests(world).at(-1).messages[1].content.filter((p) => p.type === 'text').map((p) => p.text);
   assert.deepEqual(labels, [`Image 1: red.jpg — ${red}`, `Image 2: blue.jpg — ${blue}`]);
   assert.equal(lastUserText(chatRequests(world).at(-1)), 'After the reload');
+  // Each image was embedded once, with its caption, not first by its bare name.
+  const embedded = world.standin.requests.filter((r) => r.path.endsWith('/embeddings')).flatMap((r) => r.body.input);
+  assert.deepEqual(embedded.filter((t) => t.startsWith('red.jpg') || t.startsWith('blue.jpg')).sort(), [`blue.jpg ${blue}`, `red.jpg ${red}`]);
 });
 
 test('a caption can be edited and described again; a failed caption says why and keeps the image', { timeout: 60_000 }, async () => {
@@ -56,6 +59,12 @@ test('a caption can be edited and described again; a failed caption says why and
   await addImages(page, [await makeImage(page, { name: 'dog.jpg', hue: 40 })], 1);
   await page.getByRole('alert').filter({ hasText: 'dog.jpg' }).filter({ hasText: 'could not be described' }).waitFor();
   assert.equal(await page.getByLabel('Caption of dog.jpg', { exact: true }).inputValue(), '');
+  // Without a caption it is still embedded, by its name.
+  const embedded = () => world.standin.requests.filter((r) => r.path.endsWith('/embeddings')).flatMap((r) => r.body.input);
+  for (const deadline = Date.now() + 5000; !embedded().includes('dog.jpg'); ) {
+    assert.ok(Date.now() < deadline, 'the image was embedded by its name');
+    await new Promise((r) => setTimeout(r, 100));
+  }
 
   const item = page.getByRole('listitem').filter({ has: page.getByRole('button', { name: 'Remove dog.jpg' }) });
   world.standin.scriptPlain({ kind: 'json', content: 'A brown dog on grass.' });
