@@ -5,7 +5,7 @@
 use boda::core::client::stream_chat;
 use boda::core::model::{Chat, ImageMeta, Message, Role, Settings};
 use boda::core::openai::{ChatMessage, ChatRequest, StreamOptions, UserContent};
-use boda::core::ports::{Runtime, Store};
+use boda::core::ports::{Runtime, Store, StoreError};
 use boda::web::files::{blob_bytes, prepare_image};
 use boda::web::http::FetchTransport;
 use boda::web::idb_store::{IdbStore, DB_VERSION};
@@ -158,6 +158,20 @@ async fn a_version_1_database_upgrades_to_the_current_schema_keeping_every_recor
     assert_eq!(now.load_search_index().await.unwrap(), None);
     now.save_search_index("{\"docs\":[]}").await.unwrap();
     assert_eq!(now.load_search_index().await.unwrap().as_deref(), Some("{\"docs\":[]}"));
+}
+
+#[wasm_bindgen_test]
+async fn a_tab_on_an_older_version_steps_aside_when_a_newer_build_opens_the_database() {
+    let name = format!("boda-test-{}", new_uuid());
+    // Version 3 wrote f32 chunks; a tab still running it must not rebuild the memory over half-precision ones.
+    let old = IdbStore::open_at(&name, 3).await.unwrap();
+    old.put_chat(&Chat::new("c".into(), 1.0)).await.unwrap();
+    // Were the old connection kept open, this upgrade would wait for it (blocked) and the test time out.
+    let now = IdbStore::open_named(&name).await.unwrap();
+    assert!(old.is_outdated(), "the old tab knows it must reload");
+    assert!(matches!(old.put_chat(&Chat::new("d".into(), 2.0)).await, Err(StoreError::VersionChanged)));
+    assert_eq!(now.load_chats().await.unwrap().len(), 1);
+    assert_eq!(now.load_chats().await.unwrap()[0].id, "c");
 }
 
 /// Draws a test picture: a gradient with shapes, optionally with a transparent hole.
