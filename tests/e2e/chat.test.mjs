@@ -531,3 +531,45 @@ test('on a phone-sized screen the message box and the chat title keep the width 
     assert.ok(button.y >= box.y + box.height, `${name} sits below the message box`);
   }
 });
+
+test('an answer whose tab takes its lock a moment late is looked at again, not marked interrupted', chatOpts, async () => {
+  const { page, context } = session;
+  await configure(page, world);
+  await ask(page, 'Hello there.');
+  // Another tab's answer, just stored and still arriving: its record exists, its lock is not taken yet.
+  const id = await page.evaluate(async () => {
+    const db = await new Promise((ok, fail) => {
+      const r = indexedDB.open('boda');
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error);
+    });
+    const store = db.transaction('messages', 'readwrite').objectStore('messages');
+    const all = await new Promise((ok) => { store.getAll().onsuccess = (e) => ok(e.target.result); });
+    const answer = all.find((m) => m.role === 'assistant');
+    const live = { ...answer, id: 'live-answer-1', content: 'Half an answer', status: 'streaming', created_ms: answer.created_ms + 1, usage: null };
+    await new Promise((ok) => { store.put(live).onsuccess = ok; });
+    db.close();
+    return live.id;
+  });
+  // Count the tab's looks at which answers are live.
+  await context.addInitScript(() => {
+    window.__looks = 0;
+    const query = LockManager.prototype.query;
+    LockManager.prototype.query = function () {
+      window.__looks += 1;
+      return query.call(this);
+    };
+  });
+  await page.reload();
+  await page.waitForFunction(() => window.__looks >= 1);
+  // Only now does the other tab take the answer's lock, as a tab does a moment after storing the record.
+  const other = await context.newPage();
+  await other.goto(`${world.site.origin}/icon.svg`);
+  await other.evaluate((name) => { navigator.locks.request(name, () => new Promise(() => {})); }, `boda-answer-${id}`);
+  await page.waitForFunction(() => window.__looks >= 2, null, { timeout: 5000 });
+  await new Promise((r) => setTimeout(r, 300));
+  const stored = (await readStore(page, 'boda', 'messages')).find((m) => m.id === id);
+  assert.equal(stored.status, 'streaming', 'the live answer is left to its tab');
+  assert.ok(!(await log(page).innerText()).includes('closed or reloaded while this answer was arriving'));
+  await other.close();
+});
