@@ -509,11 +509,19 @@ fn describe_image(state: AppState, meta: ImageMeta) -> bool {
     }
     state.describing.update(|d| d.push(meta.id.clone()));
     spawn_local(async move {
-        let id = meta.id.clone();
+        let (id, chat_id) = (meta.id.clone(), meta.chat_id.clone());
         if let Err(message) = write_caption(state, &settings, meta).await {
             state.alert(message);
-            // Findable by meaning with what it has (its name, or a caption written meanwhile).
-            if let Some(now) = shown_meta(state, &id) {
+            // Findable by meaning with what it has (its name, or a caption written meanwhile), also when its
+            // chat is no longer the open one.
+            let now = match (shown_meta(state, &id), store(state)) {
+                (Some(now), _) => Some(now),
+                (None, Some(db)) => {
+                    db.load_images(&chat_id).await.ok().and_then(|v| v.into_iter().find(|i| i.id == id))
+                }
+                (None, None) => None,
+            };
+            if let Some(now) = now {
                 memory::remember_image(state, &now);
             }
         }
