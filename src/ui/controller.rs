@@ -509,17 +509,14 @@ fn describe_image(state: AppState, meta: ImageMeta) -> bool {
     }
     state.describing.update(|d| d.push(meta.id.clone()));
     spawn_local(async move {
-        let (id, chat_id) = (meta.id.clone(), meta.chat_id.clone());
+        let id = meta.id.clone();
         if let Err(message) = write_caption(state, &settings, meta).await {
             state.alert(message);
             // Findable by meaning with what it has (its name, or a caption written meanwhile), also when its
             // chat is no longer the open one.
-            let now = match (shown_meta(state, &id), store(state)) {
-                (Some(now), _) => Some(now),
-                (None, Some(db)) => {
-                    db.load_images(&chat_id).await.ok().and_then(|v| v.into_iter().find(|i| i.id == id))
-                }
-                (None, None) => None,
+            let now = match store(state) {
+                Some(db) => db.load_image(&id).await.ok().flatten(),
+                None => None,
             };
             if let Some(now) = now {
                 memory::remember_image(state, &now);
@@ -560,8 +557,7 @@ async fn write_caption(state: AppState, settings: &Settings, meta: ImageMeta) ->
             )
         })?;
     // A caption the person wrote (here or in another tab) while the model was at work is theirs to keep.
-    let now = db.load_images(&meta.chat_id).await.map_err(|e| e.to_string())?;
-    let Some(now) = now.into_iter().find(|i| i.id == meta.id) else { return Ok(()) };
+    let Some(now) = db.load_image(&meta.id).await.map_err(|e| e.to_string())? else { return Ok(()) };
     if now.caption != meta.caption {
         state.notice.set(Some(format!("Kept the caption written for “{}”; the model's was not used.", meta.name)));
         return Ok(());
