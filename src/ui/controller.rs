@@ -353,8 +353,11 @@ pub fn open_chat(state: AppState, chat_id: String) {
 /// marked for a moment.
 pub fn open_result(state: AppState, result: &SearchResult) {
     let chat_id = result.chat_id.clone();
-    let prefix = if result.kind == "Image" { "img" } else { "msg" };
-    let element = format!("{prefix}-{}", result.item_id);
+    let element = if result.kind == "Image" {
+        crate::web::dom::image_element(&result.item_id)
+    } else {
+        crate::web::dom::message_element(&result.item_id)
+    };
     spawn_local(async move {
         if state.current.get_untracked().as_deref() != Some(chat_id.as_str()) {
             select_chat(state, chat_id).await;

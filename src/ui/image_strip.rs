@@ -3,6 +3,7 @@
 use crate::core::image_plan::{human_bytes, image_tokens};
 use crate::ui::controller;
 use crate::ui::state::{use_app_state, ShownImage};
+use crate::web::dom::image_element;
 use leptos::prelude::*;
 
 #[component]
@@ -61,7 +62,7 @@ fn Thumb(img: ShownImage) -> impl IntoView {
         }
     );
     view! {
-        <li class="thumb" id=format!("img-{}", meta.id)>
+        <li class="thumb" id=image_element(&meta.id)>
             <img src=url alt=meta.name.clone() />
             <div class="thumb-meta">
                 <span class="thumb-name" title=meta.name.clone()>

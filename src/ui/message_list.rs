@@ -5,6 +5,7 @@ use crate::ui::context_view::ContextView;
 use crate::ui::controller;
 use crate::ui::markdown_view::Markdown;
 use crate::ui::state::use_app_state;
+use crate::web::dom::message_element;
 use leptos::prelude::*;
 
 #[component]
@@ -91,7 +92,7 @@ fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl In
     let can_retry = matches!(status, MessageStatus::Failed | MessageStatus::Interrupted);
     view! {
         <article
-            id=format!("msg-{}", message.id)
+            id=message_element(&message.id)
             class=format!("msg {role_class} {status_class}")
             aria-busy=(status == MessageStatus::Streaming).then_some("true")>
             <div class="who">{if message.role == Role::User { "You" } else { "Boda" }}</div>
