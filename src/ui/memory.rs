@@ -284,15 +284,15 @@ async fn work(state: AppState) {
                     total - done,
                     e.message(&settings.api_key)
                 );
-                MEMORY.with(|m| m.borrow_mut().failure_notice = Some(notice.clone()));
-                state.notice.set(Some(notice));
-                // Keep what is left for the next change (or reload).
+                // Keep what is left for the next change (or reload), and the notice, to take it down then.
                 MEMORY.with(|m| {
                     let mut m = m.borrow_mut();
                     for (doc, text, _) in &todo[done..] {
                         m.pending.entry(doc.clone()).or_insert_with(|| text.clone());
                     }
+                    m.failure_notice = Some(notice.clone());
                 });
+                state.notice.set(Some(notice));
                 break;
             }
             // What this run made is stored before the next run starts: a tab closed meanwhile loses one run.
