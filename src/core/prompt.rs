@@ -1,8 +1,8 @@
 //! Turning a chat into a request: which earlier messages fit the token budget, where the images go, and the
 //! body that is sent.
 //!
-//! The layout keeps a stable prefix so the provider's prompt cache can reuse it turn after turn (while the same images
-//! are attached; retrieval choosing others changes the prefix from the image message on): a system
+//! The layout keeps a stable prefix so the provider's prompt cache can reuse it turn after turn (while the same
+//! images are attached; retrieval choosing others changes the prefix from the image message on): a system
 //! message, then one user message carrying the chat's images (each labelled with its number, file name and
 //! caption; those retrieval left out are sent as that label only), then the conversation, then any earlier
 //! messages retrieval recalled, then the question. History is trimmed oldest turn first. Which images are
