@@ -3,6 +3,7 @@
 //
 // Does not build the app (scripts/test runs trunk first) and does not assert anything itself.
 
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startStandin } from './standin.mjs';
@@ -139,4 +140,15 @@ export function captionRequests(world) {
 /** The conversation log. */
 export function log(page) {
   return page.getByRole('log');
+}
+
+/** Polls `read` until `ok` holds for its value, then returns the value; fails after `ms` saying what it awaited. */
+export async function until(what, read, ok, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    assert.ok(Date.now() < deadline, `timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

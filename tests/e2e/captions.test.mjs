@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readStore } from './harness.mjs';
 import { errors as apiErrors, lastUserText } from './standin.mjs';
 import { world, session } from './suite.mjs';
-import { configure, makeImage, addImages, ask, chatRequests, captionRequests } from './app.mjs';
+import { configure, makeImage, addImages, ask, chatRequests, captionRequests, until } from './app.mjs';
 
 /**
  * Waits until the caption field of `name` holds text, and returns it. It asks the locator afresh each time:
@@ -16,13 +16,7 @@ import { configure, makeImage, addImages, ask, chatRequests, captionRequests } f
  */
 async function captionOf(page, name) {
   const field = page.getByLabel(`Caption of ${name}`, { exact: true });
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await field.inputValue();
-    if (value.trim()) return value;
-    assert.ok(Date.now() < deadline, `a caption for ${name} appeared`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return until(`a caption for ${name} appears`, () => field.inputValue(), (value) => value.trim() !== '');
 }
 
 test('captions are written once per image, across turns and a reload, and go out with the images', { timeout: 60_000 }, async () => {
@@ -61,10 +55,7 @@ test('a caption can be edited and described again; a failed caption says why and
   assert.equal(await page.getByLabel('Caption of dog.jpg', { exact: true }).inputValue(), '');
   // Without a caption it is still embedded, by its name.
   const embedded = () => world.standin.requests.filter((r) => r.path.endsWith('/embeddings')).flatMap((r) => r.body.input);
-  for (const deadline = Date.now() + 5000; !embedded().includes('dog.jpg'); ) {
-    assert.ok(Date.now() < deadline, 'the image was embedded by its name');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until('the image is embedded by its name', embedded, (inputs) => inputs.includes('dog.jpg'), 5000);
 
   const item = page.getByRole('listitem').filter({ has: page.getByRole('button', { name: 'Remove dog.jpg' }) });
   world.standin.scriptPlain({ kind: 'json', content: 'A brown dog on grass.' });
@@ -75,12 +66,12 @@ test('a caption can be edited and described again; a failed caption says why and
   const field = page.getByLabel('Caption of dog.jpg', { exact: true });
   await field.fill('My dog Bori on the lawn.');
   await field.blur();
-  const deadline = Date.now() + 5000;
-  while ((await readStore(page, 'boda', 'images'))[0]?.caption !== 'My dog Bori on the lawn.') {
-    assert.ok(Date.now() < deadline, 'the edited caption was stored');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const [stored] = await readStore(page, 'boda', 'images');
+  const [stored] = await until(
+    'the edited caption is stored',
+    () => readStore(page, 'boda', 'images'),
+    (images) => images[0]?.caption === 'My dog Bori on the lawn.',
+    5000,
+  );
   assert.equal(stored.caption_model, 'you');
   await page.reload();
   assert.equal(await captionOf(page, 'dog.jpg'), 'My dog Bori on the lawn.');
@@ -127,12 +118,11 @@ test('images added before there is a key are described once a working key is sav
   // One of the three is refused, so one image stays without a caption.
   world.standin.scriptPlain({ kind: 'json', content: '', refusal: 'I cannot describe this image.' });
   await configure(page, world);
-  const deadline = Date.now() + 15_000;
-  let images;
-  while ((images = await readStore(page, 'boda', 'images')).filter((i) => i.caption).length < 2 || captionRequests(world).length < 3) {
-    assert.ok(Date.now() < deadline, 'all three images, in both chats, were asked for');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const images = await until(
+    'all three images, in both chats, were asked for',
+    () => readStore(page, 'boda', 'images'),
+    (images) => images.filter((i) => i.caption).length >= 2 && captionRequests(world).length >= 3,
+  );
   assert.equal(images.length, 3);
   assert.equal(images.filter((i) => i.caption_model === 'gpt-4o-mini').length, 2);
   await page.getByRole('alert').filter({ hasText: 'The model declined' }).waitFor();

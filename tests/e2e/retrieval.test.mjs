@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readStore } from './harness.mjs';
 import { errors as apiErrors, lastUserText } from './standin.mjs';
 import { world, session } from './suite.mjs';
-import { configure, makeImage, addImages, ask, chatRequests, log } from './app.mjs';
+import { configure, makeImage, addImages, ask, chatRequests, log, until } from './app.mjs';
 
 // Camera-style file names that say nothing of what is in them, so only the captions can tell the images apart.
 const PHOTO = { bicycle: 'IMG_0412.jpg', cat: 'IMG_0413.jpg', ramen: 'IMG_0414.jpg', mountain: 'IMG_0415.jpg', boat: 'IMG_0416.jpg' };
@@ -23,17 +23,6 @@ const CAPTIONS = {
   [PHOTO.mountain]: 'Snowy mountain peaks at sunrise.',
   [PHOTO.boat]: 'A white sailing boat on a calm sea.',
 };
-
-/** Polls `read` until `ok` holds for its value, then returns the value. */
-async function until(what, read, ok, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    assert.ok(Date.now() < deadline, `timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function embeddingRequests() {
   return world.standin.requests.filter((r) => r.path.endsWith('/embeddings')).map((r) => r.body);
