@@ -3,7 +3,9 @@
 #![cfg(target_arch = "wasm32")]
 
 use boda::core::client::stream_chat;
+use boda::core::image_plan::{FileKind, Refusal};
 use boda::core::model::{Chat, ImageMeta, Message, Role, Settings};
+use boda::core::notice::FileProblem;
 use boda::core::openai::{ChatMessage, ChatRequest, StreamOptions, UserContent};
 use boda::core::ports::{Runtime, Store, StoreError};
 use boda::web::files::{blob_bytes, prepare_image};
@@ -242,9 +244,11 @@ async fn a_png_keeps_transparency_only_when_it_has_some() {
 async fn wrong_and_broken_files_are_refused_by_name() {
     let text = as_file(&blob_of(b"just some words", "text/plain"), "notes.txt");
     let err = prepare_image(&text, "x".into(), "c".into(), 1.0).await.err().unwrap();
-    assert!(err.contains("notes.txt") && err.contains("PNG, JPEG, WebP or GIF"), "{err}");
+    let unknown = FileProblem::Refused(Refusal::Unsupported { kind: FileKind::Unknown });
+    assert_eq!(err, ("notes.txt".to_owned(), unknown));
     let empty = as_file(&blob_of(b"", "image/png"), "empty.png");
-    assert!(prepare_image(&empty, "x".into(), "c".into(), 1.0).await.err().unwrap().contains("empty"));
+    let err = prepare_image(&empty, "x".into(), "c".into(), 1.0).await.err().unwrap();
+    assert_eq!(err, ("empty.png".to_owned(), FileProblem::Refused(Refusal::Empty)));
     // A real PNG header followed by garbage: recognised, then refused when decoding fails.
     let mut broken = make_png_header(64, 64);
     broken.extend([0u8; 200]);
@@ -252,7 +256,7 @@ async fn wrong_and_broken_files_are_refused_by_name() {
         .await
         .err()
         .unwrap();
-    assert!(err.contains("broken.png") && err.contains("could not be decoded"), "{err}");
+    assert_eq!(err, ("broken.png".to_owned(), FileProblem::Refused(Refusal::Undecodable)));
 }
 
 fn make_png_header(w: u32, h: u32) -> Vec<u8> {

@@ -187,6 +187,7 @@ fn item(used: ContextUse, id: &str, chat_id: &str, label: String, s: Option<&Sco
         id: id.to_owned(),
         chat_id: chat_id.to_owned(),
         label,
+        from_chat: None,
         similarity: s.and_then(|s| s.similarity),
         words: s.and_then(|s| s.words),
     }
@@ -259,11 +260,8 @@ pub fn plan(input: &PlanInput) -> ContextPlan {
     let mut out = Vec::new();
     for ((m, title), s) in candidates.iter().zip(&chosen) {
         let Some(s) = s else { continue };
-        let label = match title {
-            Some(title) => format!("{} (in the chat “{title}”)", label_of(m)),
-            None => label_of(m),
-        };
-        items.push(item(ContextUse::Recalled, &m.id, &m.chat_id, label, Some(s)));
+        let recalled = item(ContextUse::Recalled, &m.id, &m.chat_id, label_of(m), Some(s));
+        items.push(ContextItem { from_chat: title.map(str::to_owned), ..recalled });
         out.push(Recalled { role: m.role, chat_title: title.map(str::to_owned), text: cut(&m.content, RECALL_CHARS) });
     }
     ContextPlan { attached, recalled: out, items }
@@ -415,7 +413,8 @@ mod tests {
         assert_eq!(plan.recalled.len(), 1);
         assert_eq!(plan.recalled[0].chat_title.as_deref(), Some("Holiday"));
         assert_eq!(plan.items[0].chat_id, "c2");
-        assert_eq!(plan.items[0].label, "We camped at the beach near the mountain. (in the chat “Holiday”)");
+        assert_eq!(plan.items[0].label, "We camped at the beach near the mountain.");
+        assert_eq!(plan.items[0].from_chat.as_deref(), Some("Holiday"));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! Leptos signals: views wrap them in signals, adapters serialise them. Ids are opaque strings made by the
 //! caller (the browser adapter uses `crypto.randomUUID()`), so the core stays deterministic in tests.
 
+use crate::core::notice::{BaseUrlProblem, CountField, SettingsVerdict};
+use crate::core::openai::ApiError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -46,17 +48,26 @@ pub struct Chat {
 }
 
 impl Chat {
-    pub const DEFAULT_TITLE: &'static str = "New chat";
+    /// The title earlier versions stored for a chat that had none yet; read as no title.
+    const LEGACY_UNTITLED: &'static str = "New chat";
 
+    /// A chat with no title yet (the views show "New chat" in the person's language).
     pub fn new(id: String, now_ms: f64) -> Chat {
-        Chat { id, title: Chat::DEFAULT_TITLE.to_owned(), created_ms: now_ms, updated_ms: now_ms, detail: Detail::Auto }
+        Chat { id, title: String::new(), created_ms: now_ms, updated_ms: now_ms, detail: Detail::Auto }
     }
 
-    /// A title taken from the first question: its first line, cut at a word boundary near 48 characters.
+    /// Whether the chat has no title of its own yet: it gets one from its first question.
+    pub fn is_untitled(&self) -> bool {
+        let t = self.title.trim();
+        t.is_empty() || t == Chat::LEGACY_UNTITLED
+    }
+
+    /// A title taken from the first question: its first line, cut at a word boundary near 48 characters
+    /// (empty when the question has no text).
     pub fn title_from_question(question: &str) -> String {
         let line = question.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
         if line.chars().count() <= 48 {
-            return if line.is_empty() { Chat::DEFAULT_TITLE.to_owned() } else { line.to_owned() };
+            return line.to_owned();
         }
         let cut: String = line.chars().take(48).collect();
         let cut = match cut.rfind(' ') {
@@ -107,9 +118,9 @@ pub struct Message {
     pub created_ms: f64,
     #[serde(default)]
     pub status: MessageStatus,
-    /// A user-facing explanation when the answer failed or was interrupted.
-    #[serde(default)]
-    pub error: Option<String>,
+    /// Why the answer failed or was interrupted, as a kind with its details (the views say it in words).
+    #[serde(default, deserialize_with = "read_answer_error")]
+    pub error: Option<AnswerError>,
     #[serde(default)]
     pub usage: Option<Usage>,
     /// The model that wrote an assistant message.
@@ -121,6 +132,47 @@ pub struct Message {
     /// What retrieval put into the request that produced this answer, for the "Context" disclosure.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub context: Vec<ContextItem>,
+}
+
+/// Why an answer failed or stopped early. Stored with the answer in serde's plain (externally tagged) form,
+/// e.g. `{"api":{"error":"stream_cut"}}` or `"page_closed"`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerError {
+    /// The request or its stream failed (redacted: no key in it).
+    Api { error: ApiError },
+    /// The page was closed or reloaded while the answer arrived; it is kept as far as it got.
+    PageClosed,
+    /// An explanation stored as a sentence by a version of Boda before reasons were typed; shown as it is.
+    Earlier { text: String },
+}
+
+/// Reads a stored answer error: a typed one, or the sentence earlier versions stored.
+fn read_answer_error<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<AnswerError>, D::Error> {
+    struct Stored;
+    impl<'de> serde::de::Visitor<'de> for Stored {
+        type Value = Option<AnswerError>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an answer error or the sentence an earlier version stored")
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            let unit = serde::de::value::StrDeserializer::<E>::new(text);
+            Ok(Some(AnswerError::deserialize(unit).unwrap_or_else(|_| AnswerError::Earlier { text: text.to_owned() })))
+        }
+        fn visit_map<M: serde::de::MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+            AnswerError::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+    }
+    d.deserialize_option(Stored)
 }
 
 /// How an item reached the model.
@@ -145,6 +197,9 @@ pub struct ContextItem {
     pub chat_id: String,
     /// What the person sees: the file name, or the start of the message.
     pub label: String,
+    /// The title of the other chat a recalled message came from (none for this chat's own items).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_chat: Option<String>,
     /// Cosine similarity of its embedding to the question's, when both exist.
     #[serde(default)]
     pub similarity: Option<f32>,
@@ -188,8 +243,7 @@ pub fn recover_interrupted(messages: &mut [Message], is_live: impl Fn(&str) -> b
     let mut changed = Vec::new();
     for m in messages.iter_mut().filter(|m| m.status == MessageStatus::Streaming && !is_live(&m.id)) {
         m.status = MessageStatus::Interrupted;
-        m.error =
-            Some("The page was closed or reloaded while this answer was arriving; it is kept as far as it got.".into());
+        m.error = Some(AnswerError::PageClosed);
         changed.push(m.clone());
     }
     changed
@@ -225,6 +279,31 @@ impl ImageMeta {
     pub const CAPTION_BY_PERSON: &'static str = "you";
 }
 
+/// A language Boda speaks: the interface's, and the one captions are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    En,
+    Ko,
+}
+
+impl Language {
+    pub const ALL: [Language; 2] = [Language::En, Language::Ko];
+
+    /// The BCP 47 tag (`en`, `ko`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Ko => "ko",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Language> {
+        Language::ALL.into_iter().find(|l| l.tag() == tag)
+    }
+}
+
 /// Where requests go and how. The API key never leaves this struct except into an `Authorization` header.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
@@ -253,6 +332,9 @@ pub struct Settings {
     /// Whether recalled messages may come from other chats too.
     #[serde(default)]
     pub recall_all_chats: bool,
+    /// The language captions are written in; `None` follows the interface's language.
+    #[serde(default)]
+    pub caption_language: Option<Language>,
 }
 
 impl Settings {
@@ -308,6 +390,7 @@ impl Default for Settings {
             context_images: Settings::default_context_images(),
             context_messages: Settings::default_context_messages(),
             recall_all_chats: false,
+            caption_language: None,
         }
     }
 }
@@ -325,38 +408,39 @@ impl fmt::Debug for Settings {
             .field("context_images", &self.context_images)
             .field("context_messages", &self.context_messages)
             .field("recall_all_chats", &self.recall_all_chats)
+            .field("caption_language", &self.caption_language)
             .finish()
     }
 }
 
-/// Reads a whole number typed into a form: `None` when empty, an error naming the field otherwise.
-pub fn parse_count(text: &str, what: &str) -> Result<Option<u32>, String> {
+/// Reads a whole number typed into `field` of a form: `None` when empty, the verdict naming the field otherwise.
+pub fn parse_count(text: &str, field: CountField) -> Result<Option<u32>, SettingsVerdict> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
-    text.parse().map(Some).map_err(|_| format!("{what} must be a whole number of 0 or more, not “{text}”."))
+    text.parse().map(Some).map_err(|_| SettingsVerdict::BadCount { field, text: text.to_owned() })
 }
 
 /// Checks a base URL typed by the user and says what is wrong with it.
-pub fn validate_base_url(url: &str) -> Result<(), String> {
+pub fn validate_base_url(url: &str) -> Result<(), BaseUrlProblem> {
     let url = url.trim();
     let rest = if let Some(r) = url.strip_prefix("https://") {
         r
     } else if let Some(r) = url.strip_prefix("http://") {
         r
     } else {
-        return Err("The API base URL must start with https:// (or http:// for a server on this computer).".into());
+        return Err(BaseUrlProblem::Scheme);
     };
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() {
-        return Err("The API base URL has no host name.".into());
+        return Err(BaseUrlProblem::NoHost);
     }
     if url.contains(['?', '#']) {
-        return Err("The API base URL must not contain a query (?) or fragment (#).".into());
+        return Err(BaseUrlProblem::QueryOrFragment);
     }
     if host.contains('@') {
-        return Err("The API base URL must not contain a user name or password; the key goes in its own field.".into());
+        return Err(BaseUrlProblem::Credentials);
     }
     Ok(())
 }
@@ -367,10 +451,11 @@ mod tests {
 
     #[test]
     fn counts_are_whole_numbers_or_empty() {
-        assert_eq!(parse_count(" 12 ", "X"), Ok(Some(12)));
-        assert_eq!(parse_count("", "X"), Ok(None));
-        assert!(parse_count("-1", "Images attached").unwrap_err().starts_with("Images attached must"));
-        assert!(parse_count("1.5", "X").is_err());
+        let f = CountField::ImagesAttached;
+        assert_eq!(parse_count(" 12 ", f), Ok(Some(12)));
+        assert_eq!(parse_count("", f), Ok(None));
+        assert_eq!(parse_count(" -1", f), Err(SettingsVerdict::BadCount { field: f, text: "-1".into() }));
+        assert!(parse_count("1.5", f).is_err());
     }
 
     #[test]
@@ -381,7 +466,9 @@ mod tests {
         assert!(t.ends_with('…'));
         assert!(t.chars().count() <= 49);
         assert!(long.starts_with(t.trim_end_matches('…')));
-        assert_eq!(Chat::title_from_question("   "), "New chat");
+        assert_eq!(Chat::title_from_question("   "), "");
+        assert!(Chat::new("c".into(), 0.0).is_untitled());
+        assert!(Chat { title: "New chat".into(), ..Chat::new("c".into(), 0.0) }.is_untitled());
         let korean = "두 사진의 공통점은 무엇인가요? 아주 길게 써 보는 질문입니다 정말로 길게 길게 길게 길게 씁니다";
         assert!(Chat::title_from_question(korean).chars().count() <= 49);
     }
@@ -408,7 +495,34 @@ mod tests {
         assert_eq!(changed.len(), 1);
         assert_eq!(v[0].status, MessageStatus::Interrupted);
         assert_eq!(v[0].content, "partial");
+        assert_eq!(v[0].error, Some(AnswerError::PageClosed));
         assert!(recover_interrupted(&mut v, |_| false).is_empty());
+    }
+
+    #[test]
+    fn stored_errors_are_read_typed_and_as_earlier_sentences() {
+        let typed = Message {
+            error: Some(AnswerError::Api { error: ApiError::Server { status: 502, detail: None } }),
+            ..Message::new("a".into(), "c".into(), Role::Assistant, String::new(), 1.0)
+        };
+        let json = serde_json::to_string(&typed).unwrap();
+        assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), typed);
+        assert!(json.contains(r#""error":{"api":{"error":{"server":{"status":502,"detail":null}}}}"#), "{json}");
+        let closed = Message { error: Some(AnswerError::PageClosed), ..typed.clone() };
+        let json = serde_json::to_string(&closed).unwrap();
+        assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), closed);
+        let old = r#"{"id":"a","chat_id":"c","role":"assistant","content":"","created_ms":1,"error":"Stopped."}"#;
+        let read: Message = serde_json::from_str(old).unwrap();
+        assert_eq!(read.error, Some(AnswerError::Earlier { text: "Stopped.".into() }));
+        let none = r#"{"id":"a","chat_id":"c","role":"assistant","content":"","created_ms":1,"error":null}"#;
+        assert_eq!(serde_json::from_str::<Message>(none).unwrap().error, None);
+    }
+
+    #[test]
+    fn languages_have_tags() {
+        assert_eq!(Language::from_tag("ko"), Some(Language::Ko));
+        assert_eq!(Language::from_tag(Language::En.tag()), Some(Language::En));
+        assert_eq!(Language::from_tag("fr"), None);
     }
 
     #[test]
@@ -431,9 +545,9 @@ mod tests {
     fn base_urls_are_checked() {
         assert!(validate_base_url("https://api.openai.com/v1").is_ok());
         assert!(validate_base_url("http://127.0.0.1:8080/v1").is_ok());
-        assert!(validate_base_url("ftp://x").is_err());
-        assert!(validate_base_url("https://").is_err());
-        assert!(validate_base_url("https://u:p@host/v1").is_err());
-        assert!(validate_base_url("https://host/v1?x=1").is_err());
+        assert_eq!(validate_base_url("ftp://x"), Err(BaseUrlProblem::Scheme));
+        assert_eq!(validate_base_url("https://"), Err(BaseUrlProblem::NoHost));
+        assert_eq!(validate_base_url("https://u:p@host/v1"), Err(BaseUrlProblem::Credentials));
+        assert_eq!(validate_base_url("https://host/v1?x=1"), Err(BaseUrlProblem::QueryOrFragment));
     }
 }

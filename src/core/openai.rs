@@ -149,8 +149,10 @@ pub fn parse_error_body(body: &str) -> ErrorBody {
     }
 }
 
-/// Everything that can go wrong talking to the API, as the person needs to hear it.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything that can go wrong talking to the API, as kinds with their details: the views say it in words.
+/// Stored with a failed answer (see [`ApiError::redacted`]), so its serialised form is part of the records.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ApiError {
     /// 401: the key was refused.
     InvalidKey { detail: Option<String> },
@@ -235,82 +237,35 @@ impl ApiError {
         )
     }
 
-    /// A plain-language explanation. `key` is redacted from anything the server said.
-    pub fn message(&self, key: &str) -> String {
-        let said = |d: &Option<String>| match d {
-            Some(d) if !d.trim().is_empty() => format!(" The server said: “{}”", redact(d.trim(), key)),
-            _ => String::new(),
-        };
+    /// The same error with the key (and anything like a key) masked in what the server said, so it can be
+    /// stored and shown. Every error that is kept (in a message record, say) goes through this first.
+    pub fn redacted(&self, key: &str) -> ApiError {
+        let r = |d: &Option<String>| d.as_deref().map(|d| redact(d, key));
         match self {
-            ApiError::InvalidKey { detail } => format!(
-                "The API key was rejected (401). Check it in Settings: it may be mistyped, revoked, or for a \
-                 different server.{}",
-                said(detail)
-            ),
-            ApiError::Forbidden { detail } => format!(
-                "The key is valid but not allowed to do this (403): the project may lack permission for this \
-                 model, or the service is not offered in your region.{}",
-                said(detail)
-            ),
-            ApiError::NotFound { detail } => format!(
-                "Not found (404): the model name may be wrong or unavailable to your key, or the API base URL \
-                 may be wrong. Check both in Settings.{}",
-                said(detail)
-            ),
-            ApiError::RateLimited { retry_after_ms: Some(ms), detail } if *ms > MAX_RETRY_WAIT_MS => format!(
-                "Rate limit reached (429). The server asks to wait {} before trying again; press Retry then.{}",
-                human_wait(*ms),
-                said(detail)
-            ),
-            ApiError::RateLimited { detail, .. } => format!(
-                "Rate limit reached (429) and still limited after {MAX_RETRIES} retries. Wait a minute and press \
-                 Retry.{}",
-                said(detail)
-            ),
-            ApiError::QuotaExceeded { detail } => format!(
-                "Your account has run out of credit (429 insufficient_quota). Retrying will not help: add credit or \
-                 check the billing settings of this key's organisation.{}",
-                said(detail)
-            ),
-            ApiError::Rejected { status, detail } => {
-                format!("The server refused the request ({status}).{}", said(detail))
+            ApiError::InvalidKey { detail } => ApiError::InvalidKey { detail: r(detail) },
+            ApiError::Forbidden { detail } => ApiError::Forbidden { detail: r(detail) },
+            ApiError::NotFound { detail } => ApiError::NotFound { detail: r(detail) },
+            ApiError::RateLimited { retry_after_ms, detail } => {
+                ApiError::RateLimited { retry_after_ms: *retry_after_ms, detail: r(detail) }
             }
-            ApiError::Server { status, detail } => format!(
-                "The server had a problem ({status}). This is usually brief: press Retry in a moment.{}",
-                said(detail)
-            ),
-            ApiError::Unreachable { host } => format!(
-                "Could not reach {host}. You may be offline, the API base URL may be wrong, or the server may not \
-                 allow requests from a browser page (CORS)."
-            ),
-            ApiError::StreamCut => {
-                "The connection dropped before the answer finished. What arrived is kept; press Retry for a full \
-                 answer."
-                    .into()
-            }
-            ApiError::MalformedStream { detail } => format!(
-                "The server sent data Boda could not read ({}), so the answer stopped there. What arrived is kept; \
-                 press Retry.",
-                redact(detail, key)
-            ),
-            ApiError::InStream { detail } => {
-                format!("The server reported an error in the middle of the answer.{}", said(detail))
-            }
-            ApiError::Aborted => "Stopped.".into(),
-            ApiError::Refused { reason } => format!("The model declined: “{}”", redact(reason, key)),
+            ApiError::QuotaExceeded { detail } => ApiError::QuotaExceeded { detail: r(detail) },
+            ApiError::Rejected { status, detail } => ApiError::Rejected { status: *status, detail: r(detail) },
+            ApiError::Server { status, detail } => ApiError::Server { status: *status, detail: r(detail) },
+            ApiError::Unreachable { host } => ApiError::Unreachable { host: host.clone() },
+            ApiError::StreamCut => ApiError::StreamCut,
+            ApiError::MalformedStream { detail } => ApiError::MalformedStream { detail: redact(detail, key) },
+            ApiError::InStream { detail } => ApiError::InStream { detail: r(detail) },
+            ApiError::Aborted => ApiError::Aborted,
+            ApiError::Refused { reason } => ApiError::Refused { reason: redact(reason, key) },
         }
     }
-}
 
-/// A wait as a person says it: "45 s", "3 min", "2 h".
-fn human_wait(ms: u64) -> String {
-    let s = ms.div_ceil(1000);
-    if s < 120 {
-        format!("{s} s")
-    } else if s < 7200 {
-        format!("{} min", s.div_ceil(60))
-    } else {
-        format!("{} h", s.div_ceil(3600))
+    /// Whether the server asked for a longer wait than Boda waits on its own (the person is told how long).
+    pub fn wait_too_long(&self) -> Option<u64> {
+        match self {
+            ApiError::RateLimited { retry_after_ms: Some(ms), .. } if *ms > MAX_RETRY_WAIT_MS => Some(*ms),
+            _ => None,
+        }
     }
 }
 
@@ -646,7 +601,7 @@ mod tests {
         // Asked to wait longer than Boda waits: no early retry, and the message says how long.
         let huge = ApiError::RateLimited { retry_after_ms: Some(3_600_000), detail: None };
         assert_eq!(huge.retry_delay_ms(1), None);
-        assert!(huge.message("").contains("60 min"), "{}", huge.message(""));
+        assert_eq!(huge.wait_too_long(), Some(3_600_000));
         let limit = ApiError::RateLimited { retry_after_ms: Some(MAX_RETRY_WAIT_MS), detail: None };
         assert_eq!(limit.retry_delay_ms(1), Some(MAX_RETRY_WAIT_MS));
         assert_eq!(ApiError::QuotaExceeded { detail: None }.retry_delay_ms(1), None);
@@ -673,17 +628,17 @@ mod tests {
     }
 
     #[test]
-    fn messages_never_contain_the_key() {
+    fn redacted_errors_never_contain_the_key() {
         let key = "sk-proj-abcdefghijklmnop1234";
         let e = ApiError::InvalidKey {
             detail: Some(format!("Incorrect API key provided: {key}. And sk-other-secret-value too")),
         };
-        let m = e.message(key);
+        let m = format!("{:?}", e.redacted(key));
         assert!(!m.contains("abcdefghijklmnop"), "{m}");
         assert!(!m.contains("other-secret"), "{m}");
-        assert!(m.contains("401"));
-        assert!(ApiError::Unreachable { host: "api.example.com".into() }.message(key).contains("CORS"));
-        assert!(ApiError::QuotaExceeded { detail: None }.message(key).contains("will not help"));
+        assert!(matches!(e.redacted(key), ApiError::InvalidKey { detail: Some(_) }));
+        let refused = ApiError::Refused { reason: format!("not with {key}") };
+        assert_eq!(refused.redacted(key), ApiError::Refused { reason: "not with [your key]".into() });
     }
 
     #[test]
@@ -696,7 +651,6 @@ mod tests {
             r#"{"choices":[{"message":{"role":"assistant","content":null,"refusal":"I can't help with that."}}]}"#;
         let refusal = completion_text(refused).unwrap_err();
         assert_eq!(refusal, ApiError::Refused { reason: "I can't help with that.".into() });
-        assert_eq!(refusal.message("k"), "The model declined: “I can't help with that.”");
         assert!(completion_text(r#"{"choices":[]}"#).is_err());
         assert!(completion_text("<html>").is_err());
     }

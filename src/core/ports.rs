@@ -83,14 +83,17 @@ pub trait Runtime {
     fn new_id(&self) -> String;
 }
 
-/// Why storage failed, as far as the person needs to know.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+/// Why storage failed, as far as the person needs to know (the views say it in words; `Display` is for logs).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum StoreError {
-    #[error("Browser storage is full, so this was not saved. Delete some chats or images, or free disk space, then try again.")]
+    /// The browser's storage quota is used up.
+    #[error("storage quota exceeded")]
     QuotaExceeded,
-    #[error("Boda was updated in another tab. Reload this tab to keep working.")]
+    /// A newer version of Boda opened the database in another tab.
+    #[error("the database was upgraded by another tab")]
     VersionChanged,
-    #[error("Saving failed: {0}")]
+    /// Anything else, with the browser's own description.
+    #[error("storage failed: {0}")]
     Other(String),
 }
 

@@ -9,7 +9,7 @@
 //! attached and what is recalled is decided in [`crate::core::context`].
 
 use crate::core::context::Recalled;
-use crate::core::model::{Detail, Message, MessageStatus, Role};
+use crate::core::model::{Detail, Language, Message, MessageStatus, Role};
 use crate::core::openai::{ChatMessage, ChatRequest, ContentPart, ImageUrl, StreamOptions, UserContent};
 use base64::Engine;
 
@@ -41,13 +41,17 @@ impl PromptImage<'_> {
 const CAPTION_PROMPT: &str = "Write a short factual caption of this image for search: the main objects, their \
 colours, any visible text (quoted exactly), and the setting. One or two sentences, no preamble, no guessing.";
 
-/// The request that captions one image: not streamed, short, at the detail the chat would use.
-pub fn caption_request(model: &str, image: &PromptImage) -> ChatRequest {
+/// The request that captions one image in `language`: not streamed, short, at the detail the chat would use.
+pub fn caption_request(model: &str, image: &PromptImage, language: Language) -> ChatRequest {
+    let written_in = match language {
+        Language::En => "Write it in English.",
+        Language::Ko => "Write it in Korean (한국어), in plain sentences; keep visible text as it is written.",
+    };
     ChatRequest {
         model: model.to_owned(),
         messages: vec![ChatMessage::User {
             content: UserContent::Parts(vec![
-                ContentPart::Text { text: CAPTION_PROMPT.to_owned() },
+                ContentPart::Text { text: format!("{CAPTION_PROMPT} {written_in}") },
                 ContentPart::ImageUrl {
                     image_url: ImageUrl { url: data_url(image.mime, image.bytes), detail: Detail::Auto },
                 },
@@ -320,12 +324,15 @@ mod tests {
     #[test]
     fn a_caption_request_is_short_plain_and_carries_the_image() {
         let img = PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: &[1, 2, 3], caption: None, attached: true };
-        let v = serde_json::to_value(caption_request("gpt-4o-mini", &img)).unwrap();
+        let v = serde_json::to_value(caption_request("gpt-4o-mini", &img, Language::En)).unwrap();
         assert_eq!(v["stream"], false);
         assert!(v.get("stream_options").is_none());
         assert_eq!(v["max_completion_tokens"], 160);
         assert_eq!(v["messages"][0]["content"][1]["image_url"]["url"], "data:image/jpeg;base64,AQID");
         assert!(v["messages"][0]["content"][0]["text"].as_str().unwrap().contains("visible text"));
+        assert!(v["messages"][0]["content"][0]["text"].as_str().unwrap().ends_with("in English."));
+        let ko = serde_json::to_value(caption_request("gpt-4o-mini", &img, Language::Ko)).unwrap();
+        assert!(ko["messages"][0]["content"][0]["text"].as_str().unwrap().contains("Korean (한국어)"));
     }
 
     #[test]

@@ -7,9 +7,9 @@
 
 use crate::core::client::{open_chat, Progress};
 use crate::core::context::Recalled;
-use crate::core::model::{Chat, ContextItem, Message, MessageStatus, Role, Settings};
+use crate::core::model::{AnswerError, Chat, ContextItem, Message, MessageStatus, Role, Settings};
 use crate::core::openai::ApiError;
-use crate::core::ports::{Runtime, Store, Transport};
+use crate::core::ports::{Runtime, Store, StoreError, Transport};
 use crate::core::prompt::{build, PromptImage, PromptInput};
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
@@ -26,8 +26,8 @@ pub enum TurnEvent {
     Removed(String),
     /// Rate limited; the request will be sent again after `wait_ms`.
     Retrying { attempt: u32, wait_ms: u64 },
-    /// Storage failed; the turn goes on in memory. The text says what to do.
-    StoreFailed(String),
+    /// Storage failed; the turn goes on in memory.
+    StoreFailed(StoreError),
 }
 
 /// What a turn needs from the chat.
@@ -91,7 +91,7 @@ pub async fn regenerate<S: Store, T: Transport, R: Runtime>(
     if outcome.answer.content.is_empty() && !old.is_empty() {
         // Nothing new arrived: put the old answers back and drop the empty new one.
         if let Err(e) = store.delete_message(&outcome.answer.id).await {
-            on(TurnEvent::StoreFailed(e.to_string()));
+            on(TurnEvent::StoreFailed(e));
         }
         on(TurnEvent::Removed(outcome.answer.id.clone()));
         for m in old {
@@ -100,7 +100,7 @@ pub async fn regenerate<S: Store, T: Transport, R: Runtime>(
     } else {
         for m in old {
             if let Err(e) = store.delete_message(&m.id).await {
-                on(TurnEvent::StoreFailed(e.to_string()));
+                on(TurnEvent::StoreFailed(e));
             }
         }
     }
@@ -137,7 +137,7 @@ async fn save<S: Store>(store: &S, m: &Message, on: &mut dyn FnMut(TurnEvent)) -
     match store.put_message(m).await {
         Ok(()) => true,
         Err(e) => {
-            on(TurnEvent::StoreFailed(e.to_string()));
+            on(TurnEvent::StoreFailed(e));
             false
         }
     }
@@ -249,7 +249,7 @@ async fn answer<S: Store, T: Transport, R: Runtime>(
             } else {
                 MessageStatus::Interrupted
             };
-            answer.error = Some(e.message(&input.settings.api_key));
+            answer.error = Some(AnswerError::Api { error: e.redacted(&input.settings.api_key) });
         }
     }
     save(store, &answer, on).await;
@@ -422,7 +422,7 @@ mod tests {
         assert_eq!(out.error, Some(ApiError::StreamCut));
         assert_eq!(out.answer.status, MessageStatus::Interrupted);
         assert_eq!(out.answer.content, "Half an answer");
-        assert!(out.answer.error.as_deref().unwrap().contains("dropped"));
+        assert_eq!(out.answer.error, Some(AnswerError::Api { error: ApiError::StreamCut }));
         assert_eq!(store.messages.borrow()[1].content, "Half an answer");
     }
 
@@ -433,8 +433,8 @@ mod tests {
         let t = FakeTransport::new(vec![Scripted::Reply(Reply::error(401, body, None))]);
         let (out, _) = run_ask(&store, &t, "keep me");
         assert_eq!(out.answer.status, MessageStatus::Failed);
-        let msg = out.answer.error.unwrap();
-        assert!(msg.contains("401") && !msg.contains("123456789"), "{msg}");
+        let stored = serde_json::to_string(&store.messages.borrow()[1]).unwrap();
+        assert!(stored.contains("invalid_key") && !stored.contains("123456789"), "{stored}");
         assert_eq!(store.messages.borrow()[0].content, "keep me");
     }
 
@@ -494,7 +494,7 @@ mod tests {
         let t = FakeTransport::new(vec![Scripted::Reply(Reply::sse(&["fine"], true))]);
         let (out, events) = run_ask(&store, &t, "q");
         assert_eq!(out.answer.content, "fine");
-        assert!(events.iter().any(|e| matches!(e, TurnEvent::StoreFailed(m) if m.contains("storage is full"))));
+        assert!(events.iter().any(|e| matches!(e, TurnEvent::StoreFailed(StoreError::QuotaExceeded))));
     }
 
     /// A body that sends two pieces, then stalls until the runtime has slept (a save came due), then breaks.

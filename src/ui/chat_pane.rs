@@ -4,16 +4,33 @@
 use crate::core::model::Detail;
 use crate::ui::composer::{file_list, Composer};
 use crate::ui::controller;
+use crate::ui::i18n::{t, t_string, text, use_i18n, Locale};
 use crate::ui::image_strip::ImageStrip;
 use crate::ui::message_list::MessageList;
 use crate::ui::state::use_app_state;
 use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// The name of a detail level in the interface's language (the option's value stays the API's word).
+fn detail_name(l: Locale, d: Detail) -> &'static str {
+    use crate::ui::i18n::td_string;
+    match d {
+        Detail::Auto => td_string!(l, detail_auto),
+        Detail::Low => td_string!(l, detail_low),
+        Detail::High => td_string!(l, detail_high),
+    }
+}
 
 #[component]
 pub fn ChatPane() -> impl IntoView {
     let state = use_app_state();
+    let i18n = use_i18n();
     let dragging = RwSignal::new(false);
-    let title = move || state.current_chat().map(|c| c.title).unwrap_or_else(|| "Boda".into());
+    let title = move || match state.current_chat() {
+        Some(c) if !c.is_untitled() => c.title,
+        Some(_) => t_string!(i18n, new_chat).to_owned(),
+        None => t_string!(i18n, page_title).to_owned(),
+    };
     let detail = move || state.current_chat().map(|c| c.detail).unwrap_or_default();
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
@@ -34,9 +51,9 @@ pub fn ChatPane() -> impl IntoView {
             <header class="chat-header">
                 <h1>{title}</h1>
                 <label class="detail">
-                    "Image detail "
+                    {t!(i18n, image_detail)} " "
                     <select
-                        aria-label="Image detail"
+                        aria-label=move || t_string!(i18n, image_detail)
                         prop:value=move || detail().as_str()
                         on:change=move |ev| {
                             if let Some(d) = Detail::parse(&event_target_value(&ev)) {
@@ -49,7 +66,7 @@ pub fn ChatPane() -> impl IntoView {
                             .map(|d| {
                                 view! {
                                     <option value=d.as_str() selected=move || detail() == d>
-                                        {d.as_str()}
+                                        {move || detail_name(i18n.get_locale(), d)}
                                     </option>
                                 }
                             })
@@ -57,31 +74,53 @@ pub fn ChatPane() -> impl IntoView {
                     </select>
                 </label>
                 <button class="secondary" on:click=move |_| state.settings_open.set(true)>
-                    "Settings"
+                    {t!(i18n, settings)}
                 </button>
             </header>
             <Alerts />
-            <ImageStrip />
-            <MessageList />
-            <Composer />
-            <div class="drop-hint" aria-hidden="true">"Drop images to add them"</div>
+            <Show when=move || state.missing.with(Option::is_none) fallback=MissingChat>
+                <ImageStrip />
+                <MessageList />
+                <Composer />
+            </Show>
+            <div class="drop-hint" aria-hidden="true">{t!(i18n, drop_hint)}</div>
         </main>
     }
 }
 
-/// Problems (role="alert", each dismissable) and passing notes (role="status").
+/// What an address of a chat that does not exist (any more) shows: what happened, and a way back.
+#[component]
+fn MissingChat() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="empty missing">
+            <h2>{t!(i18n, missing_chat_title)}</h2>
+            <p>{t!(i18n, missing_chat_body)}</p>
+            <A href="/" attr:class="button primary">
+                {t!(i18n, missing_chat_back)}
+            </A>
+        </div>
+    }
+}
+
+/// Problems (role="alert", each dismissable) and passing notes (role="status"), in the chosen language.
 #[component]
 fn Alerts() -> impl IntoView {
     let state = use_app_state();
+    let i18n = use_i18n();
+    let key = move || state.settings.with(|s| s.api_key.clone());
     view! {
         <div class="alerts" role="alert">
-            <For each=move || state.alerts.get() key=|a| a.clone() let:text>
+            <For each=move || state.alerts.get() key=|a| format!("{a:?}") let:alert>
                 <p class="alert">
-                    <span>{text.clone()}</span>
+                    <span>{
+                        let alert = alert.clone();
+                        move || text::alert(i18n.get_locale(), &alert, &key())
+                    }</span>
                     <button
                         class="icon"
-                        aria-label="Dismiss"
-                        on:click=move |_| state.alerts.update(|v| v.retain(|a| *a != text))
+                        aria-label=move || t_string!(i18n, dismiss)
+                        on:click=move |_| state.alerts.update(|v| v.retain(|a| *a != alert))
                     >
                         "×"
                     </button>
@@ -89,7 +128,7 @@ fn Alerts() -> impl IntoView {
             </For>
         </div>
         <p class="notice" role="status">
-            {move || state.notice.get()}
+            {move || state.notice.get().map(|n| text::notice(i18n.get_locale(), &n, &key()))}
         </p>
         {move || {
             state
@@ -98,7 +137,9 @@ fn Alerts() -> impl IntoView {
                 .map(|(done, total)| {
                     view! {
                         <p class="indexing" role="status">
-                            <label for="indexing-progress">{format!("Embedding for memory: {done} of {total}")}</label>
+                            <label for="indexing-progress">
+                                {move || t_string!(i18n, embedding_progress, done = done, total = total)}
+                            </label>
                             <progress id="indexing-progress" max=total value=done></progress>
                         </p>
                     }

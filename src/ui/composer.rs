@@ -3,6 +3,7 @@
 
 use crate::core::model::{MessageStatus, Role};
 use crate::ui::controller;
+use crate::ui::i18n::{t, t_string, use_i18n};
 use crate::ui::state::use_app_state;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -16,6 +17,7 @@ pub fn file_list(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
 #[component]
 pub fn Composer() -> impl IntoView {
     let state = use_app_state();
+    let i18n = use_i18n();
     let streaming = move || state.is_streaming();
     let can_regenerate = move || {
         !streaming()
@@ -51,13 +53,13 @@ pub fn Composer() -> impl IntoView {
                 controller::send(state);
             }
         >
-            <label class="button add-images" for="add-images" title="Add images (PNG, JPEG, WebP, GIF)">
-                "Add images"
+            <label class="button add-images" for="add-images" title=move || t_string!(i18n, add_images_tip)>
+                {t!(i18n, add_images)}
             </label>
             <input id="add-images" class="visually-hidden" type="file" accept="image/*" multiple on:change=on_files />
             <textarea
-                aria-label="Message"
-                placeholder="Ask about your images…  (Enter to send, Shift+Enter for a new line)"
+                aria-label=move || t_string!(i18n, message)
+                placeholder=move || t_string!(i18n, message_placeholder)
                 rows="2"
                 prop:value=move || state.draft.get()
                 on:input=move |ev| state.draft.set(event_target_value(&ev))
@@ -67,7 +69,7 @@ pub fn Composer() -> impl IntoView {
             <div class="composer-actions">
                 <Show when=can_regenerate>
                     <button type="button" class="secondary" on:click=move |_| controller::regenerate(state)>
-                        "Regenerate"
+                        {t!(i18n, regenerate)}
                     </button>
                 </Show>
                 <Show
@@ -77,16 +79,16 @@ pub fn Composer() -> impl IntoView {
                             <button
                                 type="submit"
                                 class="primary"
-                                title=move || (state.preparing.get() > 0).then_some("Images are still being prepared")
+                                title=move || (state.preparing.get() > 0).then(|| t_string!(i18n, still_preparing_tip))
                                 disabled=move || { state.draft.with(|d| d.trim().is_empty()) || state.preparing.get() > 0 }
                             >
-                                "Send"
+                                {t!(i18n, send)}
                             </button>
                         }
                     }
                 >
                     <button type="button" class="stop" on:click=move |_| controller::stop(state)>
-                        "Stop"
+                        {t!(i18n, stop)}
                     </button>
                 </Show>
             </div>

@@ -5,7 +5,8 @@
 use crate::core::client::{complete, list_models};
 use crate::core::context::{ContextPlan, Foreign, PlanInput, Signals};
 use crate::core::model::{recover_interrupted, validate_base_url, Chat, Detail, Message, MessageStatus, Settings};
-use crate::core::model::{ImageMeta, Role};
+use crate::core::model::{ImageMeta, Language, Role};
+use crate::core::notice::{Alert, Notice, SettingsVerdict};
 use crate::core::ports::{Runtime, Store, StoreError};
 use crate::core::prompt::caption_request;
 use crate::core::prompt::PromptImage;
@@ -13,7 +14,7 @@ use crate::core::retrieval::lexical::LexicalIndex;
 use crate::core::search;
 use crate::core::turn::{self, TurnEvent, TurnInput};
 use crate::ui::memory;
-use crate::ui::state::{AppState, SearchResult, ShownImage};
+use crate::ui::state::{AppState, ResultKind, SearchResult, ShownImage};
 use crate::web::files::{blob_bytes, object_url, prepare_image, revoke_object_url};
 use crate::web::http::FetchTransport;
 use crate::web::idb_store::IdbStore;
@@ -57,7 +58,7 @@ fn update_search(state: AppState, change: impl FnOnce(&mut LexicalIndex)) {
         let Some(db) = store(state) else { return };
         match db.save_search_index(&json).await {
             Ok(()) => announce(Change::Search),
-            Err(e) => state.alert(e.to_string()),
+            Err(e) => state.alert(Alert::Store(e)),
         }
         refresh_search(state);
     });
@@ -149,7 +150,7 @@ pub fn search_chats(state: AppState, query: String) {
         match vector {
             Ok(Some(vector)) => show_hits(state, &query, search::fuse(&lexical, &vector, 20)).await,
             Ok(None) => {}
-            Err(why) => state.notice.set(Some(format!("Search chats matched by words only: {why}"))),
+            Err(why) => state.notice.set(Some(Notice::SearchByWords(why))),
         }
     });
 }
@@ -164,13 +165,11 @@ async fn show_hits(state: AppState, query: &str, hits: Vec<search::SearchHit>) {
         let found = match hit.kind {
             search::HitKind::Message => db.load_messages(&hit.chat_id).await.ok().and_then(|ms| {
                 let m = ms.into_iter().find(|m| m.id == hit.item_id)?;
-                Some((if m.role == Role::User { "You" } else { "Boda" }, m.content))
+                Some((if m.role == Role::User { ResultKind::Question } else { ResultKind::Answer }, m.content))
             }),
-            search::HitKind::Image => db
-                .load_images(&hit.chat_id)
-                .await
-                .ok()
-                .and_then(|is| is.iter().find(|i| i.id == hit.item_id).map(|i| ("Image", search::image_text(i)))),
+            search::HitKind::Image => db.load_images(&hit.chat_id).await.ok().and_then(|is| {
+                is.iter().find(|i| i.id == hit.item_id).map(|i| (ResultKind::Image, search::image_text(i)))
+            }),
         };
         let Some((kind, text)) = found else { continue };
         results.push(SearchResult {
@@ -218,7 +217,8 @@ async fn on_remote_change(state: AppState, change: Change) {
             }
             let here = state.current.get_untracked();
             let busy_here = state.streaming_chat.get_untracked().is_some_and(|c| c == id);
-            if (here.is_none() || here.as_deref() == Some(id.as_str())) && !busy_here {
+            let nothing_open = here.is_none() && state.missing.get_untracked().is_none();
+            if (nothing_open || here.as_deref() == Some(id.as_str())) && !busy_here {
                 select_chat(state, id).await;
             }
         }
@@ -242,7 +242,7 @@ async fn show_first_chat(state: AppState) {
 
 fn report(state: AppState, result: Result<(), StoreError>) {
     if let Err(e) = result {
-        state.alert(e.to_string());
+        state.alert(Alert::Store(e));
     }
 }
 
@@ -252,7 +252,7 @@ pub fn start(state: AppState) {
         let db = match IdbStore::open().await {
             Ok(db) => db,
             Err(e) => {
-                state.alert(format!("Boda could not open its storage in this browser: {e}"));
+                state.alert(Alert::StorageUnavailable { detail: e.to_string() });
                 state.loaded.set(true);
                 return;
             }
@@ -262,23 +262,18 @@ pub fn start(state: AppState) {
         TABS.with(|t| *t.borrow_mut() = Some(channel));
         match db.load_settings().await {
             Ok(s) => state.settings.set(s),
-            Err(e) => state.alert(e.to_string()),
+            Err(e) => state.alert(Alert::Store(e)),
         }
         load_search(state, &db).await;
         memory::start(state);
+        // Which chat opens is the address's business (see `ui::route_sync`), once the list is here.
         match db.load_chats().await {
-            Ok(chats) => {
-                let first = chats.first().map(|c| c.id.clone());
-                state.chats.set(chats);
-                if let Some(id) = first {
-                    select_chat(state, id).await;
-                }
-            }
-            Err(e) => state.alert(e.to_string()),
+            Ok(chats) => state.chats.set(chats),
+            Err(e) => state.alert(Alert::Store(e)),
         }
         state.loaded.set(true);
         if !state.settings.get_untracked().has_key() {
-            state.notice.set(Some("Welcome. Open Settings and enter your OpenAI API key to start.".into()));
+            state.notice.set(Some(Notice::Welcome));
         }
     });
 }
@@ -295,10 +290,11 @@ fn set_images(state: AppState, images: Vec<ShownImage>) {
 /// Shows a chat: its images, and its messages (answers cut off by a reload marked interrupted).
 pub async fn select_chat(state: AppState, chat_id: String) {
     let Some(db) = store(state) else { return };
+    state.missing.set(None);
     state.current.set(Some(chat_id.clone()));
     let is_current = || state.current.get_untracked().as_deref() == Some(chat_id.as_str());
     let images = db.load_images_with_blobs(&chat_id).await.unwrap_or_else(|e| {
-        state.alert(e.to_string());
+        state.alert(Alert::Store(e));
         Vec::new()
     });
     let shown: Vec<ShownImage> = images
@@ -312,7 +308,7 @@ pub async fn select_chat(state: AppState, chat_id: String) {
     for _ in 0..5 {
         let rev = state.messages_rev.get_untracked();
         messages = db.load_messages(&chat_id).await.unwrap_or_else(|e| {
-            state.alert(e.to_string());
+            state.alert(Alert::Store(e));
             Vec::new()
         });
         // An answer some tab is still streaming is live; any other `Streaming` record was cut off by a reload.
@@ -349,11 +345,32 @@ pub fn open_chat(state: AppState, chat_id: String) {
     spawn_local(select_chat(state, chat_id));
 }
 
+/// Opens the most recent chat, or the empty start when there is none (the address `/`).
+pub fn open_latest(state: AppState) {
+    state.missing.set(None);
+    match state.chats.with_untracked(|cs| cs.first().map(|c| c.id.clone())) {
+        Some(id) => open_chat(state, id),
+        None => {
+            state.current.set(None);
+            state.messages.set(Vec::new());
+            set_images(state, Vec::new());
+        }
+    }
+}
+
+/// Shows that the chat an address names does not exist (any more), with nothing of any other chat.
+pub fn show_missing(state: AppState, chat_id: String) {
+    state.current.set(None);
+    state.messages.set(Vec::new());
+    set_images(state, Vec::new());
+    state.missing.set(Some(chat_id));
+}
+
 /// Opens a "Search chats" result: its chat (unless open), then the message or image it found, in view and
 /// marked for a moment.
 pub fn open_result(state: AppState, result: &SearchResult) {
     let chat_id = result.chat_id.clone();
-    let element = if result.kind == "Image" {
+    let element = if result.kind == ResultKind::Image {
         crate::web::dom::image_element(&result.item_id)
     } else {
         crate::web::dom::message_element(&result.item_id)
@@ -377,10 +394,11 @@ pub async fn new_chat(state: AppState) -> Option<Chat> {
     let rt = BrowserRuntime::default();
     let chat = Chat::new(rt.new_id(), rt.now_ms());
     if let Err(e) = db.put_chat(&chat).await {
-        state.alert(e.to_string());
+        state.alert(Alert::Store(e));
         return None;
     }
     state.chats.update(|cs| cs.insert(0, chat.clone()));
+    state.missing.set(None);
     state.current.set(Some(chat.id.clone()));
     state.messages.set(Vec::new());
     set_images(state, Vec::new());
@@ -439,7 +457,7 @@ pub fn delete_chat(state: AppState, chat_id: String) {
             turn_finished(state).await;
         }
         if let Err(e) = db.delete_chat(&chat_id).await {
-            state.alert(e.to_string());
+            state.alert(Alert::Store(e));
             return;
         }
         state.chats.update(|cs| cs.retain(|c| c.id != chat_id));
@@ -470,8 +488,8 @@ pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
             match prepare_image(&file, rt.new_id(), chat.id.clone(), rt.now_ms()).await {
                 Ok(_) if chat_by_id(state, &chat.id).is_none() => {} // The chat was deleted meanwhile.
                 Ok(prepared) => {
-                    if let Err(e) = db.put_image(&prepared.meta, &prepared.blob).await {
-                        state.alert(format!("“{}” was not added. {e}", prepared.meta.name));
+                    if let Err(error) = db.put_image(&prepared.meta, &prepared.blob).await {
+                        state.alert(Alert::ImageNotStored { name: prepared.meta.name.clone(), error });
                         continue;
                     }
                     announce(Change::Chat(chat.id.clone()));
@@ -486,7 +504,7 @@ pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
                         state.images.update(|v| v.push(ShownImage { meta: prepared.meta, url }));
                     }
                 }
-                Err(message) => state.alert(message),
+                Err((name, problem)) => state.alert(Alert::File { name, problem }),
             }
         }
     });
@@ -513,8 +531,8 @@ fn describe_image(state: AppState, meta: ImageMeta) -> bool {
     state.describing.update(|d| d.push(meta.id.clone()));
     spawn_local(async move {
         let id = meta.id.clone();
-        if let Err(message) = write_caption(state, &settings, meta).await {
-            state.alert(message);
+        if let Err(alert) = write_caption(state, &settings, meta).await {
+            state.alert(alert);
             // Findable by meaning with what it has (its name, or a caption written meanwhile), also when its
             // chat is no longer the open one.
             let now = match store(state) {
@@ -545,24 +563,24 @@ fn describe_uncaptioned(state: AppState) {
     });
 }
 
-async fn write_caption(state: AppState, settings: &Settings, meta: ImageMeta) -> Result<(), String> {
-    let db = store(state).ok_or("Storage is not available in this browser.")?;
-    let Some(blob) = db.image_blob(&meta.id).await.map_err(|e| e.to_string())? else { return Ok(()) };
-    let bytes = blob_bytes(&blob).await?;
+/// The language captions are written in: the one set in Settings, else the interface's.
+fn caption_language(state: AppState, settings: &Settings) -> Language {
+    settings.caption_language.unwrap_or_else(|| state.language.get_untracked())
+}
+
+async fn write_caption(state: AppState, settings: &Settings, meta: ImageMeta) -> Result<(), Alert> {
+    let db = store(state).ok_or(Alert::Store(StoreError::Other("IndexedDB is not open".into())))?;
+    let Some(blob) = db.image_blob(&meta.id).await.map_err(Alert::Store)? else { return Ok(()) };
+    let bytes = blob_bytes(&blob).await.map_err(|detail| Alert::ImageUnreadable { name: meta.name.clone(), detail })?;
     let image = PromptImage { name: &meta.name, mime: &meta.mime, bytes: &bytes, caption: None, attached: true };
-    let request = caption_request(&settings.model, &image);
-    let text =
-        complete(&FetchTransport::new(None), &BrowserRuntime::default(), settings, &request).await.map_err(|e| {
-            format!(
-                "“{}” could not be described; use “Describe again” under it to try once more. {}",
-                meta.name,
-                e.message(&settings.api_key)
-            )
-        })?;
+    let request = caption_request(&settings.model, &image, caption_language(state, settings));
+    let text = complete(&FetchTransport::new(None), &BrowserRuntime::default(), settings, &request)
+        .await
+        .map_err(|e| Alert::CaptionFailed { name: meta.name.clone(), error: e.redacted(&settings.api_key) })?;
     // A caption the person wrote (here or in another tab) while the model was at work is theirs to keep.
-    let Some(now) = db.load_image(&meta.id).await.map_err(|e| e.to_string())? else { return Ok(()) };
+    let Some(now) = db.load_image(&meta.id).await.map_err(Alert::Store)? else { return Ok(()) };
     if now.caption != meta.caption {
-        state.notice.set(Some(format!("Kept the caption written for “{}”; the model's was not used.", meta.name)));
+        state.notice.set(Some(Notice::KeptCaption { name: meta.name.clone() }));
         return Ok(());
     }
     // The record as it is now: nothing else changed meanwhile is undone.
@@ -570,7 +588,7 @@ async fn write_caption(state: AppState, settings: &Settings, meta: ImageMeta) ->
     meta.caption = Some(text);
     meta.caption_model = Some(settings.model.clone());
     // An image removed while its caption was being written stays removed.
-    if db.update_image_meta(&meta).await.map_err(|e| e.to_string())? {
+    if db.update_image_meta(&meta).await.map_err(Alert::Store)? {
         announce(Change::Chat(meta.chat_id.clone()));
         show_image_meta(state, meta);
     }
@@ -586,7 +604,7 @@ fn shown_meta(state: AppState, image_id: &str) -> Option<ImageMeta> {
 pub fn describe_again(state: AppState, image_id: String) {
     let Some(meta) = shown_meta(state, &image_id) else { return };
     if !state.settings.get_untracked().has_key() {
-        state.alert("Add your OpenAI API key in Settings first: the model writes the captions.");
+        state.alert(Alert::CaptionNeedsKey);
         return;
     }
     describe_image(state, meta);
@@ -609,7 +627,7 @@ pub fn edit_caption(state: AppState, image_id: String, text: String) {
                 show_image_meta(state, meta);
             }
             Ok(false) => {}
-            Err(e) => state.alert(e.to_string()),
+            Err(e) => state.alert(Alert::Store(e)),
         }
     });
 }
@@ -619,7 +637,7 @@ pub fn remove_image(state: AppState, image_id: String) {
     spawn_local(async move {
         let Some(db) = store(state) else { return };
         if let Err(e) = db.delete_image(&image_id).await {
-            state.alert(e.to_string());
+            state.alert(Alert::Store(e));
             return;
         }
         let mut chat_id = None;
@@ -695,10 +713,7 @@ fn apply_event(state: AppState, event: TurnEvent) {
                 return;
             }
             if m.trimmed > 0 {
-                state.notice.set(Some(format!(
-                    "{} earlier message(s) were left out of this request to fit the history budget.",
-                    m.trimmed
-                )));
+                state.notice.set(Some(Notice::Trimmed { count: m.trimmed }));
             }
             show_message(state, m);
         }
@@ -707,12 +722,12 @@ fn apply_event(state: AppState, event: TurnEvent) {
             state.messages_rev.update(|r| *r += 1);
             state.messages.update(|v| v.retain(|m| m.id != id));
         }
-        TurnEvent::Retrying { attempt, wait_ms } => state.notice.set(Some(format!(
-            "Rate limited. Trying again in {} s (attempt {attempt} of {}).",
-            wait_ms.div_ceil(1000),
-            crate::core::openai::MAX_RETRIES + 1
-        ))),
-        TurnEvent::StoreFailed(text) => state.alert(text),
+        TurnEvent::Retrying { attempt, wait_ms } => state.notice.set(Some(Notice::Retrying {
+            attempt,
+            of: crate::core::openai::MAX_RETRIES + 1,
+            wait_s: wait_ms.div_ceil(1000),
+        })),
+        TurnEvent::StoreFailed(e) => state.alert(Alert::Store(e)),
     }
 }
 
@@ -726,12 +741,12 @@ fn run_turn(state: AppState, kind: TurnKind) {
         return;
     }
     if state.preparing.get_untracked() > 0 {
-        state.alert("Images are still being prepared; send again once they show.");
+        state.alert(Alert::StillPreparing);
         return;
     }
     let settings = state.settings.get_untracked();
     if !settings.has_key() {
-        state.alert("Add your OpenAI API key in Settings first. Your message is kept.");
+        state.alert(Alert::NeedsKey);
         state.settings_open.set(true);
         return;
     }
@@ -756,7 +771,7 @@ fn run_turn(state: AppState, kind: TurnKind) {
                 }
             }
             Ok(Some(error)) if error != crate::core::openai::ApiError::Aborted => {
-                state.alert(error.message(&settings.api_key))
+                state.alert(Alert::Answer(error.redacted(&settings.api_key)))
             }
             Ok(_) => {}
         }
@@ -772,7 +787,7 @@ async fn run_turn_inner(
     let chat = ensure_chat(state).await.ok_or(())?;
     let db = store(state).ok_or(())?;
     if let TurnKind::Ask(q) = &kind {
-        if chat.title == Chat::DEFAULT_TITLE {
+        if chat.is_untitled() {
             let mut titled = chat.clone();
             titled.title = Chat::title_from_question(q);
             save_chat(state, titled).await;
@@ -784,8 +799,8 @@ async fn run_turn_inner(
     state.streaming_chat.set(Some(chat.id.clone()));
     // History and images come from the store by chat id, not from what the screen shows: the person may
     // switch chats while this loads, and a removed image is gone from the store too.
-    let messages = db.load_messages(&chat.id).await.map_err(|e| state.alert(e.to_string()))?;
-    let stored = db.load_images_with_blobs(&chat.id).await.map_err(|e| state.alert(e.to_string()))?;
+    let messages = db.load_messages(&chat.id).await.map_err(|e| state.alert(Alert::Store(e)))?;
+    let stored = db.load_images_with_blobs(&chat.id).await.map_err(|e| state.alert(Alert::Store(e)))?;
     let metas: Vec<ImageMeta> = stored.iter().map(|(m, _)| m.clone()).collect();
     let (history, question) = match &kind {
         TurnKind::Ask(q) => (&messages[..], q.clone()),
@@ -803,8 +818,8 @@ async fn run_turn_inner(
         }
         match blob_bytes(blob).await {
             Ok(bytes) => loaded.push((meta, bytes)),
-            Err(e) => {
-                state.alert(format!("“{}” could not be read, so only its caption was sent: {e}", meta.name));
+            Err(detail) => {
+                state.alert(Alert::ImageUnreadable { name: meta.name.clone(), detail });
                 *attach = false;
                 for item in plan.items.iter_mut().filter(|i| i.id == meta.id) {
                     item.used = crate::core::model::ContextUse::Caption;
@@ -866,10 +881,7 @@ async fn retrieve(
         match memory::embed_query(settings, question, signal).await {
             Ok(v) => query_vector = Some(v),
             Err(crate::core::openai::ApiError::Aborted) => return Err(()),
-            Err(e) => state.notice.set(Some(format!(
-                "This question was matched to images and earlier messages by its words only: embedding it failed. {}",
-                e.message(&settings.api_key)
-            ))),
+            Err(e) => state.notice.set(Some(Notice::QuestionByWords(e.redacted(&settings.api_key)))),
         }
     }
     let mut foreign = Vec::new();
@@ -929,14 +941,21 @@ pub fn stop(state: AppState) {
     }
 }
 
-/// Saves settings and checks the key against `GET /models`. Returns the verdict: Ok(text) or Err(text).
-pub async fn save_settings(state: AppState, settings: Settings) -> Result<String, String> {
-    validate_base_url(&settings.base_url)?;
-    if settings.model.trim().is_empty() {
-        return Err("Choose a model.".into());
+/// Saves settings and checks the key against `GET /models`. The verdict says whether they can be used as they
+/// are ([`SettingsVerdict::is_good`]).
+pub async fn save_settings(state: AppState, settings: Settings) -> SettingsVerdict {
+    if let Err(problem) = validate_base_url(&settings.base_url) {
+        return SettingsVerdict::BadBaseUrl(problem);
     }
-    let db = store(state).ok_or("Storage is not available in this browser.")?;
-    db.save_settings(&settings).await.map_err(|e| e.to_string())?;
+    if settings.model.trim().is_empty() {
+        return SettingsVerdict::NoModel;
+    }
+    let Some(db) = store(state) else {
+        return SettingsVerdict::Store(StoreError::Other("IndexedDB is not open".into()));
+    };
+    if let Err(e) = db.save_settings(&settings).await {
+        return SettingsVerdict::Store(e);
+    }
     // A key (or server) that was not there before: images added meanwhile wait for their captions.
     let new_key = state.settings.with_untracked(|s| {
         s.api_key.trim() != settings.api_key.trim() || s.base_url.trim() != settings.base_url.trim()
@@ -946,7 +965,7 @@ pub async fn save_settings(state: AppState, settings: Settings) -> Result<String
     // A new embedding model or size makes a new space: the memory is rebuilt in it.
     memory::start(state);
     if !settings.has_key() {
-        return Err("Saved, but there is no API key: Boda cannot ask anything without one.".into());
+        return SettingsVerdict::NoKey;
     }
     match list_models(&FetchTransport::new(None), &BrowserRuntime::default(), &settings).await {
         Ok(models) => {
@@ -957,14 +976,11 @@ pub async fn save_settings(state: AppState, settings: Settings) -> Result<String
                 describe_uncaptioned(state);
             }
             if known || n == 0 {
-                Ok(format!("Saved. The key works: {n} models available."))
+                SettingsVerdict::KeyWorks { models: n }
             } else {
-                Ok(format!(
-                    "Saved. The key works ({n} models available), but “{}” is not among them: pick one from the list.",
-                    settings.model.trim()
-                ))
+                SettingsVerdict::ModelNotOffered { models: n, model: settings.model.trim().to_owned() }
             }
         }
-        Err(e) => Err(format!("Saved, but the key check failed. {}", e.message(&settings.api_key))),
+        Err(e) => SettingsVerdict::CheckFailed(e.redacted(&settings.api_key)),
     }
 }

@@ -1,4 +1,5 @@
-//! A labelled text field bound to a string signal, as the Settings form uses four times.
+//! A labelled text field bound to a string signal, as the Settings form uses several times. Its label and
+//! hint are signals, so they follow the interface's language.
 
 use leptos::prelude::*;
 
@@ -7,11 +8,12 @@ pub fn Field(
     /// The input's id, which its label points at.
     id: &'static str,
     /// The visible label, which is also the accessible name.
-    label: &'static str,
+    #[prop(into)]
+    label: Signal<&'static str>,
     value: RwSignal<String>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] placeholder: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<Signal<&'static str>>,
     /// The id of a `<datalist>` offering values.
     #[prop(optional)]
     list: Option<&'static str>,

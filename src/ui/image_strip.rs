@@ -1,7 +1,9 @@
 //! The chat's images as thumbnails with name, size, and estimated token cost, each with its Remove button.
 
 use crate::core::image_plan::{human_bytes, image_tokens};
+use crate::core::model::ImageMeta;
 use crate::ui::controller;
+use crate::ui::i18n::{t, t_string, use_i18n};
 use crate::ui::state::{use_app_state, ShownImage};
 use crate::web::dom::image_element;
 use leptos::prelude::*;
@@ -9,10 +11,11 @@ use leptos::prelude::*;
 #[component]
 pub fn ImageStrip() -> impl IntoView {
     let state = use_app_state();
+    let i18n = use_i18n();
     let preparing = move || state.preparing.get();
     view! {
         <Show when=move || { !state.images.with(Vec::is_empty) || preparing() > 0 }>
-            <ul class="image-strip" aria-label="Images in this chat">
+            <ul class="image-strip" aria-label=move || t_string!(i18n, images_in_chat)>
                 <For
                     each=move || state.images.get()
                     key=|i| (i.meta.id.clone(), i.meta.caption.clone(), i.meta.caption_model.clone())
@@ -22,7 +25,7 @@ pub fn ImageStrip() -> impl IntoView {
                 </For>
                 <Show when=move || { preparing() > 0 }>
                     <li class="thumb pending" aria-live="polite">
-                        {move || format!("Preparing {} image(s)…", preparing())}
+                        {move || t_string!(i18n, preparing, count = preparing())}
                     </li>
                 </Show>
             </ul>
@@ -33,6 +36,7 @@ pub fn ImageStrip() -> impl IntoView {
 #[component]
 fn Thumb(img: ShownImage) -> impl IntoView {
     let state = use_app_state();
+    let i18n = use_i18n();
     let ShownImage { meta, url } = img;
     let (w, h) = (meta.width, meta.height);
     let tokens = move || {
@@ -41,26 +45,31 @@ fn Thumb(img: ShownImage) -> impl IntoView {
         image_tokens(&model, w, h, detail)
     };
     let id = meta.id.clone();
-    let label = format!("Remove {}", meta.name);
-    let caption_label = format!("Caption of {}", meta.name);
+    let name = StoredValue::new(meta.name.clone());
+    let label = move || t_string!(i18n, remove_image, name = name.get_value());
+    let caption_label = move || t_string!(i18n, caption_of, name = name.get_value());
     let caption = meta.caption.clone().unwrap_or_default();
-    let by = meta.caption_model.clone().map(|m| format!("by {m}"));
+    let by = StoredValue::new(meta.caption_model.clone());
+    let by = move || {
+        by.get_value().map(|m| {
+            if m == ImageMeta::CAPTION_BY_PERSON {
+                t_string!(i18n, caption_by_you).to_string()
+            } else {
+                t_string!(i18n, caption_by_model, model = m)
+            }
+        })
+    };
     let describing = Signal::derive({
         let id = id.clone();
         move || state.describing.with(|d| d.contains(&id))
     });
     let (edit_id, again_id) = (id.clone(), id.clone());
-    let details = format!(
-        "{} · {}×{}{}",
-        human_bytes(meta.bytes),
-        w,
-        h,
-        if meta.original_bytes > meta.bytes {
-            format!(" (was {})", human_bytes(meta.original_bytes))
-        } else {
-            String::new()
-        }
-    );
+    let (bytes, original) = (meta.bytes, meta.original_bytes);
+    let details = move || {
+        let was =
+            if original > bytes { t_string!(i18n, was_size, size = human_bytes(original)) } else { String::new() };
+        format!("{} · {}×{}{was}", human_bytes(bytes), w, h)
+    };
     view! {
         <li class="thumb" id=image_element(&meta.id)>
             <img src=url alt=meta.name.clone() />
@@ -69,11 +78,11 @@ fn Thumb(img: ShownImage) -> impl IntoView {
                     {meta.name.clone()}
                 </span>
                 <span class="thumb-size">{details}</span>
-                <span class="thumb-tokens">{move || format!("≈ {} tokens", tokens())}</span>
+                <span class="thumb-tokens">{move || t_string!(i18n, tokens_estimate, n = tokens())}</span>
             </div>
             <button
                 class="icon remove"
-                aria-label=label.clone()
+                aria-label=label
                 title=label
                 on:click=move |_| controller::remove_image(state, id.clone())
             >
@@ -83,19 +92,23 @@ fn Thumb(img: ShownImage) -> impl IntoView {
                 <textarea
                     aria-label=caption_label
                     rows="3"
-                    placeholder=move || if describing.get() { "Describing…" } else { "No description yet" }
+                    placeholder=move || {
+                        if describing.get() { t_string!(i18n, describing) } else { t_string!(i18n, no_description) }
+                    }
                     prop:value=caption
                     on:change=move |ev| controller::edit_caption(state, edit_id.clone(), event_target_value(&ev))
                 ></textarea>
                 <div class="caption-actions">
-                    <small class="caption-by">{move || if describing.get() { Some("Describing…".to_owned()) } else { by.clone() }}</small>
+                    <small class="caption-by">
+                        {move || if describing.get() { Some(t_string!(i18n, describing).to_string()) } else { by() }}
+                    </small>
                     <button
                         type="button"
                         class="link"
                         disabled=describing
                         on:click=move |_| controller::describe_again(state, again_id.clone())
                     >
-                        "Describe again"
+                        {t!(i18n, describe_again)}
                     </button>
                 </div>
             </div>

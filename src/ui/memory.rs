@@ -9,6 +9,7 @@
 use crate::core::context::{self, ContextPlan, PlanInput, Signals};
 use crate::core::embeddings::{default_dims, embed, fingerprint, Embedded};
 use crate::core::model::{ImageMeta, Message, MessageStatus, Settings};
+use crate::core::notice::{Alert, Notice};
 use crate::core::openai::ApiError;
 use crate::core::ports::VectorStore;
 use crate::core::retrieval::vector::VectorIndex;
@@ -58,7 +59,7 @@ struct Memory {
     /// Vectors made for questions, by fingerprint, so the stored question is not embedded a second time.
     offered: Vec<(String, Vec<f32>)>,
     /// The notice that some texts could not be embedded, taken down once a later run embeds everything.
-    failure_notice: Option<String>,
+    failure_notice: Option<Notice>,
 }
 
 thread_local! {
@@ -168,7 +169,7 @@ async fn ensure_loaded(state: AppState, db: &IdbStore, settings: &Settings) {
     let index = match db.load_vectors(&space, settings_dims(settings).unwrap_or(0)).await {
         Ok(index) => index,
         Err(e) => {
-            state.notice.set(Some(format!("The stored memory could not be read ({e}); it is being rebuilt.")));
+            state.notice.set(Some(Notice::MemoryRebuilt { detail: e.to_string() }));
             // Its records go, so none of them lingers beyond what the rebuilt index writes.
             let _ = db.delete_other_spaces("").await;
             VectorIndex::new(settings_dims(settings).unwrap_or(0))
@@ -269,21 +270,17 @@ async fn work(state: AppState) {
                 embed(&transport, &rt, &settings, &texts, &mut |made, _| progress(done + made)).await;
             done += vectors.len();
             if let Some((before, now)) = keep_vectors(&run[..vectors.len()], &vectors) {
-                state.notice.set(Some(format!(
-                    "Memory: {} now gives {now}-dimension vectors instead of {before}, so everything is being \
-                     embedded again.",
-                    settings.embedding_model.trim()
-                )));
+                state.notice.set(Some(Notice::MemoryResized {
+                    model: settings.embedding_model.trim().to_owned(),
+                    before,
+                    now,
+                }));
                 queue_missing(&db).await;
                 MEMORY.with(|m| m.borrow_mut().again = true);
                 break;
             }
             if let Some(e) = error {
-                let notice = format!(
-                    "Memory: {} text(s) could not be embedded, so retrieval uses words only until they are. {}",
-                    total - done,
-                    e.message(&settings.api_key)
-                );
+                let notice = Notice::MemoryIncomplete { left: total - done, error: e.redacted(&settings.api_key) };
                 // Keep what is left for the next change (or reload), and the notice, to take it down then.
                 MEMORY.with(|m| {
                     let mut m = m.borrow_mut();
@@ -314,7 +311,7 @@ async fn work(state: AppState) {
         }
     });
     if let Some(notice) = failure {
-        if state.notice.with_untracked(|n| n.as_deref() == Some(notice.as_str())) {
+        if state.notice.with_untracked(|n| n.as_ref() == Some(&notice)) {
             state.notice.set(None);
         }
     }
@@ -383,7 +380,7 @@ async fn save(state: AppState, db: &IdbStore) {
         }
     });
     if let Err(e) = result {
-        state.alert(format!("The memory could not be saved. {e}"));
+        state.alert(Alert::MemoryNotSaved(e));
     }
 }
 
@@ -465,11 +462,11 @@ pub fn plan(input: PlanInput<'_>) -> ContextPlan {
 /// Hybrid "Search chats": the vector hits of the query, to fuse with the lexical hits already found. `None` when
 /// there is nothing to search by meaning (no key, or no vectors yet); an error says why the query could not be
 /// embedded.
-pub async fn search_vector_hits(settings: &Settings, query: &str) -> Result<Option<Vec<(String, f32)>>, String> {
+pub async fn search_vector_hits(settings: &Settings, query: &str) -> Result<Option<Vec<(String, f32)>>, ApiError> {
     if !settings.has_key() || MEMORY.with(|m| m.borrow().index.as_ref().is_none_or(VectorIndex::is_empty)) {
         return Ok(None);
     }
-    let q = embed_query(settings, query, None).await.map_err(|e| e.message(&settings.api_key))?;
+    let q = embed_query(settings, query, None).await.map_err(|e| e.redacted(&settings.api_key))?;
     Ok(MEMORY.with(|m| {
         let m = m.borrow();
         let hits = m.index.as_ref()?.search(&q, 20).ok()?;

@@ -3,6 +3,7 @@
 use crate::core::model::{Message, MessageStatus, Role};
 use crate::ui::context_view::ContextView;
 use crate::ui::controller;
+use crate::ui::i18n::{t, t_string, text, use_i18n};
 use crate::ui::markdown_view::Markdown;
 use crate::ui::state::use_app_state;
 use crate::web::dom::message_element;
@@ -11,6 +12,7 @@ use leptos::prelude::*;
 #[component]
 pub fn MessageList() -> impl IntoView {
     let state = use_app_state();
+    let i18n = use_i18n();
     let log = NodeRef::<leptos::html::Div>::new();
     // Follow the answer as it grows, unless the person scrolled up to read.
     Effect::new(move |_| {
@@ -24,7 +26,7 @@ pub fn MessageList() -> impl IntoView {
     });
     let last_id = move || state.messages.with(|v| v.last().map(|m| m.id.clone()));
     view! {
-        <div class="log" role="log" aria-live="polite" aria-label="Conversation" node_ref=log>
+        <div class="log" role="log" aria-live="polite" aria-label=move || t_string!(i18n, conversation) node_ref=log>
             <Show when=move || state.messages.with(Vec::is_empty)>
                 <EmptyState />
             </Show>
@@ -45,15 +47,13 @@ pub fn MessageList() -> impl IntoView {
 #[component]
 fn EmptyState() -> impl IntoView {
     let state = use_app_state();
+    let i18n = use_i18n();
     view! {
         <div class="empty">
-            <h2>"Ask about your images"</h2>
-            <p>
-                "Add photos with “Add images”, by dropping them here, or by pasting. Then ask anything about them; \
-                 every question is answered from the same images."
-            </p>
+            <h2>{t!(i18n, empty_title)}</h2>
+            <p>{t!(i18n, empty_body)}</p>
             <Show when=move || !state.settings.with(|s| s.has_key())>
-                <p class="hint">"First, open Settings and enter your OpenAI API key. It stays in this browser."</p>
+                <p class="hint">{t!(i18n, empty_hint_key)}</p>
             </Show>
         </div>
     }
@@ -62,6 +62,7 @@ fn EmptyState() -> impl IntoView {
 #[component]
 fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl IntoView {
     let state = use_app_state();
+    let i18n = use_i18n();
     let role_class = match message.role {
         Role::User => "user",
         Role::Assistant => "assistant",
@@ -76,18 +77,31 @@ fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl In
     let body = match message.role {
         Role::User => view! { <p class="plain">{message.content.clone()}</p> }.into_any(),
         Role::Assistant if message.content.is_empty() && status == MessageStatus::Streaming => {
-            view! { <p class="typing" aria-label="Boda is answering">"…"</p> }.into_any()
+            view! { <p class="typing" aria-label=move || t_string!(i18n, boda_answering)>"…"</p> }.into_any()
         }
         Role::Assistant => view! { <Markdown text=message.content.clone() /> }.into_any(),
     };
     let usage = message.usage.map(|u| {
-        let cached = if u.cached_tokens > 0 { format!(" ({} cached)", u.cached_tokens) } else { String::new() };
-        format!("{} prompt{cached} + {} completion = {} tokens", u.prompt_tokens, u.completion_tokens, u.total_tokens)
+        move || {
+            let cached =
+                if u.cached_tokens > 0 { t_string!(i18n, usage_cached, n = u.cached_tokens) } else { String::new() };
+            t_string!(
+                i18n,
+                usage,
+                prompt = u.prompt_tokens,
+                cached = cached,
+                completion = u.completion_tokens,
+                total = u.total_tokens
+            )
+        }
     });
     let model = message.model.clone();
-    let trimmed = (message.trimmed > 0)
-        .then(|| format!("{} earlier message(s) left out to fit the history budget", message.trimmed));
-    let error = message.error.clone();
+    let count = message.trimmed;
+    let trimmed = (count > 0).then_some(move || t_string!(i18n, trimmed_meta, count = count));
+    let error = message
+        .error
+        .clone()
+        .map(|e| move || text::answer_error(i18n.get_locale(), &e, &state.settings.with(|s| s.api_key.clone())));
     let context = (!message.context.is_empty()).then(|| message.context.clone());
     let can_retry = matches!(status, MessageStatus::Failed | MessageStatus::Interrupted);
     view! {
@@ -95,7 +109,9 @@ fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl In
             id=message_element(&message.id)
             class=format!("msg {role_class} {status_class}")
             aria-busy=(status == MessageStatus::Streaming).then_some("true")>
-            <div class="who">{if message.role == Role::User { "You" } else { "Boda" }}</div>
+            <div class="who">
+                {move || if message.role == Role::User { t_string!(i18n, who_you) } else { t_string!(i18n, who_boda) }}
+            </div>
             {body}
             {error.map(|e| view! { <p class="msg-error">{e}</p> })}
             {context.map(|items| view! { <ContextView items=items /> })}
@@ -103,7 +119,7 @@ fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl In
                 can_retry && is_last.get() && !state.is_streaming()
             }>
                 <button class="retry" on:click=move |_| controller::regenerate(state)>
-                    "Retry"
+                    {t!(i18n, retry)}
                 </button>
             </Show>
             {(usage.is_some() || model.is_some() || trimmed.is_some())

@@ -6,26 +6,54 @@ pub mod composer;
 pub mod context_view;
 pub mod controller;
 pub mod field;
+pub mod i18n;
 pub mod image_strip;
 pub mod markdown_view;
 pub mod memory;
 pub mod message_list;
+pub mod route_sync;
 pub mod settings_dialog;
 pub mod sidebar;
 pub mod state;
 
 use leptos::prelude::*;
 
-/// The whole app: the chat list, the open chat, and the settings dialog.
+/// The whole app, in the person's language: the chat list, the open chat, and the settings dialog.
 #[component]
 pub fn App() -> impl IntoView {
+    view! {
+        <i18n::I18nContextProvider>
+            <Shell />
+        </i18n::I18nContextProvider>
+    }
+}
+
+#[component]
+fn Shell() -> impl IntoView {
     let state = state::provide_app_state();
+    let i18n = i18n::use_i18n();
+    // A language chosen in Settings wins over the browser's. Set from an effect, which runs after the
+    // provider's own (it sets the browser's language), and before the browser first paints.
+    Effect::new(move |_| {
+        if let Some(chosen) = crate::web::prefs::language() {
+            i18n.set_locale(i18n::locale(chosen));
+        }
+    });
+    // Work outside the views (captions) reads the language from the state; the page title follows it too.
+    Effect::new(move |_| {
+        let locale = i18n.get_locale();
+        state.language.set(i18n::language(locale));
+        document().set_title(i18n::td_string!(locale, page_title));
+    });
     controller::start(state);
     view! {
-        <div class="app">
-            <sidebar::Sidebar />
-            <chat_pane::ChatPane />
-            <settings_dialog::SettingsDialog />
-        </div>
+        <leptos_router::components::Router>
+            <route_sync::RouteSync />
+            <div class="app">
+                <sidebar::Sidebar />
+                <chat_pane::ChatPane />
+                <settings_dialog::SettingsDialog />
+            </div>
+        </leptos_router::components::Router>
     }
 }

@@ -1,9 +1,12 @@
-//! Settings: the API key, base URL, model, history budget and retrieval (embedding model and size, images
-//! attached, messages recalled, recall across chats), saved in this browser, with a key check.
+//! Settings: the interface language (applied at once), the API key, base URL, model, caption language,
+//! history budget and retrieval (embedding model and size, images attached, messages recalled, recall across
+//! chats), saved in this browser, with a key check.
 
-use crate::core::model::{parse_count, Settings};
+use crate::core::model::{parse_count, Language, Settings};
+use crate::core::notice::{CountField, SettingsVerdict};
 use crate::ui::controller;
 use crate::ui::field::Field;
+use crate::ui::i18n::{self, t, t_string, text, use_i18n};
 use crate::ui::state::use_app_state;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -11,8 +14,9 @@ use leptos::task::spawn_local;
 #[component]
 pub fn SettingsDialog() -> impl IntoView {
     let state = use_app_state();
+    let i18n = use_i18n();
     let dialog = NodeRef::<leptos::html::Dialog>::new();
-    let key = RwSignal::new(String::new());
+    let key_field = RwSignal::new(String::new());
     let base_url = RwSignal::new(String::new());
     let model = RwSignal::new(String::new());
     let budget = RwSignal::new(String::new());
@@ -21,7 +25,8 @@ pub fn SettingsDialog() -> impl IntoView {
     let k_images = RwSignal::new(String::new());
     let k_messages = RwSignal::new(String::new());
     let all_chats = RwSignal::new(false);
-    let verdict: RwSignal<Option<Result<String, String>>> = RwSignal::new(None);
+    let caption_language = RwSignal::new(None::<Language>);
+    let verdict: RwSignal<Option<SettingsVerdict>> = RwSignal::new(None);
     let checking = RwSignal::new(false);
 
     // Opening fills the fields from the saved settings; closing (Escape, Close, or a good Save) clears them.
@@ -30,7 +35,7 @@ pub fn SettingsDialog() -> impl IntoView {
         let Some(d) = dialog.get() else { return };
         if open && !d.open() {
             let s = state.settings.get_untracked();
-            key.set(s.api_key);
+            key_field.set(s.api_key);
             base_url.set(s.base_url);
             model.set(s.model);
             budget.set(s.history_budget.to_string());
@@ -39,6 +44,7 @@ pub fn SettingsDialog() -> impl IntoView {
             k_images.set(s.context_images.to_string());
             k_messages.set(s.context_messages.to_string());
             all_chats.set(s.recall_all_chats);
+            caption_language.set(s.caption_language);
             verdict.set(None);
             let _ = d.show_modal();
         } else if !open && d.open() {
@@ -50,23 +56,24 @@ pub fn SettingsDialog() -> impl IntoView {
         ev.prevent_default();
         let defaults = Settings::default();
         let counts = (|| {
-            Ok::<_, String>((
-                parse_count(&budget.get_untracked(), "The history budget")?.unwrap_or(defaults.history_budget),
-                parse_count(&dims.get_untracked(), "Embedding dimensions")?.filter(|d| *d > 0),
-                parse_count(&k_images.get_untracked(), "Images attached")?.unwrap_or(defaults.context_images),
-                parse_count(&k_messages.get_untracked(), "Messages recalled")?.unwrap_or(defaults.context_messages),
+            Ok::<_, SettingsVerdict>((
+                parse_count(&budget.get_untracked(), CountField::HistoryBudget)?.unwrap_or(defaults.history_budget),
+                parse_count(&dims.get_untracked(), CountField::EmbeddingDimensions)?.filter(|d| *d > 0),
+                parse_count(&k_images.get_untracked(), CountField::ImagesAttached)?.unwrap_or(defaults.context_images),
+                parse_count(&k_messages.get_untracked(), CountField::MessagesRecalled)?
+                    .unwrap_or(defaults.context_messages),
             ))
         })();
         let (history_budget, embedding_dimensions, context_images, context_messages) = match counts {
             Ok(c) => c,
-            Err(text) => {
-                verdict.set(Some(Err(text)));
+            Err(bad) => {
+                verdict.set(Some(bad));
                 return;
             }
         };
         let embedding_model = embed_model.get_untracked().trim().to_owned();
         let settings = Settings {
-            api_key: key.get_untracked().trim().to_owned(),
+            api_key: key_field.get_untracked().trim().to_owned(),
             base_url: base_url.get_untracked().trim().to_owned(),
             model: model.get_untracked().trim().to_owned(),
             history_budget,
@@ -75,14 +82,15 @@ pub fn SettingsDialog() -> impl IntoView {
             context_images,
             context_messages,
             recall_all_chats: all_chats.get_untracked(),
+            caption_language: caption_language.get_untracked(),
         };
         checking.set(true);
         verdict.set(None);
         spawn_local(async move {
             let result = controller::save_settings(state, settings).await;
             checking.set(false);
-            if let Ok(text) = &result {
-                state.notice.set(Some(text.clone()));
+            if result.is_good() {
+                state.notice.set(Some(crate::core::notice::Notice::Settings(result.clone())));
                 state.alerts.set(Vec::new());
                 state.settings_open.set(false);
             }
@@ -90,67 +98,119 @@ pub fn SettingsDialog() -> impl IntoView {
         });
     };
 
+    let lang_name = |l: Language| match l {
+        Language::En => "English",
+        Language::Ko => "한국어",
+    };
+    let key = move || state.settings.with(|s| s.api_key.clone());
     view! {
         <dialog class="settings" node_ref=dialog aria-labelledby="settings-title" on:close=move |_| state.settings_open.set(false)>
             <form on:submit=save novalidate>
-                <h2 id="settings-title">"Settings"</h2>
+                <h2 id="settings-title">{t!(i18n, settings)}</h2>
+                <div class="field">
+                    <label for="set-language">{t!(i18n, language)}</label>
+                    <select
+                        id="set-language"
+                        prop:value=move || i18n::language(i18n.get_locale()).tag()
+                        on:change=move |ev| {
+                            if let Some(l) = Language::from_tag(&event_target_value(&ev)) {
+                                crate::web::prefs::set_language(l);
+                                i18n.set_locale(i18n::locale(l));
+                            }
+                        }
+                    >
+                        {Language::ALL
+                            .into_iter()
+                            .map(|l| {
+                                view! {
+                                    <option value=l.tag() selected=move || i18n::language(i18n.get_locale()) == l>
+                                        {lang_name(l)}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                    <small>{t!(i18n, language_hint)}</small>
+                </div>
                 <Field
                     id="set-key"
-                    label="OpenAI API key"
-                    value=key
+                    label=Signal::derive(move || t_string!(i18n, api_key))
+                    value=key_field
                     kind="password"
                     placeholder="sk-…"
-                    hint="Stored only in this browser and sent only to the API base URL below."
+                    hint=Signal::derive(move || t_string!(i18n, api_key_hint))
                 />
                 <Field
                     id="set-base"
-                    label="API base URL"
+                    label=Signal::derive(move || t_string!(i18n, base_url))
                     value=base_url
                     kind="url"
                     placeholder=Settings::DEFAULT_BASE_URL
-                    hint="Any OpenAI-compatible server works, including one on this computer."
+                    hint=Signal::derive(move || t_string!(i18n, base_url_hint))
                 />
-                <Field id="set-model" label="Model" value=model list="model-options" />
+                <Field id="set-model" label=Signal::derive(move || t_string!(i18n, model)) value=model list="model-options" />
                 <datalist id="model-options">
                     <For each=move || state.models.get() key=|m| m.clone() let:m>
                         <option value=m></option>
                     </For>
                 </datalist>
+                <div class="field">
+                    <label for="set-caption-language">{t!(i18n, caption_language)}</label>
+                    <select
+                        id="set-caption-language"
+                        prop:value=move || caption_language.get().map(Language::tag).unwrap_or("")
+                        on:change=move |ev| caption_language.set(Language::from_tag(&event_target_value(&ev)))
+                    >
+                        <option value="" selected=move || caption_language.get().is_none()>
+                            {t!(i18n, caption_language_same)}
+                        </option>
+                        {Language::ALL
+                            .into_iter()
+                            .map(|l| {
+                                view! {
+                                    <option value=l.tag() selected=move || caption_language.get() == Some(l)>
+                                        {lang_name(l)}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
                 <Field
                     id="set-budget"
-                    label="History budget (tokens)"
+                    label=Signal::derive(move || t_string!(i18n, history_budget))
                     value=budget
                     kind="number"
-                    hint="Earlier conversation sent with each question; the oldest turns are left out first."
+                    hint=Signal::derive(move || t_string!(i18n, history_budget_hint))
                 />
                 <fieldset>
-                    <legend>"Retrieval"</legend>
+                    <legend>{t!(i18n, retrieval)}</legend>
                     <Field
                         id="set-embed-model"
-                        label="Embedding model"
+                        label=Signal::derive(move || t_string!(i18n, embedding_model))
                         value=embed_model
-                        hint="Captions, messages and questions are embedded with it to find what is relevant."
+                        hint=Signal::derive(move || t_string!(i18n, embedding_model_hint))
                     />
                     <Field
                         id="set-dims"
-                        label="Embedding dimensions"
+                        label=Signal::derive(move || t_string!(i18n, dims))
                         value=dims
                         kind="number"
-                        hint="Empty keeps the model's own size (1536 for text-embedding-3-small). Fewer take less space."
+                        hint=Signal::derive(move || t_string!(i18n, dims_hint))
                     />
                     <Field
                         id="set-k-images"
-                        label="Images attached per question"
+                        label=Signal::derive(move || t_string!(i18n, k_images))
                         value=k_images
                         kind="number"
-                        hint="A chat with more images sends the most relevant ones; the others go as their captions."
+                        hint=Signal::derive(move || t_string!(i18n, k_images_hint))
                     />
                     <Field
                         id="set-k-messages"
-                        label="Earlier messages recalled"
+                        label=Signal::derive(move || t_string!(i18n, k_messages))
                         value=k_messages
                         kind="number"
-                        hint="Relevant messages that no longer fit the history budget are added to the question."
+                        hint=Signal::derive(move || t_string!(i18n, k_messages_hint))
                     />
                     <div class="field check">
                         <input
@@ -159,20 +219,27 @@ pub fn SettingsDialog() -> impl IntoView {
                             prop:checked=move || all_chats.get()
                             on:change=move |ev| all_chats.set(event_target_checked(&ev))
                         />
-                        <label for="set-all-chats">"Recall from all chats, not only this one"</label>
+                        <label for="set-all-chats">{t!(i18n, all_chats)}</label>
                     </div>
                 </fieldset>
-                {move || match verdict.get() {
-                    Some(Err(text)) => Some(view! { <p class="verdict bad" role="alert">{text}</p> }.into_any()),
-                    Some(Ok(text)) => Some(view! { <p class="verdict good" role="status">{text}</p> }.into_any()),
-                    None => None,
+                {move || {
+                    verdict
+                        .get()
+                        .map(|v| {
+                            let words = text::settings_verdict(i18n.get_locale(), &v, &key());
+                            if v.is_good() {
+                                view! { <p class="verdict good" role="status">{words}</p> }.into_any()
+                            } else {
+                                view! { <p class="verdict bad" role="alert">{words}</p> }.into_any()
+                            }
+                        })
                 }}
                 <div class="dialog-actions">
                     <button type="button" class="secondary" on:click=move |_| state.settings_open.set(false)>
-                        "Close"
+                        {t!(i18n, close)}
                     </button>
                     <button type="submit" class="primary" disabled=move || checking.get()>
-                        {move || if checking.get() { "Checking…" } else { "Save" }}
+                        {move || if checking.get() { t_string!(i18n, checking) } else { t_string!(i18n, save) }}
                     </button>
                 </div>
             </form>

@@ -2,32 +2,34 @@
 
 use crate::core::model::Chat;
 use crate::ui::controller;
-use crate::ui::state::use_app_state;
+use crate::ui::i18n::{t, t_string, use_i18n};
+use crate::ui::state::{use_app_state, ResultKind};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 #[component]
 pub fn Sidebar() -> impl IntoView {
     let state = use_app_state();
+    let i18n = use_i18n();
     let new_chat = move |_| {
         spawn_local(async move {
             controller::new_chat(state).await;
         })
     };
     view! {
-        <nav class="sidebar" aria-label="Chats">
+        <nav class="sidebar" aria-label=move || t_string!(i18n, chats_nav)>
             <div class="brand">
                 <span class="logo" aria-hidden="true">"보다"</span>
                 <span>"Boda"</span>
             </div>
             <button class="new-chat" on:click=new_chat>
-                "New chat"
+                {t!(i18n, new_chat)}
             </button>
             <input
                 class="search"
                 type="search"
-                aria-label="Search chats"
-                placeholder="Search chats"
+                aria-label=move || t_string!(i18n, search_chats)
+                placeholder=move || t_string!(i18n, search_chats)
                 prop:value=move || state.search_query.get()
                 on:input=move |ev| controller::search_chats(state, event_target_value(&ev))
             />
@@ -45,7 +47,7 @@ pub fn Sidebar() -> impl IntoView {
             >
                 <SearchResults />
             </Show>
-            <p class="privacy">"Chats, images and your key stay in this browser."</p>
+            <p class="privacy">{t!(i18n, privacy)}</p>
         </nav>
     }
 }
@@ -54,8 +56,9 @@ pub fn Sidebar() -> impl IntoView {
 #[component]
 fn SearchResults() -> impl IntoView {
     let state = use_app_state();
+    let i18n = use_i18n();
     view! {
-        <ul class="search-results" aria-label="Search results">
+        <ul class="search-results" aria-label=move || t_string!(i18n, search_results)>
             <For
                 each=move || state.search_results.get()
                 key=|r| (r.item_id.clone(), r.snippet.clone())
@@ -70,13 +73,19 @@ fn SearchResults() -> impl IntoView {
                         }
                     >
                         <span class="result-chat">{result.chat_title.clone()}</span>
-                        <span class="result-kind">{result.kind}</span>
+                        <span class="result-kind">
+                            {move || match result.kind {
+                                ResultKind::Question => t_string!(i18n, result_you),
+                                ResultKind::Answer => t_string!(i18n, result_boda),
+                                ResultKind::Image => t_string!(i18n, result_image),
+                            }}
+                        </span>
                         <span class="result-snippet">{result.snippet.clone()}</span>
                     </button>
                 </li>
             </For>
             <Show when=move || state.search_results.with(Vec::is_empty)>
-                <li class="no-results">"Nothing found in your chats."</li>
+                <li class="no-results">{t!(i18n, no_results)}</li>
             </Show>
         </ul>
     }
@@ -85,20 +94,19 @@ fn SearchResults() -> impl IntoView {
 #[component]
 fn ChatItem(chat: Chat) -> impl IntoView {
     let state = use_app_state();
+    let i18n = use_i18n();
     let editing = RwSignal::new(false);
     let id = StoredValue::new(chat.id.clone());
-    let title = chat.title.clone();
+    let untitled = chat.is_untitled();
+    let stored_title = chat.title.clone();
+    let title = StoredValue::new(chat.title.clone());
+    let title = move || if untitled { t_string!(i18n, new_chat).to_owned() } else { title.get_value() };
     let is_current = move || state.current.get().as_deref() == Some(id.get_value().as_str());
     let open = move |_| controller::open_chat(state, id.get_value());
-    let delete = {
-        let title = title.clone();
-        move |_| {
-            let ok = window()
-                .confirm_with_message(&format!("Delete “{title}” with its messages and images? This cannot be undone."))
-                .unwrap_or(false);
-            if ok {
-                controller::delete_chat(state, id.get_value());
-            }
+    let delete = move |_| {
+        let question = t_string!(i18n, confirm_delete, title = title());
+        if window().confirm_with_message(&question).unwrap_or(false) {
+            controller::delete_chat(state, id.get_value());
         }
     };
     // Closing the field (Enter, Escape, or leaving it) blurs it; only Enter and leaving rename.
@@ -112,9 +120,9 @@ fn ChatItem(chat: Chat) -> impl IntoView {
             controller::rename_chat(state, id.get_value(), value);
         }
     };
-    let rename_label = format!("Rename {title}");
-    let delete_label = format!("Delete {title}");
-    let field_title = title.clone();
+    let rename_label = move || t_string!(i18n, rename_chat, title = title());
+    let delete_label = move || t_string!(i18n, delete_chat, title = title());
+    let field_title = if untitled { String::new() } else { stored_title };
     view! {
         <li class="chat-item" class:current=is_current>
             <Show
@@ -122,14 +130,14 @@ fn ChatItem(chat: Chat) -> impl IntoView {
                 fallback=move || {
                     view! {
                         <button class="chat-title" on:click=open aria-current=move || is_current().then_some("page")>
-                            {title.clone()}
+                            {title}
                         </button>
                     }
                 }
             >
                 <input
                     class="rename"
-                    aria-label="Chat title"
+                    aria-label=move || t_string!(i18n, chat_title_field)
                     value=field_title.clone()
                     autofocus
                     on:keydown=move |ev| {
@@ -146,7 +154,7 @@ fn ChatItem(chat: Chat) -> impl IntoView {
                     on:blur=move |ev| commit(event_target_value(&ev))
                 />
             </Show>
-            <button class="icon" aria-label=rename_label.clone()
+            <button class="icon" aria-label=rename_label
                 title=rename_label
                 on:click=move |_| {
                     cancelled.set_value(false);
@@ -155,7 +163,7 @@ fn ChatItem(chat: Chat) -> impl IntoView {
             >
                 "✎"
             </button>
-            <button class="icon danger" aria-label=delete_label.clone() title=delete_label on:click=delete>
+            <button class="icon danger" aria-label=delete_label title=delete_label on:click=delete>
                 // A bin drawn in SVG: emoji fonts are not everywhere.
                 <svg viewBox="0 0 24 24" width="15" height="15" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
                     <path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" />

@@ -3,7 +3,8 @@
 //! Core types stay plain data; only this module wraps them in signals. Browser handles that are not `Send`
 //! (the store, the abort controller, object URLs) live in local-storage signals.
 
-use crate::core::model::{Chat, ImageMeta, Message, Settings};
+use crate::core::model::{Chat, ImageMeta, Language, Message, Settings};
+use crate::core::notice::{Alert, Notice};
 use crate::web::idb_store::IdbStore;
 use leptos::prelude::*;
 use web_sys::AbortController;
@@ -15,13 +16,22 @@ pub struct ShownImage {
     pub url: String,
 }
 
+/// What a "Search chats" result found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultKind {
+    /// A question the person asked.
+    Question,
+    /// An answer.
+    Answer,
+    Image,
+}
+
 /// One "Search chats" result, ready to show.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchResult {
     pub chat_id: String,
     pub chat_title: String,
-    /// "You", "Boda" or "Image".
-    pub kind: &'static str,
+    pub kind: ResultKind,
     pub snippet: String,
     pub item_id: String,
 }
@@ -33,6 +43,8 @@ pub struct AppState {
     pub models: RwSignal<Vec<String>>,
     pub chats: RwSignal<Vec<Chat>>,
     pub current: RwSignal<Option<String>>,
+    /// The id of a chat the address asked for that does not exist (any more); shown instead of a chat.
+    pub missing: RwSignal<Option<String>>,
     pub messages: RwSignal<Vec<Message>>,
     pub images: RwSignal<Vec<ShownImage>>,
     /// Files being decoded and resized right now.
@@ -47,10 +59,10 @@ pub struct AppState {
     pub busy: RwSignal<bool>,
     /// Bumped whenever a turn changes the shown messages, so a slower load can tell it is stale.
     pub messages_rev: RwSignal<u64>,
-    /// Problems the person must see (role="alert").
-    pub alerts: RwSignal<Vec<String>>,
+    /// Problems the person must see (role="alert"), as kinds: the view says them in the chosen language.
+    pub alerts: RwSignal<Vec<Alert>>,
     /// Passing information (role="status"): retries, trimming, saved settings.
-    pub notice: RwSignal<Option<String>>,
+    pub notice: RwSignal<Option<Notice>>,
     pub settings_open: RwSignal<bool>,
     /// The text in the message box; kept here so a failed send never loses it.
     pub draft: RwSignal<String>,
@@ -60,6 +72,8 @@ pub struct AppState {
     pub search_results: RwSignal<Vec<SearchResult>>,
     /// Texts embedded so far and in all, while the memory embeds many at once.
     pub indexing: RwSignal<Option<(usize, usize)>>,
+    /// The interface's language (mirrored from the locale context, for work that runs outside the views).
+    pub language: RwSignal<Language>,
 }
 
 impl AppState {
@@ -70,6 +84,7 @@ impl AppState {
             models: RwSignal::new(Vec::new()),
             chats: RwSignal::new(Vec::new()),
             current: RwSignal::new(None),
+            missing: RwSignal::new(None),
             messages: RwSignal::new(Vec::new()),
             images: RwSignal::new(Vec::new()),
             preparing: RwSignal::new(0),
@@ -86,6 +101,7 @@ impl AppState {
             search_query: RwSignal::new(String::new()),
             search_results: RwSignal::new(Vec::new()),
             indexing: RwSignal::new(None),
+            language: RwSignal::new(Language::En),
         }
     }
 
@@ -98,11 +114,10 @@ impl AppState {
         self.busy.get()
     }
 
-    pub fn alert(&self, text: impl Into<String>) {
-        let text = text.into();
+    pub fn alert(&self, alert: Alert) {
         self.alerts.update(|a| {
-            if !a.contains(&text) {
-                a.push(text);
+            if !a.contains(&alert) {
+                a.push(alert);
             }
         });
     }

@@ -8,6 +8,7 @@
 
 use crate::core::image_plan::{sniff, EncodePlan, Refusal, ResizePlan, SNIFF_BYTES};
 use crate::core::model::ImageMeta;
+use crate::core::notice::FileProblem;
 use crate::web::describe_js_error;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -61,24 +62,30 @@ async fn encode(bitmap: &ImageBitmap, may_have_alpha: bool) -> Result<Blob, JsVa
     Ok(JsFuture::from(canvas.convert_to_blob_with_options(&options)?).await?.unchecked_into())
 }
 
-/// Recognises, downscales and re-encodes one file. The error is a message for the person, naming the file.
-pub async fn prepare_image(file: &File, id: String, chat_id: String, now_ms: f64) -> Result<PreparedImage, String> {
+/// Recognises, downscales and re-encodes one file. The error names the file and says what is wrong with it.
+pub async fn prepare_image(
+    file: &File,
+    id: String,
+    chat_id: String,
+    now_ms: f64,
+) -> Result<PreparedImage, (String, FileProblem)> {
     let name = file.name();
     let size = file.size() as u64;
     let head_len = (size as usize).min(SNIFF_BYTES);
     let head = if size == 0 {
         Vec::new()
     } else {
-        let slice = file.slice_with_f64_and_f64(0.0, head_len as f64).map_err(|e| describe_js_error(&e))?;
-        blob_bytes(&slice).await.map_err(|e| format!("“{name}” could not be read: {e}"))?
+        let unreadable = |detail| (name.clone(), FileProblem::Unreadable { detail });
+        let slice = file.slice_with_f64_and_f64(0.0, head_len as f64).map_err(|e| unreadable(describe_js_error(&e)))?;
+        blob_bytes(&slice).await.map_err(unreadable)?
     };
-    let info = sniff(&head, size).map_err(|r| r.message(&name))?;
+    let info = sniff(&head, size).map_err(|r| (name.clone(), FileProblem::Refused(r)))?;
     let plan = ResizePlan::for_size(info.width, info.height);
-    let bitmap = decode(file, plan).await.map_err(|_| Refusal::Undecodable.message(&name))?;
+    let bitmap = decode(file, plan).await.map_err(|_| (name.clone(), FileProblem::Refused(Refusal::Undecodable)))?;
     let encoded = encode(&bitmap, info.may_have_alpha).await;
     let (width, height) = (bitmap.width(), bitmap.height());
     bitmap.close();
-    let blob = encoded.map_err(|e| format!("“{name}” could not be converted: {}", describe_js_error(&e)))?;
+    let blob = encoded.map_err(|e| (name.clone(), FileProblem::NotConverted { detail: describe_js_error(&e) }))?;
     let meta = ImageMeta {
         id,
         chat_id,

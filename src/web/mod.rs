@@ -6,6 +6,7 @@ pub mod dom;
 pub mod files;
 pub mod http;
 pub mod idb_store;
+pub mod prefs;
 pub mod runtime;
 pub mod tabs;
 

@@ -34,14 +34,18 @@ export async function startWorld() {
   };
 }
 
-/** A fresh browser context (so a fresh IndexedDB) with the app loaded and its errors collected. */
-export async function openApp(world, { ignoreHttpErrors = true } = {}) {
-  const context = await world.browser.newContext();
+/**
+ * A fresh browser context (so a fresh IndexedDB) with the app loaded and its errors collected. The browser's
+ * language is `locale` (English unless a test asks for Korean); the app follows it.
+ */
+export async function openApp(world, { ignoreHttpErrors = true, locale = 'en-US', path = '/' } = {}) {
+  const context = await world.browser.newContext({ locale });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const errors = collectPageErrors(page, { ignore: ignoreHttpErrors ? [EXPECTED_HTTP_ERRORS, /net::ERR_/] : [] });
-  await page.goto(world.site.origin);
-  await page.getByRole('button', { name: 'Settings', exact: true }).waitFor();
+  await page.goto(world.site.origin + path);
+  const settings = locale.startsWith('ko') ? '설정' : 'Settings';
+  await page.getByRole('button', { name: settings, exact: true }).waitFor();
   return { context, page, errors };
 }
 
@@ -85,12 +89,15 @@ export async function makeImage(page, { name, width = 640, height = 480, type = 
   return { name, mimeType: type, buffer: Buffer.from(b64, 'base64') };
 }
 
-/** Adds files through the "Add images" picker and waits until `expectCount` thumbnails show. */
-export async function addImages(page, files, expectCount) {
-  await page.getByLabel('Add images', { exact: true }).setInputFiles(files);
+/**
+ * Adds files through the "Add images" picker (`picker` names it in another language) and waits until
+ * `expectCount` thumbnails show.
+ */
+export async function addImages(page, files, expectCount, { picker = 'Add images' } = {}) {
+  await page.getByLabel(picker, { exact: true }).setInputFiles(files);
   if (expectCount !== undefined) {
     await page.waitForFunction(
-      (n) => document.querySelectorAll('[aria-label="Images in this chat"] > li:not(.pending)').length === n,
+      (n) => document.querySelectorAll('ul.image-strip > li:not(.pending)').length === n,
       expectCount,
     );
   }
@@ -111,14 +118,14 @@ export async function messageCount(page) {
 
 /**
  * Waits until the log shows at least `atLeast` messages, none of them still arriving (aria-busy), and the
- * Stop button is gone.
+ * Stop button (in any language) is gone.
  */
 export async function waitIdle(page, atLeast = 0) {
   await page.waitForFunction(
     (n) =>
       document.querySelectorAll('[role=log] article').length >= n &&
       !document.querySelector('[role=log] [aria-busy=true]') &&
-      ![...document.querySelectorAll('button')].some((b) => b.textContent.trim() === 'Stop'),
+      !document.querySelector('.composer button.stop'),
     atLeast,
   );
 }

@@ -437,6 +437,10 @@ async function makeSite() {
     path.join(dist, 'index.html'),
     '<!doctype html><html><head><title>infra</title></head><body>infra</body></html>',
   );
+  await fsp.writeFile(
+    path.join(dist, '404.html'),
+    '<!doctype html><html><head><title>infra</title></head><body>infra, not found</body></html>',
+  );
   await fsp.writeFile(path.join(dist, 'app.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
   await fsp.writeFile(path.join(dist, 'app.css'), 'body{}');
   await fsp.writeFile(path.join(dist, 'app.js'), 'export {}');
@@ -445,7 +449,7 @@ async function makeSite() {
   return { tmp, dist };
 }
 
-test('static server: MIME types, SPA fallback, no-store, traversal refused', T, async () => {
+test('static server: MIME types, 404.html for misses (no rewrites), no-store, traversal refused', T, async () => {
   const { tmp, dist } = await makeSite();
   const site = await startStatic(dist);
   try {
@@ -464,15 +468,16 @@ test('static server: MIME types, SPA fallback, no-store, traversal refused', T, 
       assert.equal(r.headers.get('content-type'), type, p);
       await r.arrayBuffer();
     }
-    for (const p of ['/', '/chat/42']) {
+    const home = await fetch(`${site.origin}/`);
+    assert.equal(home.status, 200);
+    assert.match(home.headers.get('content-type') ?? '', /^text\/html/);
+    assert.equal(await home.text(), '<!doctype html><html><head><title>infra</title></head><body>infra</body></html>');
+    for (const p of ['/chat/42', '/nope.js']) {
       const r = await fetch(site.origin + p);
-      assert.equal(r.status, 200, p);
+      assert.equal(r.status, 404, p);
       assert.match(r.headers.get('content-type') ?? '', /^text\/html/);
-      assert.match(await r.text(), /infra/);
+      assert.match(await r.text(), /infra, not found/);
     }
-    const missing = await fetch(`${site.origin}/nope.js`);
-    assert.equal(missing.status, 404);
-    await missing.text();
 
     for (const p of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/a/../../package.json']) {
       const r = /** @type {any} */ (await rawGet(site.origin, p));

@@ -3,9 +3,10 @@
 // Does: serves files from one directory on 127.0.0.1 (random port) with
 // correct MIME types (application/wasm, text/css, application/javascript,
 // image/svg+xml, application/manifest+json, ...), `Cache-Control: no-store`,
-// GET and HEAD; `/` and unknown extension-less paths get index.html (SPA
-// fallback); other misses are 404; `..` traversal (raw or percent-encoded)
-// and NUL bytes are refused with 403/400.
+// GET and HEAD; `/` gets index.html; any miss is a 404 with the body of
+// 404.html when there is one (like a plain static host without rewrite
+// rules); `..` traversal (raw or percent-encoded) and NUL bytes are refused
+// with 403/400.
 //
 // Does not: list directories, do range requests, compression, ETags, CORS,
 // or follow symlinks out of the root (paths are checked after realpath).
@@ -112,11 +113,15 @@ export async function startStatic(dir) {
       file = path.join(file, 'index.html');
       stat = await statOrNull(file);
     }
+    // A plain static host, without rewrite rules: an unknown path is a 404, with the body of /404.html when
+    // there is one (as GitHub Pages, Cloudflare Pages or nginx's `error_page 404` do). Boda's build ships
+    // 404.html as a copy of the page, so deep links such as /chat/<id> still start the app.
+    let status = 200;
     if (!stat) {
-      if (path.extname(rel) !== '') return plain(res, 404, 'Not found');
-      file = path.join(root, 'index.html'); // SPA fallback
+      file = path.join(root, '404.html');
       stat = await statOrNull(file);
       if (!stat) return plain(res, 404, 'Not found');
+      status = 404;
     }
     // Refuse symlinks leading out of the root.
     const real = await fsp.realpath(file);
@@ -124,7 +129,7 @@ export async function startStatic(dir) {
     if (!stat.isFile()) return plain(res, 404, 'Not found');
 
     const type = MIME[/** @type {keyof typeof MIME} */ (path.extname(file).toLowerCase())] ?? 'application/octet-stream';
-    res.writeHead(200, {
+    res.writeHead(status, {
       'Content-Type': type,
       'Content-Length': stat.size,
       'Cache-Control': 'no-store',

@@ -1,0 +1,91 @@
+//! The app's addresses: `/` (the most recent chat, or the empty start) and `/chat/<id>` (that chat). Parsing
+//! and building them lives here so the rule is one piece of tested code; the views hand the browser's path in
+//! and get a [`Route`] back. Anything else is read as `/`.
+
+/// Where an address points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// `/`: the most recent chat, or the empty start when there is none.
+    Home,
+    /// `/chat/<id>`: that chat, or the "does not exist (any more)" state.
+    Chat(String),
+}
+
+impl Route {
+    /// Reads a path (without query or fragment, as `location.pathname` gives it). Ids are opaque but never
+    /// empty and never contain a slash; a percent-encoded id is decoded.
+    pub fn parse(path: &str) -> Route {
+        let rest = path.trim_end_matches('/');
+        match rest.strip_prefix("/chat/") {
+            Some(id) if !id.is_empty() && !id.contains('/') => Route::Chat(percent_decode(id)),
+            _ => Route::Home,
+        }
+    }
+
+    /// The path of this route.
+    pub fn path(&self) -> String {
+        match self {
+            Route::Home => "/".to_owned(),
+            Route::Chat(id) => format!("/chat/{}", percent_encode(id)),
+        }
+    }
+}
+
+/// Encodes everything but unreserved characters (RFC 3986), so any id survives a round trip.
+fn percent_encode(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` escapes; a malformed escape is kept as it is.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chats_have_addresses() {
+        let id = "0b6f1c2e-8a4d-4e0b-9d2e-3f5a6b7c8d9e";
+        assert_eq!(Route::parse(&format!("/chat/{id}")), Route::Chat(id.into()));
+        assert_eq!(Route::parse(&format!("/chat/{id}/")), Route::Chat(id.into()));
+        assert_eq!(Route::Chat(id.into()).path(), format!("/chat/{id}"));
+        for home in ["/", "", "/chat", "/chat/", "/chat/a/b", "/settings", "/index.html"] {
+            assert_eq!(Route::parse(home), Route::Home, "{home}");
+        }
+        assert_eq!(Route::Home.path(), "/");
+    }
+
+    #[test]
+    fn any_id_survives_the_round_trip() {
+        for id in ["a b", "한국어", "x%y", "q?r#s", "100%"] {
+            let route = Route::Chat(id.into());
+            assert_eq!(Route::parse(&route.path()), route, "{id}");
+        }
+        assert_eq!(Route::parse("/chat/%zz"), Route::Chat("%zz".into()));
+    }
+}

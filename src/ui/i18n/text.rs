@@ -1,0 +1,198 @@
+//! Words for the core's kinds, in the chosen language. Each function takes the locale and the kind (and, for
+//! anything a server said, the API key, which is masked before it is shown) and returns the sentence; nothing
+//! here decides anything.
+
+use super::{td_string, Locale};
+use crate::core::image_plan::{human_bytes, FileKind, Refusal, MAX_FILE_BYTES, MAX_PIXELS};
+use crate::core::model::AnswerError;
+use crate::core::notice::{Alert, BaseUrlProblem, CountField, FileProblem, Notice, SettingsVerdict};
+use crate::core::openai::{redact, ApiError, MAX_RETRIES};
+use crate::core::ports::StoreError;
+
+/// A wait as a person says it: "45 s" / "45초", "3 min" / "3분", "2 h" / "2시간".
+pub fn wait(l: Locale, ms: u64) -> String {
+    let s = ms.div_ceil(1000);
+    if s < 120 {
+        td_string!(l, wait_s, n = s).to_string()
+    } else if s < 7200 {
+        td_string!(l, wait_min, n = s.div_ceil(60)).to_string()
+    } else {
+        td_string!(l, wait_h, n = s.div_ceil(3600)).to_string()
+    }
+}
+
+/// What went wrong talking to the API, with what the server said (the key masked).
+pub fn api_error(l: Locale, e: &ApiError, key: &str) -> String {
+    let said = |d: &Option<String>| match d {
+        Some(d) if !d.trim().is_empty() => td_string!(l, server_said, text = redact(d.trim(), key)).to_string(),
+        _ => String::new(),
+    };
+    let (text, detail): (String, &Option<String>) = match e {
+        ApiError::InvalidKey { detail } => (td_string!(l, api_invalid_key).to_string(), detail),
+        ApiError::Forbidden { detail } => (td_string!(l, api_forbidden).to_string(), detail),
+        ApiError::NotFound { detail } => (td_string!(l, api_not_found).to_string(), detail),
+        ApiError::RateLimited { detail, .. } => match e.wait_too_long() {
+            Some(ms) => (td_string!(l, api_wait_long, wait = wait(l, ms)).to_string(), detail),
+            None => (td_string!(l, api_rate_limited, n = MAX_RETRIES).to_string(), detail),
+        },
+        ApiError::QuotaExceeded { detail } => (td_string!(l, api_quota).to_string(), detail),
+        ApiError::Rejected { status, detail } => (td_string!(l, api_rejected, status = status).to_string(), detail),
+        ApiError::Server { status, detail } => (td_string!(l, api_server, status = status).to_string(), detail),
+        ApiError::Unreachable { host } => return td_string!(l, api_unreachable, host = host).to_string(),
+        ApiError::StreamCut => return td_string!(l, api_stream_cut).to_string(),
+        ApiError::MalformedStream { detail } => {
+            return td_string!(l, api_malformed, detail = redact(detail, key)).to_string();
+        }
+        ApiError::InStream { detail } => (td_string!(l, api_in_stream).to_string(), detail),
+        ApiError::Aborted => return td_string!(l, api_aborted).to_string(),
+        ApiError::Refused { reason } => return td_string!(l, api_refused, reason = redact(reason, key)).to_string(),
+    };
+    text + &said(detail)
+}
+
+/// Why an answer failed or stopped early, as stored with it.
+pub fn answer_error(l: Locale, e: &AnswerError, key: &str) -> String {
+    match e {
+        AnswerError::Api { error } => api_error(l, error, key),
+        AnswerError::PageClosed => td_string!(l, answer_page_closed).to_string(),
+        AnswerError::Earlier { text } => redact(text, key),
+    }
+}
+
+pub fn store_error(l: Locale, e: &StoreError) -> String {
+    match e {
+        StoreError::QuotaExceeded => td_string!(l, store_quota).to_string(),
+        StoreError::VersionChanged => td_string!(l, store_version).to_string(),
+        StoreError::Other(detail) => td_string!(l, store_other, detail = detail).to_string(),
+    }
+}
+
+fn file_kind(l: Locale, kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::IsoMedia => td_string!(l, kind_iso),
+        FileKind::Markup => td_string!(l, kind_markup),
+        FileKind::Pdf => td_string!(l, kind_pdf),
+        FileKind::Bmp => td_string!(l, kind_bmp),
+        FileKind::Tiff => td_string!(l, kind_tiff),
+        FileKind::Zip => td_string!(l, kind_zip),
+        FileKind::Ico => td_string!(l, kind_ico),
+        FileKind::Unknown => td_string!(l, kind_unknown),
+    }
+}
+
+/// Why a file was refused, naming it and saying what to do.
+pub fn refusal(l: Locale, r: &Refusal, name: &str) -> String {
+    match r {
+        Refusal::Empty => td_string!(l, refusal_empty, name = name).to_string(),
+        Refusal::TooLarge { bytes } => {
+            td_string!(l, refusal_too_large, name = name, size = human_bytes(*bytes), max = human_bytes(MAX_FILE_BYTES))
+                .to_string()
+        }
+        Refusal::TooManyPixels { width, height } => td_string!(
+            l,
+            refusal_pixels,
+            name = name,
+            width = width,
+            height = height,
+            mp = (*width as u64 * *height as u64 + 500_000) / 1_000_000,
+            max = MAX_PIXELS / 1_000_000
+        )
+        .to_string(),
+        Refusal::Heic => td_string!(l, refusal_heic, name = name).to_string(),
+        Refusal::Avif => td_string!(l, refusal_avif, name = name).to_string(),
+        Refusal::Svg => td_string!(l, refusal_svg, name = name).to_string(),
+        Refusal::Unsupported { kind } => {
+            td_string!(l, refusal_unsupported, name = name, kind = file_kind(l, *kind)).to_string()
+        }
+        Refusal::Corrupt => td_string!(l, refusal_corrupt, name = name).to_string(),
+        Refusal::Undecodable => td_string!(l, refusal_undecodable, name = name).to_string(),
+    }
+}
+
+fn file_problem(l: Locale, p: &FileProblem, name: &str) -> String {
+    match p {
+        FileProblem::Refused(r) => refusal(l, r, name),
+        FileProblem::Unreadable { detail } => td_string!(l, file_unreadable, name = name, detail = detail).to_string(),
+        FileProblem::NotConverted { detail } => {
+            td_string!(l, file_not_converted, name = name, detail = detail).to_string()
+        }
+    }
+}
+
+fn count_field(l: Locale, f: CountField) -> &'static str {
+    match f {
+        CountField::HistoryBudget => td_string!(l, field_history_budget),
+        CountField::EmbeddingDimensions => td_string!(l, field_dims),
+        CountField::ImagesAttached => td_string!(l, field_k_images),
+        CountField::MessagesRecalled => td_string!(l, field_k_messages),
+    }
+}
+
+/// The verdict of saving settings.
+pub fn settings_verdict(l: Locale, v: &SettingsVerdict, key: &str) -> String {
+    match v {
+        SettingsVerdict::KeyWorks { models } => td_string!(l, v_key_works, n = models).to_string(),
+        SettingsVerdict::ModelNotOffered { models, model } => {
+            td_string!(l, v_model_not_offered, n = models, model = model).to_string()
+        }
+        SettingsVerdict::NoKey => td_string!(l, v_no_key).to_string(),
+        SettingsVerdict::CheckFailed(e) => td_string!(l, v_check_failed, why = api_error(l, e, key)).to_string(),
+        SettingsVerdict::BadCount { field, text } => {
+            td_string!(l, v_bad_count, field = count_field(l, *field), text = text).to_string()
+        }
+        SettingsVerdict::BadBaseUrl(p) => match p {
+            BaseUrlProblem::Scheme => td_string!(l, v_base_scheme),
+            BaseUrlProblem::NoHost => td_string!(l, v_base_no_host),
+            BaseUrlProblem::QueryOrFragment => td_string!(l, v_base_query),
+            BaseUrlProblem::Credentials => td_string!(l, v_base_credentials),
+        }
+        .to_string(),
+        SettingsVerdict::NoModel => td_string!(l, v_no_model).to_string(),
+        SettingsVerdict::Store(e) => store_error(l, e),
+    }
+}
+
+/// A problem the person must see.
+pub fn alert(l: Locale, a: &Alert, key: &str) -> String {
+    match a {
+        Alert::StorageUnavailable { detail } => td_string!(l, alert_storage_unavailable, detail = detail).to_string(),
+        Alert::Store(e) => store_error(l, e),
+        Alert::File { name, problem } => file_problem(l, problem, name),
+        Alert::ImageNotStored { name, error } => {
+            td_string!(l, alert_image_not_stored, name = name, why = store_error(l, error)).to_string()
+        }
+        Alert::CaptionFailed { name, error } => {
+            td_string!(l, alert_caption_failed, name = name, why = api_error(l, error, key)).to_string()
+        }
+        Alert::CaptionNeedsKey => td_string!(l, alert_caption_needs_key).to_string(),
+        Alert::StillPreparing => td_string!(l, alert_still_preparing).to_string(),
+        Alert::NeedsKey => td_string!(l, alert_needs_key).to_string(),
+        Alert::Answer(e) => api_error(l, e, key),
+        Alert::ImageUnreadable { name, detail } => {
+            td_string!(l, alert_image_unreadable, name = name, detail = detail).to_string()
+        }
+        Alert::MemoryNotSaved(e) => td_string!(l, alert_memory_not_saved, why = store_error(l, e)).to_string(),
+    }
+}
+
+/// Passing information for the status line.
+pub fn notice(l: Locale, n: &Notice, key: &str) -> String {
+    match n {
+        Notice::Welcome => td_string!(l, notice_welcome).to_string(),
+        Notice::Retrying { attempt, of, wait_s } => {
+            td_string!(l, notice_retrying, s = wait_s, attempt = attempt, of = of).to_string()
+        }
+        Notice::Trimmed { count } => td_string!(l, notice_trimmed, count = count).to_string(),
+        Notice::QuestionByWords(e) => td_string!(l, notice_question_words, why = api_error(l, e, key)).to_string(),
+        Notice::SearchByWords(e) => td_string!(l, notice_search_words, why = api_error(l, e, key)).to_string(),
+        Notice::KeptCaption { name } => td_string!(l, notice_kept_caption, name = name).to_string(),
+        Notice::MemoryRebuilt { detail } => td_string!(l, notice_memory_rebuilt, detail = detail).to_string(),
+        Notice::MemoryResized { model, before, now } => {
+            td_string!(l, notice_memory_resized, model = model, before = before, now = now).to_string()
+        }
+        Notice::MemoryIncomplete { left, error } => {
+            td_string!(l, notice_memory_incomplete, left = left, why = api_error(l, error, key)).to_string()
+        }
+        Notice::Settings(v) => settings_verdict(l, v, key),
+    }
+}

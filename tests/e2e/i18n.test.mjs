@@ -1,0 +1,207 @@
+// End-to-end: Boda in Korean. A browser whose language is Korean gets the Korean interface; a whole session
+// is driven by the Korean accessible names only; no English text of the catalogue shows on the main screens;
+// and switching the language in Settings re-renders everything at once, errors stored earlier included.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { errors as apiErrors, lastUserText } from './standin.mjs';
+import { startWorld, openApp, makeImage, addImages, waitIdle, chatRequests, captionRequests, log, until, KEY } from './app.mjs';
+import { REPO_ROOT } from './openapi.mjs';
+
+const opts = { timeout: 90_000 };
+
+/** The catalogue's entries, read from its source: { key: { en, ko } }. */
+function catalogue() {
+  const source = fs.readFileSync(path.join(REPO_ROOT, 'src/ui/i18n/catalogue.rs'), 'utf8');
+  const block = (locale) => {
+    const start = source.indexOf(`\n    ${locale}: {\n`);
+    const end = source.indexOf('\n    },', start);
+    return Object.fromEntries(
+      [...source.slice(start, end).matchAll(/^\s+(\w+): "(.*)",$/gm)].map((m) => [m[1], m[2]]),
+    );
+  };
+  const en = block('en');
+  const ko = block('ko');
+  assert.ok(Object.keys(en).length > 100, 'the catalogue was read');
+  return Object.fromEntries(Object.keys(en).map((k) => [k, { en: en[k], ko: ko[k] }]));
+}
+
+/**
+ * The English fragments of the catalogue that would give an English string away: every literal piece between
+ * `{{ values }}`, long enough to mean something, of the entries whose Korean differs.
+ */
+function englishFragments() {
+  const entries = Object.values(catalogue());
+  const korean = entries.map((e) => e.ko).join('\n');
+  const out = new Set();
+  for (const { en, ko } of entries) {
+    if (en === ko) continue;
+    for (const piece of en.split(/\{\{[^}]*\}\}/)) {
+      const p = piece.trim().replace(/^[\s.,:;·()“”]+|[\s.,:;·()“”]+$/g, '');
+      // Names Korean uses too (Boda, OpenAI API, PNG, …) give nothing away.
+      if (p.length >= 4 && /[a-z]{3}/i.test(p) && !korean.includes(p)) out.add(p);
+    }
+  }
+  return [...out];
+}
+
+/** The interface's own text: visible text, accessible names, placeholders and titles, without what people and models wrote. */
+async function interfaceText(page) {
+  return page.evaluate(() => {
+    const copy = document.body.cloneNode(true);
+    // Messages' content, captions and file names are the person's and the model's words, not the interface's.
+    for (const el of copy.querySelectorAll('.msg .plain, .msg .md, .msg .markdown, .caption textarea, .thumb-name, .result-snippet, .chat-title, .result-chat, h1, img, .model, .brand'))
+      el.remove();
+    const parts = [copy.innerText ?? copy.textContent];
+    for (const el of copy.querySelectorAll('[aria-label], [placeholder], [title]')) {
+      for (const a of ['aria-label', 'placeholder', 'title']) if (el.getAttribute(a)) parts.push(el.getAttribute(a));
+    }
+    parts.push(document.title);
+    return parts.join('\n');
+  });
+}
+
+async function assertNoEnglish(page, where) {
+  const text = await interfaceText(page);
+  const found = englishFragments().filter((f) => text.includes(f));
+  assert.deepEqual(found, [], `English catalogue text on the ${where}:\n${text}`);
+}
+
+test('a Korean session by its Korean names: two photos, two questions, reload, search, an error; no English shows', opts, async () => {
+  const world = await startWorld();
+  try {
+    const { context, page, errors } = await openApp(world, { locale: 'ko-KR' });
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'ko');
+    assert.equal(await page.title(), '보다 Boda');
+    await page.getByRole('button', { name: '새 채팅', exact: true }).waitFor();
+    await page.getByRole('searchbox', { name: '채팅 검색', exact: true }).waitFor();
+    await page.getByRole('status').filter({ hasText: '설정을 열고 OpenAI API 키를 입력하면' }).waitFor();
+    await assertNoEnglish(page, 'empty start');
+
+    // Settings, by its Korean names.
+    await page.getByRole('button', { name: '설정', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    assert.equal(await dialog.getByLabel('언어', { exact: true }).inputValue(), 'ko');
+    await assertNoEnglish(page, 'Settings dialog');
+    await dialog.getByLabel('OpenAI API 키', { exact: true }).fill(KEY);
+    await dialog.getByLabel('API 기본 URL', { exact: true }).fill(world.standin.baseUrl);
+    await dialog.getByLabel('모델', { exact: true }).fill('gpt-4o-mini');
+    await dialog.getByRole('button', { name: '저장', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('status').filter({ hasText: '키가 작동해요' }).waitFor();
+
+    // Two photos; their captions are asked for in Korean (the interface's language).
+    const dog = await makeImage(page, { name: 'IMG_0101.jpg', hue: 30 });
+    const cat = await makeImage(page, { name: 'IMG_0102.jpg', hue: 200 });
+    await addImages(page, [dog, cat], 2, { picker: '이미지 추가' });
+    await until('both captions were asked for', () => captionRequests(world).length, (n) => n === 2);
+    for (const r of captionRequests(world)) {
+      assert.match(r.messages[0].content[0].text, /Write it in Korean \(한국어\)/);
+    }
+    await page.getByRole('button', { name: 'IMG_0101.jpg 삭제', exact: true }).waitFor();
+
+    const ask = async (question, chunks) => {
+      world.standin.script({ kind: 'stream', chunks });
+      const before = await log(page).getByRole('article').count();
+      await page.getByLabel('메시지', { exact: true }).fill(question);
+      await page.getByRole('button', { name: '보내기', exact: true }).click();
+      await waitIdle(page, before + 2);
+    };
+    await ask('두 사진의 공통점이 뭐야?', ['두 사진 모두 ', '가운데에 **흰 원**이 있어요.']);
+    await ask('두 사진의 차이점이 뭐야?', ['하나는 따뜻한 색이고, ', '다른 하나는 푸른색이에요.']);
+    const [, second] = chatRequests(world);
+    assert.equal(lastUserText(second), '두 사진의 차이점이 뭐야?');
+    assert.ok(second.messages.some((m) => m.content === '두 사진의 공통점이 뭐야?'), 'the first question goes along');
+    await log(page).getByText('컨텍스트: 이미지 2개 첨부 (이 채팅의 전부), 메시지 0개 불러옴', { exact: true }).first().waitFor();
+    await page.getByRole('button', { name: '다시 생성', exact: true }).waitFor();
+    await assertNoEnglish(page, 'chat with two answers');
+
+    // Reload: the chat is still there, in Korean, titled by its first question.
+    await page.reload();
+    await log(page).getByText('다른 하나는 푸른색이에요.', { exact: false }).waitFor();
+    await page.getByRole('navigation', { name: '채팅 목록' }).getByText('두 사진의 공통점이 뭐야?').waitFor();
+
+    // Search chats, in Korean.
+    await page.getByRole('searchbox', { name: '채팅 검색', exact: true }).fill('차이점');
+    const results = page.getByRole('list', { name: '검색 결과' });
+    await results.getByText('차이점', { exact: false }).first().waitFor();
+    await assertNoEnglish(page, 'search results');
+    await page.getByRole('searchbox', { name: '채팅 검색', exact: true }).fill('');
+
+    // An error, in Korean, in an alert and with the stored answer.
+    world.standin.script(apiErrors.server(503));
+    await page.getByLabel('메시지', { exact: true }).fill('세 번째 질문이에요');
+    await page.getByRole('button', { name: '보내기', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: '서버에 문제가 생겼어요 (503)' }).waitFor();
+    await log(page).getByText('서버에 문제가 생겼어요 (503)', { exact: false }).waitFor();
+    await page.getByRole('button', { name: '다시 시도', exact: true }).waitFor();
+    await assertNoEnglish(page, 'chat with an error');
+
+    await context.close();
+    assert.deepEqual(world.standin.violations, []);
+    assert.deepEqual(errors, []);
+  } finally {
+    await world.close();
+  }
+});
+
+test('switching the language re-renders everything at once, a stored error and its Context included', opts, async () => {
+  const world = await startWorld();
+  try {
+    const { context, page, errors } = await openApp(world);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await page.getByLabel('OpenAI API key', { exact: true }).fill(KEY);
+    await page.getByLabel('API base URL', { exact: true }).fill(world.standin.baseUrl);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    world.standin.script({ kind: 'drop', chunks: ['The first half'] });
+    await page.getByLabel('Message', { exact: true }).fill('Will this arrive?');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await log(page).getByText('The connection dropped before the answer finished.', { exact: false }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'The connection dropped' }).waitFor();
+
+    // The stored record keeps a kind, not a sentence.
+    const stored = await page.evaluate(
+      () =>
+        new Promise((ok, fail) => {
+          const r = indexedDB.open('boda');
+          r.onerror = () => fail(r.error);
+          r.onsuccess = () => {
+            const all = r.result.transaction('messages').objectStore('messages').getAll();
+            all.onsuccess = () => ok(all.result);
+            all.onerror = () => fail(all.error);
+          };
+        }),
+    );
+    const failed = stored.find((m) => m.role === 'assistant');
+    assert.deepEqual(failed.error, { api: { error: 'stream_cut' } });
+
+    // To Korean: the open chat, its stored error, the alert, the buttons and the page title at once.
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await page.getByLabel('Language', { exact: true }).selectOption('ko');
+    await page.getByRole('dialog').getByRole('heading', { name: '설정' }).waitFor();
+    await page.getByRole('button', { name: '닫기', exact: true }).click();
+    await log(page).getByText('답변이 끝나기 전에 연결이 끊겼어요.', { exact: false }).waitFor();
+    await page.getByRole('alert').filter({ hasText: '답변이 끝나기 전에 연결이 끊겼어요.' }).waitFor();
+    await page.getByRole('button', { name: '다시 시도', exact: true }).waitFor();
+    assert.equal(await page.title(), '보다 Boda');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'ko');
+
+    // Remembered across a reload, whatever the browser's language.
+    await page.reload();
+    await log(page).getByText('답변이 끝나기 전에 연결이 끊겼어요.', { exact: false }).waitFor();
+    await page.getByRole('button', { name: '설정', exact: true }).click();
+    await page.getByLabel('언어', { exact: true }).selectOption('en');
+    await page.getByRole('dialog').getByRole('heading', { name: 'Settings' }).waitFor();
+    await page.getByRole('button', { name: 'Close', exact: true }).click();
+    await log(page).getByText('The connection dropped before the answer finished.', { exact: false }).waitFor();
+
+    await context.close();
+    assert.deepEqual(world.standin.violations, []);
+    assert.deepEqual(errors, []);
+  } finally {
+    await world.close();
+  }
+});
