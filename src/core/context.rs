@@ -112,6 +112,7 @@ pub struct ContextPlan {
 }
 
 /// What a plan is made from.
+#[derive(Clone, Copy)]
 pub struct PlanInput<'a> {
     pub signals: Signals<'a>,
     /// The chat's images, in chat order.

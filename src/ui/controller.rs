@@ -30,14 +30,17 @@ pub(crate) fn store(state: AppState) -> Option<IdbStore> {
     state.store.get_untracked()
 }
 
-/// Reads the search index (the lexical index behind "Search chats", which also lists every message and image).
-pub(crate) fn with_search<R>(f: impl FnOnce(&LexicalIndex) -> R) -> R {
-    SEARCH.with(|s| f(&s.borrow()))
+/// Reads the search index (the lexical index behind "Search chats", which also lists every message and image),
+/// or `None` while it has not loaded: then nothing may be judged by what it lists (an empty list would make
+/// every stored vector look orphaned).
+pub(crate) fn with_search<R>(f: impl FnOnce(&LexicalIndex) -> R) -> Option<R> {
+    SEARCH.with(|s| s.borrow().as_ref().map(f))
 }
 
 thread_local! {
-    /// The lexical index behind "Search chats", kept in step with every change and saved shortly after.
-    static SEARCH: RefCell<LexicalIndex> = RefCell::new(LexicalIndex::new());
+    /// The lexical index behind "Search chats", kept in step with every change and saved shortly after;
+    /// `None` until it has loaded.
+    static SEARCH: RefCell<Option<LexicalIndex>> = const { RefCell::new(None) };
     static SEARCH_SAVE_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The channel to other tabs of Boda.
     static TABS: RefCell<Option<TabChannel>> = const { RefCell::new(None) };
@@ -45,16 +48,32 @@ thread_local! {
     static LIVE: RefCell<HashMap<String, AnswerLock>> = RefCell::new(HashMap::new());
 }
 
-/// Changes the search index, and saves it a moment later (several changes in a row are saved once).
+/// Changes the search index, and saves it a moment later (several changes in a row are saved once). Before
+/// the index has loaded there is nothing to change: its load catches up with what the store holds then.
 fn update_search(state: AppState, change: impl FnOnce(&mut LexicalIndex)) {
-    SEARCH.with(|s| change(&mut s.borrow_mut()));
+    if SEARCH.with(|s| s.borrow_mut().as_mut().map(change)).is_some() {
+        save_search_soon(state);
+    }
+}
+
+/// Makes `index` the search index; `save` when it differs from the stored one.
+fn install_search(state: AppState, index: LexicalIndex, save: bool) {
+    SEARCH.with(|s| *s.borrow_mut() = Some(index));
+    if save {
+        save_search_soon(state);
+    } else {
+        refresh_search(state);
+    }
+}
+
+fn save_search_soon(state: AppState) {
     if SEARCH_SAVE_PENDING.with(|p| p.replace(true)) {
         return;
     }
     spawn_local(async move {
         crate::web::runtime::sleep_ms(300).await;
         SEARCH_SAVE_PENDING.with(|p| p.set(false));
-        let json = SEARCH.with(|s| search::store_index(&s.borrow()));
+        let Some(json) = with_search(search::store_index) else { return };
         let Some(db) = store(state) else { return };
         match db.save_search_index(&json).await {
             Ok(()) => announce(Change::Search),
@@ -110,12 +129,7 @@ async fn load_search(state: AppState, db: &IdbStore) {
             }
         }
         changed |= index.len() != before;
-        if changed {
-            update_search(state, move |s| *s = index);
-        } else {
-            SEARCH.with(|s| *s.borrow_mut() = index);
-            refresh_search(state);
-        }
+        install_search(state, index, changed);
         return;
     }
     let mut index = LexicalIndex::new();
@@ -124,7 +138,7 @@ async fn load_search(state: AppState, db: &IdbStore) {
             index.upsert(&doc, &text);
         }
     }
-    update_search(state, move |s| *s = index);
+    install_search(state, index, true);
 }
 
 /// "Search chats": finds messages and images in every chat by their words at once (also offline), then, after
@@ -135,7 +149,7 @@ pub fn search_chats(state: AppState, query: String) {
         state.search_results.set(Vec::new());
         return;
     }
-    let lexical = SEARCH.with(|s| s.borrow().search(&query, 20));
+    let lexical = with_search(|s| s.search(&query, 20)).unwrap_or_default();
     spawn_local(async move {
         show_hits(state, &query, search::fuse(&lexical, &[], 20)).await;
         crate::web::runtime::sleep_ms(400).await;
@@ -207,8 +221,7 @@ async fn on_remote_change(state: AppState, change: Change) {
         Change::Search => {
             let stored = db.load_search_index().await.ok().flatten();
             if let Some(index) = stored.as_deref().and_then(search::read_stored_index) {
-                SEARCH.with(|s| *s.borrow_mut() = index);
-                refresh_search(state);
+                install_search(state, index, false);
             }
         }
         Change::Chat(id) => {

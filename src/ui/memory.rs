@@ -12,6 +12,7 @@ use crate::core::model::{ImageMeta, Message, MessageStatus, Settings};
 use crate::core::notice::{Alert, Notice};
 use crate::core::openai::ApiError;
 use crate::core::ports::VectorStore;
+use crate::core::retrieval::lexical::LexicalIndex;
 use crate::core::retrieval::vector::VectorIndex;
 use crate::core::search;
 use crate::ui::controller::{store, with_search};
@@ -155,8 +156,13 @@ fn run(state: AppState) {
 
 /// Loads the index of the current space when it is not loaded, or another tab saved since. A fresh load is
 /// checked against the search index (which lists every message and image): vectors of items gone are dropped,
-/// and items without a vector are queued.
-async fn ensure_loaded(state: AppState, db: &IdbStore, settings: &Settings) {
+/// and items without a vector are queued. Until the search index has loaded nothing is loaded or judged, and
+/// the result is `false`: a settings change from another tab that arrives that early must not take the empty
+/// list for the truth and drop every stored vector.
+async fn ensure_loaded(state: AppState, db: &IdbStore, settings: &Settings) -> bool {
+    if with_search(|_| ()).is_none() {
+        return false;
+    }
     let space = settings.embedding_space();
     let counter = shared_counter(COUNTER);
     let current = MEMORY.with(|m| {
@@ -164,7 +170,7 @@ async fn ensure_loaded(state: AppState, db: &IdbStore, settings: &Settings) {
         m.index.is_some() && m.space == space && m.rev == counter
     });
     if current {
-        return;
+        return true;
     }
     let index = match db.load_vectors(&space, settings_dims(settings).unwrap_or(0)).await {
         Ok(index) => index,
@@ -177,7 +183,7 @@ async fn ensure_loaded(state: AppState, db: &IdbStore, settings: &Settings) {
     };
     // A failure leaves other spaces' records for the next load to delete; this one is unaffected.
     let _ = db.delete_other_spaces(&space).await;
-    let known: HashSet<String> = with_search(|l| l.ids().map(str::to_owned).collect());
+    let Some(known) = with_search(|l| l.ids().map(str::to_owned).collect::<HashSet<String>>()) else { return false };
     MEMORY.with(|m| {
         let mut m = m.borrow_mut();
         m.space = space;
@@ -186,6 +192,7 @@ async fn ensure_loaded(state: AppState, db: &IdbStore, settings: &Settings) {
         index.remove_where(|d| !known.contains(d));
     });
     queue_missing(db).await;
+    true
 }
 
 /// Queues every message and image that has no vector in the loaded index, with its text.
@@ -194,6 +201,7 @@ async fn queue_missing(db: &IdbStore) {
         let m = m.borrow();
         let index = m.index.as_ref();
         with_search(|l| l.ids().filter(|d| !index.is_some_and(|i| i.contains(d))).map(str::to_owned).collect())
+            .unwrap_or_default()
     });
     if missing.is_empty() {
         return;
@@ -220,7 +228,10 @@ async fn work(state: AppState) {
     let _lock = exclusive_lock(LOCK).await;
     // Read after the lock: another tab may have changed the embedding model while this one waited.
     let settings = state.settings.get_untracked();
-    ensure_loaded(state, &db, &settings).await;
+    if !ensure_loaded(state, &db, &settings).await {
+        // The search index is still loading; what is pending waits, and the start after its load runs this.
+        return;
+    }
 
     // What is pending and still exists, and whose text, model or size differs from what its vector was made of.
     let todo: Vec<(String, String, String)> = MEMORY.with(|m| {
@@ -238,6 +249,7 @@ async fn work(state: AppState) {
                 .filter(|(d, _, tag)| index.and_then(|i| i.tag(d)) != Some(tag.as_str()))
                 .collect()
         })
+        .unwrap_or_default()
     });
     // Questions embedded moments ago need no second request.
     let todo: Vec<(String, String, String)> = MEMORY.with(|m| {
@@ -339,7 +351,7 @@ fn keep_vectors(made: &[(String, String, String)], vectors: &[Vec<f32>]) -> Opti
             index.adopt_dims(v.len());
             // Removed while it was being embedded: stays removed. (A vector of a size unlike the batch's first is
             // a broken response; that text waits for its next change.)
-            if with_search(|l| l.contains(doc)) {
+            if with_search(|l| l.contains(doc)) == Some(true) {
                 let _ = index.upsert_tagged(doc, v, tag);
             }
         }
@@ -422,7 +434,7 @@ pub async fn refresh(state: AppState) {
     // Under the lock, so it never reads a save halfway or deletes a space another tab is building.
     let _lock = exclusive_lock(LOCK).await;
     let settings = state.settings.get_untracked();
-    ensure_loaded(state, &db, &settings).await;
+    let _ = ensure_loaded(state, &db, &settings).await;
 }
 
 /// Ids (chat, message) of other chats' messages that match the question, by words or by vector. Each search
@@ -431,7 +443,7 @@ pub fn foreign_hits(question: &str, query_vector: Option<&[f32]>, chat_id: &str)
     let foreign = |doc: &str| {
         search::parse_doc(doc).is_some_and(|(kind, chat, _)| kind == search::HitKind::Message && chat != chat_id)
     };
-    let lexical = with_search(|l| l.search_where(question, 20, foreign));
+    let lexical = with_search(|l| l.search_where(question, 20, foreign)).unwrap_or_default();
     let vector = MEMORY.with(|m| {
         let m = m.borrow();
         match (m.index.as_ref(), query_vector) {
@@ -452,10 +464,12 @@ pub fn foreign_hits(question: &str, query_vector: Option<&[f32]>, chat_id: &str)
 pub fn plan(input: PlanInput<'_>) -> ContextPlan {
     MEMORY.with(|m| {
         let m = m.borrow();
-        with_search(|l| {
-            let signals = Signals { vectors: m.index.as_ref(), lexical: Some(l), ..input.signals };
+        let plan = |lexical: Option<&LexicalIndex>| {
+            let signals = Signals { vectors: m.index.as_ref(), lexical, ..input.signals };
             context::plan(&PlanInput { signals, ..input })
-        })
+        };
+        // Before the search index has loaded, the plan ranks by vectors alone.
+        with_search(|l| plan(Some(l))).unwrap_or_else(|| plan(None))
     })
 }
 

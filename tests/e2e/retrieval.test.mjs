@@ -408,3 +408,42 @@ test('texts that could not be embedded are said so, and embedded with the next c
   assert.ok(inputs.filter((t) => t === 'The kettle is blue.').length >= 2, 'asked, refused, asked again');
   await until('the notice of the failure is taken down', () => page.getByRole('status').filter({ hasText: failure }).count(), (n) => n === 0);
 });
+
+test('a settings change from another tab that arrives before the search index has loaded drops no stored vector', { timeout: 90_000 }, async () => {
+  const { page, context } = session;
+  await configure(page, world);
+  await fiveImages(page);
+  const before = embeddingRequests().length;
+
+  // A second tab whose search index loads slowly (a write transaction of this script holds its store for
+  // 1.5 s), while another tab announces settings changes all that time.
+  const other = await context.newPage();
+  await other.addInitScript(() => {
+    const until = Date.now() + 1500;
+    const open = indexedDB.open('boda');
+    open.onsuccess = () => {
+      const tx = open.result.transaction('indexes', 'readwrite');
+      const store = tx.objectStore('indexes');
+      const again = () => {
+        if (Date.now() < until) store.count().onsuccess = again;
+      };
+      again();
+    };
+    const channel = new BroadcastChannel('boda-changes');
+    const flood = setInterval(() => {
+      if (Date.now() > until) clearInterval(flood);
+      else channel.postMessage('settings');
+    }, 20);
+  });
+  await other.goto(world.site.origin);
+  await other.getByRole('button', { name: 'Settings', exact: true }).waitFor();
+  // Search works once its index is there, and the memory is whole, with nothing embedded again.
+  await other.getByRole('searchbox', { name: 'Search chats', exact: true }).fill('ramen');
+  await other.getByRole('list', { name: 'Search results' }).getByText('ramen', { exact: false }).first().waitFor();
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.equal((await spaces(other))['text-embedding-3-small']?.ids.length, 5, 'every stored vector is still there');
+  // Only the search query was embedded (for the search by meaning); no caption had to be embedded again.
+  const since = embeddingRequests().slice(before).flatMap((b) => b.input);
+  assert.deepEqual(since, ['ramen'], 'nothing stored had to be embedded again');
+  await other.close();
+});
