@@ -1,4 +1,5 @@
-// End-to-end: Boda keeps working offline for everything already stored, and its page forbids inline scripts.
+// End-to-end: Boda keeps working offline for everything already stored (its chats' addresses too), and its
+// page forbids inline scripts.
 // The site is served by a server of this test's own, which is shut down to take the app offline.
 
 import { test, before, after } from 'node:test';
@@ -37,7 +38,11 @@ test('after one visit, the app opens with the server gone and shows every stored
     // The page's own server is gone: a plain fetch of it fails now.
     const reachable = await page.evaluate(async () => fetch('/?probe', { cache: 'no-store' }).then(() => true, () => false));
     assert.equal(reachable, true, 'the service worker answers for the page');
-    await page.reload();
+    // The chat's own address opens offline too (the worker answers every navigation with the app shell).
+    const address = page.url();
+    assert.match(new URL(address).pathname, /^\/chat\/[^/]+$/);
+    await page.goto(address);
+    assert.equal(page.url(), address);
     await log(page).getByText('Remember this offline?', { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Remove kept.jpg' }).waitFor();
     await page.getByRole('navigation', { name: 'Chats' }).getByText('Remember this offline?').waitFor();
