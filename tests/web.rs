@@ -7,7 +7,7 @@ use boda::core::image_plan::{FileKind, Refusal};
 use boda::core::model::{Chat, ImageMeta, Message, Role, Settings};
 use boda::core::notice::FileProblem;
 use boda::core::openai::{ChatMessage, ChatRequest, StreamOptions, UserContent};
-use boda::core::ports::{Runtime, Store, StoreError};
+use boda::core::ports::{ChatRepo, ImageRepo, IndexRepo, MessageRepo, Runtime, SettingsRepo, StoreError};
 use boda::web::files::{blob_bytes, prepare_image};
 use boda::web::http::FetchTransport;
 use boda::web::idb_store::{IdbStore, DB_VERSION};

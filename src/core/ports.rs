@@ -97,23 +97,35 @@ pub enum StoreError {
     Other(String),
 }
 
-/// Where chats, messages, images and settings live. Deleting anything deletes what refers to it, in one
-/// transaction, so nothing is left orphaned.
-pub trait Store {
-    /// The adapter's binary type (a `Blob` in the browser).
-    type Blob: Clone;
+// Where chats, messages, images and settings live, as small role traits: code (and its test fakes) names only
+// the roles it uses. Deleting anything deletes what refers to it, in one transaction, so nothing is left
+// orphaned. The browser adapter (`web::idb_store::IdbStore`) implements them all.
 
+/// The settings record.
+pub trait SettingsRepo {
     async fn load_settings(&self) -> Result<Settings, StoreError>;
     async fn save_settings(&self, settings: &Settings) -> Result<(), StoreError>;
+}
 
+/// Chats.
+pub trait ChatRepo {
     async fn load_chats(&self) -> Result<Vec<Chat>, StoreError>;
     async fn put_chat(&self, chat: &Chat) -> Result<(), StoreError>;
     /// Deletes the chat with its messages and images.
     async fn delete_chat(&self, chat_id: &str) -> Result<(), StoreError>;
+}
 
+/// Messages, by chat.
+pub trait MessageRepo {
     async fn load_messages(&self, chat_id: &str) -> Result<Vec<Message>, StoreError>;
     async fn put_message(&self, message: &Message) -> Result<(), StoreError>;
     async fn delete_message(&self, message_id: &str) -> Result<(), StoreError>;
+}
+
+/// Images (a record and a Blob each), by chat.
+pub trait ImageRepo {
+    /// The adapter's binary type (a `Blob` in the browser).
+    type Blob: Clone;
 
     async fn load_images(&self, chat_id: &str) -> Result<Vec<ImageMeta>, StoreError>;
     /// The chat's images with their Blobs, in one read (records without a Blob are left out).
@@ -125,15 +137,23 @@ pub trait Store {
     async fn update_image_meta(&self, meta: &ImageMeta) -> Result<bool, StoreError>;
     /// Deletes the image record and its Blob.
     async fn delete_image(&self, image_id: &str) -> Result<(), StoreError>;
+}
 
+/// What the search index reads to stay whole: every item's id, any item by id, and the stored index itself.
+pub trait IndexRepo {
     /// The ids of every stored message and image (keys only: cheap even for many).
     async fn item_ids(&self) -> Result<Vec<String>, StoreError>;
     async fn load_message(&self, message_id: &str) -> Result<Option<Message>, StoreError>;
     async fn load_image(&self, image_id: &str) -> Result<Option<ImageMeta>, StoreError>;
-
     /// The stored lexical search index (serialised), if one was saved.
     async fn load_search_index(&self) -> Result<Option<String>, StoreError>;
     async fn save_search_index(&self, json: &str) -> Result<(), StoreError>;
+}
+
+/// Reads the bytes of a stored Blob (the browser reads them asynchronously).
+pub trait BlobReader<B> {
+    /// The bytes, or the browser's description of why they could not be read.
+    async fn bytes(&self, blob: &B) -> Result<Vec<u8>, String>;
 }
 
 /// Where vector indexes live, one per "space" (an embedding model and dimension: vectors of different

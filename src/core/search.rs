@@ -7,7 +7,7 @@
 //! needs the query embedded, which this module does not do. Failed and empty answers are not indexed.
 
 use crate::core::model::{ImageMeta, Message, MessageStatus};
-use crate::core::ports::Store;
+use crate::core::ports::{ImageRepo, MessageRepo};
 use crate::core::retrieval::lexical::{reciprocal_rank_fusion, tokenize, LexicalIndex, RRF_K};
 use serde::{Deserialize, Serialize};
 
@@ -96,7 +96,7 @@ pub fn findable_text(m: &Message) -> Option<&str> {
 }
 
 /// Every document of a chat with its text, as search and the vector memory index them.
-pub async fn chat_documents<S: Store>(store: &S, chat_id: &str) -> Vec<(String, String)> {
+pub async fn chat_documents<S: MessageRepo + ImageRepo>(store: &S, chat_id: &str) -> Vec<(String, String)> {
     let mut docs = Vec::new();
     for m in store.load_messages(chat_id).await.unwrap_or_default() {
         if let Some(text) = findable_text(&m) {

@@ -9,7 +9,7 @@ use crate::core::client::{open_chat, Progress};
 use crate::core::context::Recalled;
 use crate::core::model::{AnswerError, Chat, ContextItem, Message, MessageStatus, Role, Settings};
 use crate::core::openai::ApiError;
-use crate::core::ports::{Runtime, Store, StoreError, Transport};
+use crate::core::ports::{MessageRepo, Runtime, StoreError, Transport};
 use crate::core::prompt::{build, PromptImage, PromptInput};
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
@@ -52,7 +52,7 @@ pub struct TurnOutcome {
 }
 
 /// Asks a new question.
-pub async fn ask<S: Store, T: Transport, R: Runtime>(
+pub async fn ask<S: MessageRepo, T: Transport, R: Runtime>(
     store: &S,
     transport: &T,
     runtime: &R,
@@ -74,7 +74,7 @@ pub async fn ask<S: Store, T: Transport, R: Runtime>(
 /// The old answers disappear from view at once but are deleted from storage only once the new answer has
 /// text: a Retry that fails again (still offline, still no credit) brings the old answer back rather than
 /// losing it.
-pub async fn regenerate<S: Store, T: Transport, R: Runtime>(
+pub async fn regenerate<S: MessageRepo, T: Transport, R: Runtime>(
     store: &S,
     transport: &T,
     runtime: &R,
@@ -133,7 +133,7 @@ fn next_time<R: Runtime>(runtime: &R, messages: &[Message]) -> f64 {
     runtime.now_ms().max(last + 1.0)
 }
 
-async fn save<S: Store>(store: &S, m: &Message, on: &mut dyn FnMut(TurnEvent)) -> bool {
+async fn save<S: MessageRepo>(store: &S, m: &Message, on: &mut dyn FnMut(TurnEvent)) -> bool {
     match store.put_message(m).await {
         Ok(()) => true,
         Err(e) => {
@@ -144,7 +144,7 @@ async fn save<S: Store>(store: &S, m: &Message, on: &mut dyn FnMut(TurnEvent)) -
 }
 
 /// Streams the answer to the last message of `history`, which is the question.
-async fn answer<S: Store, T: Transport, R: Runtime>(
+async fn answer<S: MessageRepo, T: Transport, R: Runtime>(
     store: &S,
     transport: &T,
     runtime: &R,
@@ -261,11 +261,11 @@ async fn answer<S: Store, T: Transport, R: Runtime>(
 mod tests {
     use super::*;
     use crate::core::client::fakes::*;
-    use crate::core::model::{ImageMeta, Usage};
+    use crate::core::model::Usage;
     use crate::core::ports::{StoreError, TransportError};
     use std::cell::RefCell;
 
-    /// Only messages matter to a turn; the rest of the store is unreachable here.
+    /// Only messages matter to a turn, so the fake is a message repository only.
     #[derive(Default)]
     struct MemStore {
         messages: RefCell<Vec<Message>>,
@@ -275,23 +275,7 @@ mod tests {
         full: bool,
     }
 
-    impl Store for MemStore {
-        type Blob = Vec<u8>;
-        async fn load_settings(&self) -> Result<Settings, StoreError> {
-            unreachable!()
-        }
-        async fn save_settings(&self, _: &Settings) -> Result<(), StoreError> {
-            unreachable!()
-        }
-        async fn load_chats(&self) -> Result<Vec<Chat>, StoreError> {
-            unreachable!()
-        }
-        async fn put_chat(&self, _: &Chat) -> Result<(), StoreError> {
-            unreachable!()
-        }
-        async fn delete_chat(&self, _: &str) -> Result<(), StoreError> {
-            unreachable!()
-        }
+    impl MessageRepo for MemStore {
         async fn load_messages(&self, _: &str) -> Result<Vec<Message>, StoreError> {
             Ok(self.messages.borrow().clone())
         }
@@ -311,39 +295,6 @@ mod tests {
         async fn delete_message(&self, id: &str) -> Result<(), StoreError> {
             self.messages.borrow_mut().retain(|m| m.id != id);
             Ok(())
-        }
-        async fn load_images(&self, _: &str) -> Result<Vec<ImageMeta>, StoreError> {
-            unreachable!()
-        }
-        async fn load_images_with_blobs(&self, _: &str) -> Result<Vec<(ImageMeta, Vec<u8>)>, StoreError> {
-            unreachable!()
-        }
-        async fn put_image(&self, _: &ImageMeta, _: &Vec<u8>) -> Result<(), StoreError> {
-            unreachable!()
-        }
-        async fn image_blob(&self, _: &str) -> Result<Option<Vec<u8>>, StoreError> {
-            unreachable!()
-        }
-        async fn update_image_meta(&self, _: &ImageMeta) -> Result<bool, StoreError> {
-            unreachable!()
-        }
-        async fn item_ids(&self) -> Result<Vec<String>, StoreError> {
-            unreachable!()
-        }
-        async fn load_message(&self, _: &str) -> Result<Option<Message>, StoreError> {
-            unreachable!()
-        }
-        async fn load_image(&self, _: &str) -> Result<Option<ImageMeta>, StoreError> {
-            unreachable!()
-        }
-        async fn load_search_index(&self) -> Result<Option<String>, StoreError> {
-            unreachable!()
-        }
-        async fn save_search_index(&self, _: &str) -> Result<(), StoreError> {
-            unreachable!()
-        }
-        async fn delete_image(&self, _: &str) -> Result<(), StoreError> {
-            unreachable!()
         }
     }
 

@@ -7,7 +7,7 @@ use crate::core::context::{ContextPlan, Foreign, PlanInput, Signals};
 use crate::core::model::{recover_interrupted, validate_base_url, Chat, Detail, Message, MessageStatus, Settings};
 use crate::core::model::{ImageMeta, Language, Role};
 use crate::core::notice::{Alert, Notice, SettingsVerdict};
-use crate::core::ports::{Runtime, Store, StoreError};
+use crate::core::ports::{ChatRepo, ImageRepo, IndexRepo, MessageRepo, Runtime, SettingsRepo, StoreError};
 use crate::core::prompt::caption_request;
 use crate::core::prompt::PromptImage;
 use crate::core::retrieval::lexical::LexicalIndex;

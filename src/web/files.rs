@@ -9,6 +9,7 @@
 use crate::core::image_plan::{sniff, EncodePlan, Refusal, ResizePlan, SNIFF_BYTES};
 use crate::core::model::ImageMeta;
 use crate::core::notice::FileProblem;
+use crate::core::ports::BlobReader;
 use crate::web::describe_js_error;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -103,6 +104,15 @@ pub async fn prepare_image(
         caption_model: None,
     };
     Ok(PreparedImage { meta, blob })
+}
+
+/// Reads stored Blobs for the core (see [`BlobReader`]).
+pub struct BlobBytes;
+
+impl BlobReader<Blob> for BlobBytes {
+    async fn bytes(&self, blob: &Blob) -> Result<Vec<u8>, String> {
+        blob_bytes(blob).await
+    }
 }
 
 /// An object URL for showing a Blob in an `<img>`; revoke it with [`revoke_object_url`] when done.

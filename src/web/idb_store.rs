@@ -8,7 +8,7 @@
 //! Schema changes are numbered migrations in [`migrate`].
 
 use crate::core::model::{Chat, ImageMeta, Message, Settings};
-use crate::core::ports::{Store, StoreError, VectorStore};
+use crate::core::ports::{ChatRepo, ImageRepo, IndexRepo, MessageRepo, SettingsRepo, StoreError, VectorStore};
 use crate::core::retrieval::half::{extend_from_halves, round_to_half, to_half};
 use crate::core::retrieval::vector::VectorIndex;
 use idb::{Database, Factory, IndexParams, KeyPath, ObjectStoreParams, Query, TransactionMode};
@@ -224,9 +224,7 @@ impl IdbStore {
     }
 }
 
-impl Store for IdbStore {
-    type Blob = Blob;
-
+impl SettingsRepo for IdbStore {
     async fn load_settings(&self) -> Result<Settings, StoreError> {
         match self.get_value(SETTINGS, SETTINGS_KEY).await? {
             Some(v) => from_js(&v),
@@ -240,7 +238,9 @@ impl Store for IdbStore {
             .map_err(|_| StoreError::Other("settings".into()))?;
         self.put_value(SETTINGS, &v).await
     }
+}
 
+impl ChatRepo for IdbStore {
     async fn load_chats(&self) -> Result<Vec<Chat>, StoreError> {
         let tx = self.tx(&[CHATS], TransactionMode::ReadOnly)?;
         let values = tx
@@ -283,7 +283,9 @@ impl Store for IdbStore {
             .map_err(store_error)?;
         Self::finish(tx).await
     }
+}
 
+impl MessageRepo for IdbStore {
     async fn load_messages(&self, chat_id: &str) -> Result<Vec<Message>, StoreError> {
         let values = self.all_in_chat(MESSAGES, chat_id).await?;
         let mut messages: Vec<Message> = values.iter().map(from_js).collect::<Result<_, _>>()?;
@@ -298,6 +300,10 @@ impl Store for IdbStore {
     async fn delete_message(&self, message_id: &str) -> Result<(), StoreError> {
         self.delete_key(MESSAGES, message_id).await
     }
+}
+
+impl ImageRepo for IdbStore {
+    type Blob = Blob;
 
     async fn load_images(&self, chat_id: &str) -> Result<Vec<ImageMeta>, StoreError> {
         let values = self.all_in_chat(IMAGES, chat_id).await?;
@@ -349,6 +355,12 @@ impl Store for IdbStore {
         Ok(true)
     }
 
+    async fn delete_image(&self, image_id: &str) -> Result<(), StoreError> {
+        self.delete_key(IMAGES, image_id).await
+    }
+}
+
+impl IndexRepo for IdbStore {
     async fn item_ids(&self) -> Result<Vec<String>, StoreError> {
         let tx = self.tx(&[MESSAGES, IMAGES], TransactionMode::ReadOnly)?;
         let mut ids = Vec::new();
@@ -374,10 +386,6 @@ impl Store for IdbStore {
 
     async fn save_search_index(&self, json: &str) -> Result<(), StoreError> {
         self.put_value(INDEXES, &record(&[("id", &LEXICAL_KEY.into()), ("json", &json.into())])?).await
-    }
-
-    async fn delete_image(&self, image_id: &str) -> Result<(), StoreError> {
-        self.delete_key(IMAGES, image_id).await
     }
 }
 
