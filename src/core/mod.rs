@@ -11,6 +11,7 @@ pub mod markdown;
 pub mod model;
 pub mod notice;
 pub mod openai;
+pub mod pipeline;
 pub mod ports;
 pub mod prompt;
 pub mod retrieval;

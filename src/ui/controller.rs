@@ -1,21 +1,25 @@
 //! What the buttons do: each function reads the state, calls the core and the adapters, and writes the
 //! results back into signals. Decisions (what to send, how to classify a failure, what an image becomes) are
-//! the core's; this module only wires them to the browser and the view.
+//! the core's: a question goes through `core::pipeline::run` with the browser's ports, and what it reports
+//! (kinds, not sentences) lands in the state for the views to word. This module only wires them together.
+//!
+//! Not yet as the design wants it: the search index, the tab channel and the answer locks are still
+//! `thread_local!` here (and the vector memory in `memory.rs`), rather than services provided per concern.
 
 use crate::core::client::{complete, list_models};
-use crate::core::context::{ContextPlan, Foreign, PlanInput, Signals};
 use crate::core::model::{recover_interrupted, validate_base_url, Chat, Detail, Message, MessageStatus, Settings};
 use crate::core::model::{ImageMeta, Language, Role};
 use crate::core::notice::{Alert, Notice, SettingsVerdict};
+use crate::core::pipeline::{self, Turn};
 use crate::core::ports::{ChatRepo, ImageRepo, IndexRepo, MessageRepo, Runtime, SettingsRepo, StoreError};
 use crate::core::prompt::caption_request;
 use crate::core::prompt::PromptImage;
 use crate::core::retrieval::lexical::LexicalIndex;
 use crate::core::search;
-use crate::core::turn::{self, TurnEvent, TurnInput};
+use crate::core::turn::TurnEvent;
 use crate::ui::memory;
 use crate::ui::state::{AppState, ResultKind, SearchResult, ShownImage};
-use crate::web::files::{blob_bytes, object_url, prepare_image, revoke_object_url};
+use crate::web::files::{blob_bytes, object_url, prepare_image, revoke_object_url, BlobBytes};
 use crate::web::http::FetchTransport;
 use crate::web::idb_store::IdbStore;
 use crate::web::runtime::BrowserRuntime;
@@ -744,12 +748,7 @@ fn apply_event(state: AppState, event: TurnEvent) {
     }
 }
 
-enum TurnKind {
-    Ask(String),
-    Regenerate,
-}
-
-fn run_turn(state: AppState, kind: TurnKind) {
+fn run_turn(state: AppState, kind: Turn) {
     if state.busy.get_untracked() {
         return;
     }
@@ -768,7 +767,7 @@ fn run_turn(state: AppState, kind: TurnKind) {
     state.alerts.set(Vec::new());
     state.notice.set(None);
     let draft = state.draft.get_untracked();
-    if matches!(kind, TurnKind::Ask(_)) {
+    if matches!(kind, Turn::Ask(_)) {
         state.draft.set(String::new());
     }
     spawn_local(async move {
@@ -791,15 +790,15 @@ fn run_turn(state: AppState, kind: TurnKind) {
     });
 }
 
-/// Runs one turn; `Err(())` when it could not start (the reason is already shown).
+/// Runs one turn through the core's pipeline; `Err(())` when it did not get to ask (the reason is shown).
 async fn run_turn_inner(
     state: AppState,
     settings: &Settings,
-    kind: TurnKind,
+    kind: Turn,
 ) -> Result<Option<crate::core::openai::ApiError>, ()> {
     let chat = ensure_chat(state).await.ok_or(())?;
     let db = store(state).ok_or(())?;
-    if let TurnKind::Ask(q) = &kind {
+    if let Turn::Ask(q) = &kind {
         if chat.is_untitled() {
             let mut titled = chat.clone();
             titled.title = Chat::title_from_question(q);
@@ -810,117 +809,22 @@ async fn run_turn_inner(
     let signal = controller.as_ref().map(|c| c.signal());
     state.abort.set(controller);
     state.streaming_chat.set(Some(chat.id.clone()));
-    // History and images come from the store by chat id, not from what the screen shows: the person may
-    // switch chats while this loads, and a removed image is gone from the store too.
-    let messages = db.load_messages(&chat.id).await.map_err(|e| state.alert(Alert::Store(e)))?;
-    let stored = db.load_images_with_blobs(&chat.id).await.map_err(|e| state.alert(Alert::Store(e)))?;
-    let metas: Vec<ImageMeta> = stored.iter().map(|(m, _)| m.clone()).collect();
-    let (history, question) = match &kind {
-        TurnKind::Ask(q) => (&messages[..], q.clone()),
-        TurnKind::Regenerate => match messages.iter().rposition(|m| m.role == Role::User) {
-            Some(i) => (&messages[..i], messages[i].content.clone()),
-            None => (&messages[..], String::new()),
-        },
-    };
-    let mut plan = retrieve(state, settings, &chat, &db, &metas, history, &question, signal.clone()).await?;
-    let mut loaded = Vec::with_capacity(stored.len());
-    for ((meta, blob), attach) in stored.iter().zip(plan.attached.iter_mut()) {
-        if !*attach {
-            loaded.push((meta, Vec::new()));
-            continue;
-        }
-        match blob_bytes(blob).await {
-            Ok(bytes) => loaded.push((meta, bytes)),
-            Err(detail) => {
-                state.alert(Alert::ImageUnreadable { name: meta.name.clone(), detail });
-                *attach = false;
-                for item in plan.items.iter_mut().filter(|i| i.id == meta.id) {
-                    item.used = crate::core::model::ContextUse::Caption;
-                }
-                loaded.push((meta, Vec::new()));
-            }
-        }
-    }
-    let images: Vec<PromptImage> = loaded
-        .iter()
-        .zip(&plan.attached)
-        .map(|((m, b), attached)| PromptImage {
-            name: &m.name,
-            mime: &m.mime,
-            bytes: b,
-            caption: m.caption.as_deref(),
-            attached: *attached,
-        })
-        .collect();
     let transport = FetchTransport::new(signal.clone());
-    let rt = BrowserRuntime::with_signal(signal);
-    let input = TurnInput {
-        settings,
-        chat: &chat,
-        messages: &messages,
-        images: &images,
-        recalled: &plan.recalled,
-        context: &plan.items,
+    let rt = BrowserRuntime::with_signal(signal.clone());
+    let recall = memory::MemoryRecall::new(state, signal);
+    let ports = pipeline::Ports { store: &db, blobs: &BlobBytes, recall: &recall, transport: &transport, runtime: &rt };
+    let title = |id: &str| chat_by_id(state, id).map(|c| c.title);
+    let mut on = |e| match e {
+        pipeline::Event::Turn(e) => apply_event(state, e),
+        pipeline::Event::Notice(n) => state.notice.set(Some(n)),
+        pipeline::Event::Alert(a) => state.alert(a),
     };
-    let mut on = |e| apply_event(state, e);
-    let outcome = match kind {
-        TurnKind::Ask(q) => Some(turn::ask(&db, &transport, &rt, input, &q, &mut on).await),
-        TurnKind::Regenerate => turn::regenerate(&db, &transport, &rt, input, &mut on).await,
-    };
+    let outcome = pipeline::run(ports, settings, &chat, kind, &title, &mut on).await.map_err(|_| ())?;
     if let Some(mut now) = chat_by_id(state, &chat.id) {
         now.updated_ms = rt.now_ms();
         save_chat(state, now).await;
     }
     Ok(outcome.and_then(|o| o.error))
-}
-
-/// Retrieval for one question: embeds it (unless nothing could change: every image fits and the whole
-/// history is sent), gathers other chats' candidates when recall reaches them, and lets the core decide.
-/// `Err(())` when the person pressed Stop meanwhile.
-#[allow(clippy::too_many_arguments)]
-async fn retrieve(
-    state: AppState,
-    settings: &Settings,
-    chat: &Chat,
-    db: &IdbStore,
-    images: &[ImageMeta],
-    history: &[Message],
-    question: &str,
-    signal: Option<web_sys::AbortSignal>,
-) -> Result<ContextPlan, ()> {
-    memory::refresh(state).await;
-    let mut query_vector = None;
-    if crate::core::context::wants_query_vector(settings, images.len(), history, question) {
-        match memory::embed_query(settings, question, signal).await {
-            Ok(v) => query_vector = Some(v),
-            Err(crate::core::openai::ApiError::Aborted) => return Err(()),
-            Err(e) => state.notice.set(Some(Notice::QuestionByWords(e.redacted(&settings.api_key)))),
-        }
-    }
-    let mut foreign = Vec::new();
-    if settings.recall_all_chats {
-        let hits = memory::foreign_hits(question, query_vector.as_deref(), &chat.id);
-        let mut chats: Vec<&str> = hits.iter().map(|(c, _)| c.as_str()).collect();
-        chats.sort_unstable();
-        chats.dedup();
-        for c in chats {
-            let Some(other) = chat_by_id(state, c) else { continue };
-            for m in db.load_messages(c).await.unwrap_or_default() {
-                if hits.iter().any(|(hc, hi)| hc == c && *hi == m.id) {
-                    foreign.push(Foreign { message: m, chat_title: other.title.clone() });
-                }
-            }
-        }
-    }
-    Ok(memory::plan(PlanInput {
-        signals: Signals { query: question, query_vector: query_vector.as_deref(), vectors: None, lexical: None },
-        images,
-        max_images: settings.context_images as usize,
-        history,
-        history_budget: settings.history_budget,
-        foreign: &foreign,
-        max_recalled: settings.context_messages as usize,
-    }))
 }
 
 /// Sends the draft as a question about the chat's images.
@@ -929,7 +833,7 @@ pub fn send(state: AppState) {
     if question.trim().is_empty() {
         return;
     }
-    run_turn(state, TurnKind::Ask(question.trim_end().to_owned()));
+    run_turn(state, Turn::Ask(question.trim_end().to_owned()));
 }
 
 /// Waits (up to ten seconds) until no turn is running.
@@ -944,7 +848,7 @@ async fn turn_finished(state: AppState) {
 
 /// Replaces the last answer (also how a failed or cut-off answer is retried).
 pub fn regenerate(state: AppState) {
-    run_turn(state, TurnKind::Regenerate);
+    run_turn(state, Turn::Regenerate);
 }
 
 /// Stops the streaming answer, keeping what arrived.

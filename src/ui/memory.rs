@@ -11,6 +11,7 @@ use crate::core::embeddings::{default_dims, embed, fingerprint, Embedded};
 use crate::core::model::{ImageMeta, Message, MessageStatus, Settings};
 use crate::core::notice::{Alert, Notice};
 use crate::core::openai::ApiError;
+use crate::core::pipeline::Recall;
 use crate::core::ports::VectorStore;
 use crate::core::retrieval::lexical::LexicalIndex;
 use crate::core::retrieval::vector::VectorIndex;
@@ -458,6 +459,34 @@ pub fn foreign_hits(question: &str, query_vector: Option<&[f32]>, chat_id: &str)
     let mut seen = HashSet::new();
     out.retain(|hit| seen.insert(hit.clone()));
     out
+}
+
+/// The memory as the core's turn pipeline reaches it.
+pub struct MemoryRecall {
+    state: AppState,
+    /// Aborts the question's embedding when the person presses Stop.
+    signal: Option<web_sys::AbortSignal>,
+}
+
+impl MemoryRecall {
+    pub fn new(state: AppState, signal: Option<web_sys::AbortSignal>) -> MemoryRecall {
+        MemoryRecall { state, signal }
+    }
+}
+
+impl Recall for MemoryRecall {
+    async fn refresh(&self) {
+        refresh(self.state).await;
+    }
+    async fn embed_query(&self, settings: &Settings, text: &str) -> Result<Vec<f32>, ApiError> {
+        embed_query(settings, text, self.signal.clone()).await
+    }
+    fn foreign_hits(&self, question: &str, query_vector: Option<&[f32]>, chat_id: &str) -> Vec<(String, String)> {
+        foreign_hits(question, query_vector, chat_id)
+    }
+    fn plan(&self, input: PlanInput<'_>) -> ContextPlan {
+        plan(input)
+    }
 }
 
 /// Ranks with both signals (the memory's vectors and the search index) and decides what the question carries.
