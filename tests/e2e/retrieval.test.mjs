@@ -442,8 +442,9 @@ test('a settings change from another tab that arrives before the search index ha
   await other.getByRole('list', { name: 'Search results' }).getByText('ramen', { exact: false }).first().waitFor();
   await new Promise((r) => setTimeout(r, 2000));
   assert.equal((await spaces(other))['text-embedding-3-small']?.ids.length, 5, 'every stored vector is still there');
-  // Only the search query was embedded (for the search by meaning); no caption had to be embedded again.
+  // Only the search query was embedded (for the search by meaning, once or again as the index arrived); no
+  // caption had to be embedded again.
   const since = embeddingRequests().slice(before).flatMap((b) => b.input);
-  assert.deepEqual(since, ['ramen'], 'nothing stored had to be embedded again');
+  assert.deepEqual(since.filter((t) => t !== 'ramen'), [], 'nothing stored had to be embedded again');
   await other.close();
 });
