@@ -5,7 +5,7 @@
 //   2. Upload size: bytes sent for one 4032×3024 photo against sending the original file as base64, as the
 //      prototype did (budget ≥ 5× smaller), and the image-token count of both at high detail (must be equal).
 //   3. Streaming: a 2,000-chunk answer, with the longest main-thread task while it renders (budget ≤ 50 ms),
-//      measured by a MessageChannel heartbeat that is calibrated against a deliberate 120 ms task.
+//      measured by a MessageChannel heartbeat (heartbeat.mjs) calibrated against a deliberate 120 ms task.
 //   4. Tokens: the prompt tokens of turn 10 of a 10-turn chat about 8 images, with retrieval (the default k,
 //      so the most relevant images attached and the others as captions) against every image every turn
 //      (the prototype's way). Counted from the requests the app sent: images by OpenAI's gpt-4o rule from
@@ -15,6 +15,7 @@ import zlib from 'node:zlib';
 import { startWorld, openApp, configure, makeImage, addImages, waitIdle, chatRequests, messageCount } from './app.mjs';
 import { imageParts } from './standin.mjs';
 import { readStore } from './harness.mjs';
+import { installHeartbeat, calibrate, beatStart, beatStop } from './heartbeat.mjs';
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const line = (label, value, budget, ok) => console.log(`${label.padEnd(46)} ${String(value).padStart(14)}   ${budget.padEnd(18)} ${ok ? 'ok' : 'OVER BUDGET'}`);
@@ -179,26 +180,7 @@ async function uploadSize(world) {
 
 async function streaming(world) {
   const context = await world.browser.newContext();
-  // A MessageChannel heartbeat: each beat is a task, so the largest gap between beats is an upper bound on
-  // the longest other task that ran in between. (Chromium's longtask observer reports nothing headless.)
-  await context.addInitScript(() => {
-    const beat = { max: 0, over50: 0, on: false, last: 0 };
-    window.__beat = beat;
-    const ch = new MessageChannel();
-    ch.port1.onmessage = () => {
-      const now = performance.now();
-      if (beat.on) {
-        const gap = now - beat.last;
-        if (gap > beat.max) beat.max = gap;
-        if (gap > 50) beat.over50++;
-      }
-      beat.last = now;
-      ch.port2.postMessage(0);
-    };
-    window.__beatStart = () => Object.assign(beat, { max: 0, over50: 0, on: true, last: performance.now() });
-    window.__beatStop = () => ((beat.on = false), { max: beat.max, over50: beat.over50 });
-    ch.port2.postMessage(0);
-  });
+  await context.addInitScript(installHeartbeat);
   const page = await context.newPage();
   await page.goto(world.site.origin);
   await configure(page, world);
@@ -208,26 +190,16 @@ async function streaming(world) {
     else if (i % 40 === 0) chunks.push('\n\n- a list item with `code` and **bold** ');
     else chunks.push(`word${i} `);
   }
-  // Calibrate: a deliberate 120 ms task must show, or the figure below would mean nothing.
-  const calibration = await page.evaluate(async () => {
-    window.__beatStart();
-    setTimeout(() => {
-      const end = performance.now() + 120;
-      while (performance.now() < end) { /* a long task */ }
-    }, 10);
-    await new Promise((r) => setTimeout(r, 300));
-    return window.__beatStop().max;
-  });
-  if (calibration < 100) throw new Error(`the heartbeat missed a 120 ms task (saw ${calibration} ms)`);
+  const calibration = await calibrate(page);
   world.standin.script({ kind: 'stream', chunks, delayMs: 1 });
-  await page.evaluate(() => window.__beatStart());
+  await beatStart(page);
   const before = await messageCount(page);
   const started = Date.now();
   await page.getByLabel('Message', { exact: true }).fill('Write a long answer.');
   await page.getByRole('button', { name: 'Send', exact: true }).click();
   await waitIdle(page, before + 2);
   const elapsed = Date.now() - started;
-  const beat = await page.evaluate(() => window.__beatStop());
+  const beat = await beatStop(page);
   await context.close();
   return { elapsed, longTasks: beat.over50, maxTask: beat.max, calibration };
 }
