@@ -6,8 +6,8 @@
 //! (offline, or before the embeddings are made), and a rare exact term (a model number, a name) is found even
 //! when embeddings blur it. This module decides; it fetches nothing: vectors and texts come in.
 
-use crate::core::model::{ContextItem, ContextUse, ImageMeta, Message, Role, Settings};
-use crate::core::prompt::{is_sendable, trim_history};
+use crate::core::model::{ContextItem, ContextUse, ImageMeta, Message, Settings};
+use crate::core::prompt::{is_sendable, trim_history, Recalled};
 use crate::core::retrieval::lexical::{reciprocal_rank_fusion, LexicalIndex, RRF_K};
 use crate::core::retrieval::sort_ranked;
 use crate::core::retrieval::vector::{dot, normalize, VectorIndex};
@@ -89,15 +89,6 @@ impl Signals<'_> {
 pub struct Foreign {
     pub message: Message,
     pub chat_title: String,
-}
-
-/// A recalled message as the prompt shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Recalled {
-    pub role: Role,
-    /// The chat's title, when the message is from another chat.
-    pub chat_title: Option<String>,
-    pub text: String,
 }
 
 /// What retrieval decided for one question.
@@ -271,6 +262,7 @@ pub fn plan(input: &PlanInput) -> ContextPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::model::Role;
     use crate::core::search::tests::image;
     use crate::core::search::{index_image, index_message};
 

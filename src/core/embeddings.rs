@@ -13,7 +13,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
-pub const DEFAULT_MODEL: &str = "text-embedding-3-small";
+pub const DEFAULT_MODEL: &str = Settings::DEFAULT_EMBEDDING_MODEL;
 /// Inputs per request: the API takes 2048; smaller batches give progress and smaller retries.
 pub const BATCH_INPUTS: usize = 256;
 /// Estimated tokens per request; the API's limit is 300,000 summed over the inputs.

@@ -4,36 +4,11 @@
 //! Leptos signals: views wrap them in signals, adapters serialise them. Ids are opaque strings made by the
 //! caller (the browser adapter uses `crypto.randomUUID()`), so the core stays deterministic in tests.
 
-use crate::core::notice::{BaseUrlProblem, CountField, SettingsVerdict};
+pub use crate::core::openai::{Detail, Usage};
+
 use crate::core::openai::ApiError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-
-/// How much of each image the model looks at. Stored per chat and sent as `image_url.detail`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Detail {
-    #[default]
-    Auto,
-    Low,
-    High,
-}
-
-impl Detail {
-    pub const ALL: [Detail; 3] = [Detail::Auto, Detail::Low, Detail::High];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Detail::Auto => "auto",
-            Detail::Low => "low",
-            Detail::High => "high",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Detail> {
-        Detail::ALL.into_iter().find(|d| d.as_str() == s)
-    }
-}
 
 /// A conversation: its title, its detail setting and when it last changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,16 +72,6 @@ pub enum MessageStatus {
     Interrupted,
     /// No answer arrived at all; `error` says why.
     Failed,
-}
-
-/// Token counts reported by the API for one answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Usage {
-    pub prompt_tokens: u32,
-    pub completion_tokens: u32,
-    pub total_tokens: u32,
-    #[serde(default)]
-    pub cached_tokens: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -340,6 +305,8 @@ pub struct Settings {
 impl Settings {
     pub const DEFAULT_BASE_URL: &'static str = "https://api.openai.com/v1";
     pub const DEFAULT_MODEL: &'static str = "gpt-4o-mini";
+    /// The embedding model retrieval uses unless Settings name another.
+    pub const DEFAULT_EMBEDDING_MODEL: &'static str = "text-embedding-3-small";
 
     fn default_base_url() -> String {
         Settings::DEFAULT_BASE_URL.to_owned()
@@ -351,7 +318,7 @@ impl Settings {
         8_000
     }
     fn default_embedding_model() -> String {
-        crate::core::embeddings::DEFAULT_MODEL.to_owned()
+        Settings::DEFAULT_EMBEDDING_MODEL.to_owned()
     }
     fn default_context_images() -> u32 {
         4
@@ -413,13 +380,41 @@ impl fmt::Debug for Settings {
     }
 }
 
-/// Reads a whole number typed into `field` of a form: `None` when empty, the verdict naming the field otherwise.
-pub fn parse_count(text: &str, field: CountField) -> Result<Option<u32>, SettingsVerdict> {
+/// A form field holding a count, named when what was typed is not one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CountField {
+    HistoryBudget,
+    EmbeddingDimensions,
+    ImagesAttached,
+    MessagesRecalled,
+}
+
+/// What was typed into a count field that is not a whole number of 0 or more.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BadCount {
+    pub field: CountField,
+    pub text: String,
+}
+
+/// What is wrong with a typed API base URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BaseUrlProblem {
+    /// Neither https:// nor http://.
+    Scheme,
+    NoHost,
+    /// A query (?) or fragment (#).
+    QueryOrFragment,
+    /// A user name or password in the URL.
+    Credentials,
+}
+
+/// Reads a whole number typed into `field` of a form: `None` when empty, what is wrong otherwise.
+pub fn parse_count(text: &str, field: CountField) -> Result<Option<u32>, BadCount> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
-    text.parse().map(Some).map_err(|_| SettingsVerdict::BadCount { field, text: text.to_owned() })
+    text.parse().map(Some).map_err(|_| BadCount { field, text: text.to_owned() })
 }
 
 /// Checks a base URL typed by the user and says what is wrong with it.
@@ -454,7 +449,7 @@ mod tests {
         let f = CountField::ImagesAttached;
         assert_eq!(parse_count(" 12 ", f), Ok(Some(12)));
         assert_eq!(parse_count("", f), Ok(None));
-        assert_eq!(parse_count(" -1", f), Err(SettingsVerdict::BadCount { field: f, text: "-1".into() }));
+        assert_eq!(parse_count(" -1", f), Err(BadCount { field: f, text: "-1".into() }));
         assert!(parse_count("1.5", f).is_err());
     }
 

@@ -7,6 +7,7 @@
 //! may quote the API key: the views redact it when they render (see [`crate::core::openai::redact`]).
 
 use crate::core::image_plan::Refusal;
+use crate::core::model::{BadCount, BaseUrlProblem};
 use crate::core::openai::ApiError;
 use crate::core::ports::StoreError;
 
@@ -21,27 +22,6 @@ pub enum FileProblem {
     NotConverted { detail: String },
 }
 
-/// A form field holding a count, named when what was typed is not one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CountField {
-    HistoryBudget,
-    EmbeddingDimensions,
-    ImagesAttached,
-    MessagesRecalled,
-}
-
-/// What is wrong with a typed API base URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BaseUrlProblem {
-    /// Neither https:// nor http://.
-    Scheme,
-    NoHost,
-    /// A query (?) or fragment (#).
-    QueryOrFragment,
-    /// A user name or password in the URL.
-    Credentials,
-}
-
 /// The verdict of saving settings, as the Settings dialog (and, when it is good, the status line) shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SettingsVerdict {
@@ -53,14 +33,20 @@ pub enum SettingsVerdict {
     NoKey,
     /// Saved, but checking the key failed.
     CheckFailed(ApiError),
-    /// Not saved: a count field holds `text`, which is not a whole number of 0 or more.
-    BadCount { field: CountField, text: String },
+    /// Not saved: a count field holds something that is not a whole number of 0 or more.
+    BadCount(BadCount),
     /// Not saved: the base URL is malformed.
     BadBaseUrl(BaseUrlProblem),
     /// Not saved: no model was chosen.
     NoModel,
     /// Not saved: storage failed.
     Store(StoreError),
+}
+
+impl From<BadCount> for SettingsVerdict {
+    fn from(bad: BadCount) -> SettingsVerdict {
+        SettingsVerdict::BadCount(bad)
+    }
 }
 
 impl SettingsVerdict {

@@ -5,9 +5,44 @@
 //! one against the official spec). Failures become an [`ApiError`] with a plain-language message and a retry
 //! policy. No networking happens here: see [`crate::core::client`] for the loop that drives a transport.
 
-use crate::core::model::{Detail, Usage};
 use crate::core::sse::SseEvent;
 use serde::{Deserialize, Serialize};
+
+/// How much of each image the model looks at: `image_url.detail`, also stored per chat (see `model::Chat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Detail {
+    #[default]
+    Auto,
+    Low,
+    High,
+}
+
+impl Detail {
+    pub const ALL: [Detail; 3] = [Detail::Auto, Detail::Low, Detail::High];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Detail::Auto => "auto",
+            Detail::Low => "low",
+            Detail::High => "high",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Detail> {
+        Detail::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+/// Token counts reported by the API for one answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Usage {
+    pub prompt_tokens: u32,
+    pub completion_tokens: u32,
+    pub total_tokens: u32,
+    #[serde(default)]
+    pub cached_tokens: u32,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChatRequest {

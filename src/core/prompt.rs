@@ -8,10 +8,18 @@
 //! messages retrieval recalled, then the question. History is trimmed oldest turn first. Which images are
 //! attached and what is recalled is decided in [`crate::core::context`].
 
-use crate::core::context::Recalled;
 use crate::core::model::{Detail, Language, Message, MessageStatus, Role};
 use crate::core::openai::{ChatMessage, ChatRequest, ContentPart, ImageUrl, StreamOptions, UserContent};
 use base64::Engine;
+
+/// A recalled message as the prompt shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recalled {
+    pub role: Role,
+    /// The chat's title, when the message is from another chat.
+    pub chat_title: Option<String>,
+    pub text: String,
+}
 
 /// An image ready to send: its label, its caption if it has one, and its encoded bytes.
 #[derive(Debug, Clone, Copy)]

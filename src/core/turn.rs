@@ -6,10 +6,10 @@
 //! same way. Every change is also reported as a [`TurnEvent`] so a view can mirror it; the view holds no logic.
 
 use crate::core::client::{open_chat, Progress};
-use crate::core::context::Recalled;
 use crate::core::model::{AnswerError, Chat, ContextItem, Message, MessageStatus, Role, Settings};
 use crate::core::openai::ApiError;
 use crate::core::ports::{MessageRepo, Runtime, StoreError, Transport};
+use crate::core::prompt::Recalled;
 use crate::core::prompt::{build, PromptImage, PromptInput};
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};

@@ -2,8 +2,8 @@
 //! history budget and retrieval (embedding model and size, images attached, messages recalled, recall across
 //! chats), saved in this browser, with a key check.
 
-use crate::core::model::{parse_count, Language, Settings};
-use crate::core::notice::{CountField, SettingsVerdict};
+use crate::core::model::{parse_count, CountField, Language, Settings};
+use crate::core::notice::SettingsVerdict;
 use crate::ui::controller;
 use crate::ui::field::Field;
 use crate::ui::i18n::{self, t, t_string, text, use_i18n};

@@ -130,6 +130,15 @@ test('a Korean session by its Korean names: two photos, two questions, reload, s
     await assertNoEnglish(page, 'search results');
     await page.getByRole('searchbox', { name: '채팅 검색', exact: true }).fill('');
 
+    // Stop (중지) keeps what arrived.
+    world.standin.script({ kind: 'stream', chunks: ['천천히 ', '오는 ', '답변', '이에요', '.'], delayMs: 400 });
+    const before = await log(page).getByRole('article').count();
+    await page.getByLabel('메시지', { exact: true }).fill('천천히 말해 줘');
+    await page.getByRole('button', { name: '보내기', exact: true }).click();
+    await log(page).getByText('천천히', { exact: false }).last().waitFor();
+    await page.getByRole('button', { name: '중지', exact: true }).click();
+    await waitIdle(page, before + 2);
+
     // An error, in Korean, in an alert and with the stored answer.
     world.standin.script(apiErrors.server(503));
     await page.getByLabel('메시지', { exact: true }).fill('세 번째 질문이에요');
@@ -188,6 +197,20 @@ test('switching the language re-renders everything at once, a stored error and i
     await page.getByRole('button', { name: '다시 시도', exact: true }).waitFor();
     assert.equal(await page.title(), '보다 Boda');
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'ko');
+
+    // Captions follow the interface unless Settings says otherwise: here English, with Korean captions.
+    await page.getByRole('button', { name: '설정', exact: true }).click();
+    await page.getByLabel('이미지 설명 언어', { exact: true }).selectOption('ko');
+    await page.getByLabel('언어', { exact: true }).selectOption('en');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    const asked = captionRequests(world).length;
+    await addImages(page, [await makeImage(page, { name: 'IMG_0201.jpg' })], 1);
+    await until('the caption was asked for', () => captionRequests(world).length, (n) => n > asked);
+    assert.match(captionRequests(world).at(-1).messages[0].content[0].text, /Write it in Korean \(한국어\)/);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await page.getByLabel('Language', { exact: true }).selectOption('ko');
+    await page.getByRole('button', { name: '닫기', exact: true }).click();
 
     // Remembered across a reload, whatever the browser's language.
     await page.reload();

@@ -4,8 +4,8 @@
 
 use super::{td_string, Locale};
 use crate::core::image_plan::{human_bytes, FileKind, Refusal, MAX_FILE_BYTES, MAX_PIXELS};
-use crate::core::model::AnswerError;
-use crate::core::notice::{Alert, BaseUrlProblem, CountField, FileProblem, Notice, SettingsVerdict};
+use crate::core::model::{AnswerError, BadCount, BaseUrlProblem, CountField};
+use crate::core::notice::{Alert, FileProblem, Notice, SettingsVerdict};
 use crate::core::openai::{redact, ApiError, MAX_RETRIES};
 use crate::core::ports::StoreError;
 
@@ -137,7 +137,7 @@ pub fn settings_verdict(l: Locale, v: &SettingsVerdict, key: &str) -> String {
         }
         SettingsVerdict::NoKey => td_string!(l, v_no_key).to_string(),
         SettingsVerdict::CheckFailed(e) => td_string!(l, v_check_failed, why = api_error(l, e, key)).to_string(),
-        SettingsVerdict::BadCount { field, text } => {
+        SettingsVerdict::BadCount(BadCount { field, text }) => {
             td_string!(l, v_bad_count, field = count_field(l, *field), text = text).to_string()
         }
         SettingsVerdict::BadBaseUrl(p) => match p {
