@@ -11,7 +11,6 @@
 //!
 //! It does not decide which chat is open, hold locks, or render anything; and the memory (vectors and the
 //! search index) is reached only through the [`Recall`] port.
-#![allow(async_fn_in_trait)]
 
 use crate::core::context::{wants_query_vector, ContextPlan, Foreign, PlanInput, Signals};
 use crate::core::model::{Chat, ContextUse, ImageMeta, Message, Role, Settings};

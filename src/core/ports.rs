@@ -3,7 +3,6 @@
 //! The browser adapters in `web/` implement them for IndexedDB, `fetch` and `setTimeout`; the core's tests
 //! implement them with in-memory fakes. Browsers run one thread, so the futures are not `Send` and the traits
 //! use plain `async fn`.
-#![allow(async_fn_in_trait)]
 
 use crate::core::model::{Chat, ImageMeta, Message, Settings};
 use crate::core::retrieval::vector::VectorIndex;
