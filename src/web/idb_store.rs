@@ -9,7 +9,7 @@
 
 use crate::core::model::{Chat, ImageMeta, Message, Settings};
 use crate::core::ports::{Store, StoreError, VectorStore};
-use crate::core::retrieval::half::{extend_from_halves, round_to_half, to_half};
+use crate::core::retrieval::half::to_half;
 use crate::core::retrieval::vector::VectorIndex;
 use idb::{Database, Factory, IndexParams, KeyPath, ObjectStoreParams, Query, TransactionMode};
 use serde::{de::DeserializeOwned, Serialize};
@@ -433,8 +433,7 @@ impl IdbStore {
             for &i in group {
                 let key = chunk_key(space, i);
                 if i < index.chunk_count() {
-                    let halves: Vec<u16> = index.chunk(i).iter().map(|&x| to_half(x)).collect();
-                    let buffer = js_sys::Uint16Array::from(&halves[..]).buffer();
+                    let buffer = js_sys::Uint16Array::from(index.chunk(i)).buffer();
                     let chunk = record(&[("id", &key.into()), ("half", &buffer)])?;
                     store.put(&chunk, None).map_err(store_error)?.await.map_err(store_error)?;
                 } else {
@@ -466,26 +465,16 @@ impl VectorStore for IdbStore {
         let Some(map) = store.get(map_key).map_err(store_error)?.await.map_err(store_error)? else {
             return Ok(VectorIndex::new(dims));
         };
-        let ids = strings(&map, "ids");
-        let tags = strings(&map, "tags");
         // The stored size wins: it is what the vectors were made with.
         let dims =
             js_sys::Reflect::get(&map, &"dims".into()).ok().and_then(|d| d.as_f64()).map_or(dims, |d| d as usize);
+        let listed = js_sys::Reflect::get(&map, &"ids".into()).map_or(0, |a| js_sys::Array::from(&a).length() as usize);
         let chunk = crate::core::retrieval::vector::CHUNK;
-        let count = ids.len().div_ceil(chunk);
-        let mut data: Vec<f32> = Vec::new();
-        data.try_reserve_exact(ids.len() * dims)
-            .map_err(|_| StoreError::Other("the stored vector index does not fit in memory".into()))?;
-        // Touch every page of the new memory once, before any read starts. Measured in Chromium on a 2-core VM:
-        // faulting 600 MB in this tight loop takes about 250 ms; the same faults spread through the conversions
-        // below, competing with IndexedDB's own work, took 600-1100 ms, and even this loop took longer while
-        // reads were in flight.
-        for v in data.spare_capacity_mut().iter_mut().step_by(1024) {
-            v.write(0.0);
-        }
-        // Every chunk is asked for at once, spread over a few read-only transactions of their own: IndexedDB then
-        // reads them in parallel while each arrived one is converted. (Vector writers take the memory's Web Lock,
-        // so no write can land between the id map's transaction and these.)
+        let count = listed.div_ceil(chunk);
+        // Every chunk is asked for at once, spread over a few read-only transactions of their own, before anything
+        // else is done: IndexedDB then reads them in parallel while the id map is turned into strings and each
+        // arrived chunk is copied. (Vector writers take the memory's Web Lock, so no write can land between the
+        // id map's transaction and these.)
         let mut stores = Vec::new();
         // The transactions stay referenced until every read has arrived.
         let mut txs = Vec::new();
@@ -499,10 +488,21 @@ impl VectorStore for IdbStore {
             let key = Query::from(JsValue::from_str(&chunk_key(space, i)));
             pending.push(stores[i % stores.len()].get(key).map_err(store_error)?.into_future());
         }
-        let mut halves: Vec<u16> = Vec::new();
+        let ids = strings(&map, "ids");
+        let tags = strings(&map, "tags");
+        // The halves as stored, two bytes a value: each chunk's ArrayBuffer is copied once, straight into this
+        // memory, which is all the index keeps (no f32 copy).
+        let mut data: Vec<u16> = Vec::new();
+        let reserved = data.try_reserve_exact(ids.len() * dims);
         let mut full_precision = false;
         let mut reads = pending.into_iter().enumerate();
         let outcome = 'read: {
+            if reserved.is_err() {
+                break 'read Err(StoreError::Other("the stored vector index does not fit in memory".into()));
+            }
+            if ids.len() != listed {
+                break 'read Err(StoreError::Other("the stored vector index has a damaged id map".into()));
+            }
             for (i, read) in reads.by_ref() {
                 let record = match read.await {
                     Ok(record) => record,
@@ -522,9 +522,10 @@ impl VectorStore for IdbStore {
                     if values.length() as usize != expect {
                         break 'read Err(damaged);
                     }
-                    halves.resize(expect, 0);
-                    values.copy_to(&mut halves);
-                    extend_from_halves(&mut data, &halves);
+                    values.copy_to_uninit(&mut data.spare_capacity_mut()[..expect]);
+                    // SAFETY: copy_to_uninit wrote the `expect` values after the old length (within the capacity
+                    // reserved for every chunk).
+                    unsafe { data.set_len(start + expect) };
                 } else if let Some(buffer) = field("data") {
                     // Written before vectors were stored at half precision: rounded now, rewritten at the next
                     // save.
@@ -532,9 +533,7 @@ impl VectorStore for IdbStore {
                     if values.length() as usize != expect {
                         break 'read Err(damaged);
                     }
-                    data.resize(start + expect, 0.0);
-                    values.copy_to(&mut data[start..]);
-                    round_to_half(&mut data[start..]);
+                    data.extend(values.to_vec().into_iter().map(to_half));
                     full_precision = true;
                 } else {
                     break 'read Err(StoreError::Other(format!("the stored vector index is missing chunk {i}")));

@@ -1,17 +1,21 @@
-//! An in-browser vector index of our own: exact cosine top-k over f32 vectors, and a binary-quantised first
-//! pass with exact re-scoring for large indexes (see [`binary_candidates`] for how many are re-scored).
+//! An in-browser vector index of our own: exact cosine top-k over half-precision vectors, and a binary-quantised
+//! first pass with exact re-scoring for large indexes (see [`binary_candidates`] for how many are re-scored).
 //!
-//! Vectors are L2-normalised on the way in, so cosine similarity is a dot product, and rounded to half
-//! precision, the form in which they are stored (see [`super::half`] for why); the arithmetic is f32. They
-//! live slot by slot in one contiguous `Vec<f32>`, split for storage into chunks of [`CHUNK`] vectors: adding
-//! touches the last chunk, removing (a swap with the last slot) touches two, and only changed chunks are
-//! handed out for writing. On wasm32 with `simd128` the dot product uses 128-bit SIMD; elsewhere a portable
-//! loop with eight accumulators does the same arithmetic in a different order, so the two agree to within
-//! float rounding.
+//! Vectors are L2-normalised on the way in, so cosine similarity is a dot product, and kept as IEEE half
+//! precision bits (`u16`), the form in which they are stored (see [`super::half`] for why): 2 bytes a
+//! dimension plus its sign bit (for the binary pass) and its id, and no f32 copy. They live slot by slot in
+//! one contiguous `Vec<u16>`, split for storage into chunks of [`CHUNK`] vectors: adding touches the last
+//! chunk, removing (a swap with the last slot) touches two, and only changed chunks are handed out for writing.
+//!
+//! Queries stay f32 (normalised, not rounded). A score is the f32 dot product of the unit query with the
+//! vector's half-precision values, summed in one fixed order (see [`dot_halves`]): the halves are turned into
+//! f32 in registers as they are read, with 128-bit SIMD on wasm32 with `simd128` and by a portable loop of the
+//! same arithmetic elsewhere, so every target gives bit for bit the scores of a plain f32 search over the same
+//! half-precision values summed in that order (tested natively and in Chromium).
 //!
 //! This module knows nothing of IndexedDB or embeddings APIs: it takes vectors and ids and gives back hits.
 
-use super::half::round_to_half;
+use super::half::{from_half, to_half};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
@@ -62,23 +66,11 @@ fn better(a_score: f32, a_id: &str, b_score: f32, b_id: &str) -> bool {
     a_score > b_score || (a_score == b_score && a_id < b_id)
 }
 
-/// The dot product of two equally long slices.
+/// The f32 dot product of two equally long f32 slices (eight accumulators, which compilers vectorise). The
+/// index itself scores with [`dot_halves`]; this serves normalisation and comparisons with full precision.
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     debug_assert_eq!(a.len(), b.len());
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    {
-        simd::dot(a, b)
-    }
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    {
-        dot_portable(a, b)
-    }
-}
-
-/// The portable dot product: eight independent accumulators, which compilers vectorise on any target.
-#[inline]
-pub fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let (ra, rb) = (ca.remainder(), cb.remainder());
@@ -94,66 +86,163 @@ pub fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
-/// Sums every value: one sequential pass over the bytes, the floor any scan of them can reach. The benchmark
-/// compares the exact search against it.
-pub fn sequential_read(values: &[f32]) -> f32 {
+/// Values a block of the half-precision dot product takes: two 128-bit loads of eight halves.
+pub const BLOCK: usize = 16;
+
+/// Where value `r` of a block of [`BLOCK`] sits among the 16 f32 accumulators of [`dot_halves`] (four
+/// vectors of four lanes, accumulator `4 v + lane`), and so where its query value sits in a [`Query`]. A
+/// load of eight halves is read as four 32-bit lanes of two halves each: the even halves become one f32
+/// vector, the odd ones another. So values 0, 2, 4, 6 go to accumulators 0-3, values 1, 3, 5, 7 to 4-7, and
+/// likewise values 8-15 to 8-15.
+pub const fn accumulator(r: usize) -> usize {
+    (r / 8) * 8 + (r % 2) * 4 + (r % 8) / 2
+}
+
+/// 2^112: an f32 whose bits are a half's sign and its other 15 bits shifted up by 13 is that half's value
+/// times 2^-112, subnormals included. The query is scaled by 2^112 instead of each value, which is exact (a
+/// power of two, far from the f32 range's ends), so each product is exactly the product of the query value and
+/// the half's value, rounded once: the same f32 as multiplying the converted half.
+const SCALE: f32 = f32::from_bits((127 + 112) << 23);
+
+/// A half's value times 2^-112 (see [`SCALE`]); exact for every finite half.
+#[inline(always)]
+fn scaled_half(h: u16) -> f32 {
+    f32::from_bits(((i32::from(h as i16) << 13) as u32) & 0x8fff_e000)
+}
+
+/// A unit query laid out for [`dot_halves`]: its values times [`SCALE`], each full block of [`BLOCK`] in
+/// accumulator order (see [`accumulator`]), the tail in order; and its sign bits for the binary pass.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    scaled: Vec<f32>,
+    bits: Vec<u64>,
+}
+
+impl Query {
+    /// Prepares a query that is already of unit length (or zero), as [`normalize`] leaves it.
+    pub fn from_unit(unit: &[f32]) -> Query {
+        let mut scaled = vec![0f32; unit.len()];
+        let full = unit.len() / BLOCK * BLOCK;
+        for (b, block) in unit[..full].chunks_exact(BLOCK).enumerate() {
+            for (r, x) in block.iter().enumerate() {
+                scaled[b * BLOCK + accumulator(r)] = x * SCALE;
+            }
+        }
+        for i in full..unit.len() {
+            scaled[i] = unit[i] * SCALE;
+        }
+        let mut bits = vec![0u64; unit.len().div_ceil(64)];
+        sign_bits(unit, &mut bits);
+        Query { scaled, bits }
+    }
+
+    /// Normalises a copy of `query` and prepares it.
+    pub fn new(query: &[f32]) -> Query {
+        let mut unit = query.to_vec();
+        normalize(&mut unit);
+        Query::from_unit(&unit)
+    }
+
+    pub fn len(&self) -> usize {
+        self.scaled.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.scaled.is_empty()
+    }
+}
+
+/// The f32 dot product of a prepared query with a vector of half-precision values (as long as the query), in
+/// this order: sixteen accumulators, value `16 b + r` added to accumulator [`accumulator`]`(r)` block after
+/// block; then the four vectors of accumulators added lane by lane as `(A0 + A1) + (A2 + A3)`, the four lanes
+/// of that left to right, and last the values beyond the full blocks one by one. SIMD on wasm32 with simd128,
+/// [`dot_halves_portable`] elsewhere; both give the same bits. Every value must be finite (see
+/// [`sign_bits_of_halves`]).
+#[inline]
+pub fn dot_halves(query: &Query, halves: &[u16]) -> f32 {
+    debug_assert_eq!(query.len(), halves.len());
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
-        simd::sum(values)
+        simd::dot_halves(&query.scaled, halves)
     }
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     {
-        let mut acc = [0f32; 8];
-        let c = values.chunks_exact(8);
-        let tail: f32 = c.remainder().iter().sum();
-        for x in c {
-            for i in 0..8 {
-                acc[i] += x[i];
-            }
+        dot_halves_portable(query, halves)
+    }
+}
+
+/// [`dot_halves`] in plain Rust: the same conversion, products and order of additions.
+pub fn dot_halves_portable(query: &Query, halves: &[u16]) -> f32 {
+    let q = &query.scaled;
+    let n = halves.len().min(q.len());
+    let full = n / BLOCK * BLOCK;
+    let mut acc = [0f32; BLOCK];
+    for (hb, qb) in halves[..full].chunks_exact(BLOCK).zip(q[..full].chunks_exact(BLOCK)) {
+        for (r, &h) in hb.iter().enumerate() {
+            let a = accumulator(r);
+            acc[a] += scaled_half(h) * qb[a];
         }
-        acc.iter().sum::<f32>() + tail
+    }
+    let lane = |l: usize| (acc[l] + acc[4 + l]) + (acc[8 + l] + acc[12 + l]);
+    let mut total = ((lane(0) + lane(1)) + lane(2)) + lane(3);
+    for i in full..n {
+        total += scaled_half(halves[i]) * q[i];
+    }
+    total
+}
+
+/// Sums every half's bits (wrapping): one sequential SIMD pass over the bytes, the floor any scan of them can
+/// reach. The benchmark compares the exact search against it.
+pub fn sequential_read(halves: &[u16]) -> u16 {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        simd::sum(halves)
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        halves.iter().fold(0u16, |a, &h| a.wrapping_add(h))
     }
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
+    use super::{scaled_half, BLOCK};
     use core::arch::wasm32::*;
 
-    /// Four 4-lane accumulators: 16 floats a step. (Eight were measured slower in Chromium on x86: the
-    /// accumulators and loads no longer fit the 16 vector registers.)
+    /// Four 4-lane accumulators, 16 halves a step. Each load of eight halves is four 32-bit lanes holding two
+    /// halves each: shifted so that a half's sign is the lane's top bit and the rest 13 places above the
+    /// bottom (an arithmetic shift right by 3 for the upper half, after a shift left by 16 for the lower one),
+    /// and masked, the lanes are the halves' values times 2^-112 as f32s (see `SCALE`), no table or branch.
     #[inline]
-    pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-        let n = a.len().min(b.len());
-        let (mut s0, mut s1, mut s2, mut s3) = (f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0));
+    pub fn dot_halves(q: &[f32], h: &[u16]) -> f32 {
+        let n = h.len().min(q.len());
+        let full = n / BLOCK * BLOCK;
+        let mask = u32x4_splat(0x8fff_e000);
+        let (mut a0, mut a1, mut a2, mut a3) = (f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0));
         let mut i = 0;
-        // SAFETY: every load reads 16 bytes at an index `i + 4m` with `i + 16 <= n`, inside both slices;
-        // v128_load does not require alignment.
+        // SAFETY: every load reads 16 bytes at an index `i + 4m` (f32) or `i + 8m` (u16) with `i + 16 <= full
+        // <= n`, inside both slices; v128_load does not require alignment.
         unsafe {
-            let (pa, pb) = (a.as_ptr(), b.as_ptr());
-            while i + 16 <= n {
-                s0 = f32x4_add(s0, f32x4_mul(v128_load(pa.add(i) as *const v128), v128_load(pb.add(i) as *const v128)));
-                s1 = f32x4_add(
-                    s1,
-                    f32x4_mul(v128_load(pa.add(i + 4) as *const v128), v128_load(pb.add(i + 4) as *const v128)),
-                );
-                s2 = f32x4_add(
-                    s2,
-                    f32x4_mul(v128_load(pa.add(i + 8) as *const v128), v128_load(pb.add(i + 8) as *const v128)),
-                );
-                s3 = f32x4_add(
-                    s3,
-                    f32x4_mul(v128_load(pa.add(i + 12) as *const v128), v128_load(pb.add(i + 12) as *const v128)),
-                );
-                i += 16;
+            let (pq, ph) = (q.as_ptr(), h.as_ptr());
+            while i < full {
+                let v0 = v128_load(ph.add(i) as *const v128);
+                let v1 = v128_load(ph.add(i + 8) as *const v128);
+                let e0 = v128_and(i32x4_shr(i32x4_shl(v0, 16), 3), mask);
+                let o0 = v128_and(i32x4_shr(v0, 3), mask);
+                let e1 = v128_and(i32x4_shr(i32x4_shl(v1, 16), 3), mask);
+                let o1 = v128_and(i32x4_shr(v1, 3), mask);
+                a0 = f32x4_add(a0, f32x4_mul(e0, v128_load(pq.add(i) as *const v128)));
+                a1 = f32x4_add(a1, f32x4_mul(o0, v128_load(pq.add(i + 4) as *const v128)));
+                a2 = f32x4_add(a2, f32x4_mul(e1, v128_load(pq.add(i + 8) as *const v128)));
+                a3 = f32x4_add(a3, f32x4_mul(o1, v128_load(pq.add(i + 12) as *const v128)));
+                i += BLOCK;
             }
         }
-        let s = f32x4_add(f32x4_add(s0, s1), f32x4_add(s2, s3));
-        let mut total = f32x4_extract_lane::<0>(s)
-            + f32x4_extract_lane::<1>(s)
-            + f32x4_extract_lane::<2>(s)
+        let s = f32x4_add(f32x4_add(a0, a1), f32x4_add(a2, a3));
+        let mut total = ((f32x4_extract_lane::<0>(s) + f32x4_extract_lane::<1>(s)) + f32x4_extract_lane::<2>(s))
             + f32x4_extract_lane::<3>(s);
         while i < n {
-            total += a[i] * b[i];
+            total += scaled_half(h[i]) * q[i];
             i += 1;
         }
         total
@@ -185,26 +274,68 @@ mod simd {
         }
     }
 
-    pub fn sum(v: &[f32]) -> f32 {
-        let n = v.len();
-        let (mut s0, mut s1) = (f32x4_splat(0.0), f32x4_splat(0.0));
+    /// Sets bit `i` of `out` when half `h[i]` is above zero (as an i16: sign clear, not zero), eight at a
+    /// time, and keeps the largest magnitude seen; returns whether every half is finite.
+    pub fn sign_bits_of_halves(h: &[u16], out: &mut [u64]) -> bool {
+        let zero = i16x8_splat(0);
+        let magnitude = u16x8_splat(0x7fff);
+        let mut largest = u16x8_splat(0);
+        let mut tail_largest = 0u16;
+        for (w, word) in out.iter_mut().enumerate() {
+            let start = w * 64;
+            let end = (start + 64).min(h.len());
+            let mut bits = 0u64;
+            let mut i = start;
+            // SAFETY: each load reads h[i..i + 8] with i + 8 <= end <= h.len().
+            unsafe {
+                while i + 8 <= end {
+                    let v = v128_load(h.as_ptr().add(i) as *const v128);
+                    bits |= u64::from(i16x8_bitmask(i16x8_gt(v, zero))) << (i - start);
+                    largest = u16x8_max(largest, v128_and(v, magnitude));
+                    i += 8;
+                }
+            }
+            while i < end {
+                if h[i] as i16 > 0 {
+                    bits |= 1 << (i - start);
+                }
+                tail_largest = tail_largest.max(h[i] & 0x7fff);
+                i += 1;
+            }
+            *word = bits;
+        }
+        !v128_any_true(u16x8_gt(largest, u16x8_splat(0x7bff))) && tail_largest <= 0x7bff
+    }
+
+    pub fn sum(h: &[u16]) -> u16 {
+        let n = h.len();
+        let (mut s0, mut s1) = (i16x8_splat(0), i16x8_splat(0));
         let mut i = 0;
-        // SAFETY: as in `dot`, every 16-byte load lies inside the slice.
+        // SAFETY: as in `dot_halves`, every 16-byte load lies inside the slice.
         unsafe {
-            let p = v.as_ptr();
-            while i + 8 <= n {
-                s0 = f32x4_add(s0, v128_load(p.add(i) as *const v128));
-                s1 = f32x4_add(s1, v128_load(p.add(i + 4) as *const v128));
-                i += 8;
+            let p = h.as_ptr();
+            while i + 16 <= n {
+                s0 = i16x8_add(s0, v128_load(p.add(i) as *const v128));
+                s1 = i16x8_add(s1, v128_load(p.add(i + 8) as *const v128));
+                i += 16;
             }
         }
-        let s = f32x4_add(s0, s1);
-        let mut total = f32x4_extract_lane::<0>(s)
-            + f32x4_extract_lane::<1>(s)
-            + f32x4_extract_lane::<2>(s)
-            + f32x4_extract_lane::<3>(s);
+        let s = i16x8_add(s0, s1);
+        let mut total = 0u16;
+        for lane in [
+            u16x8_extract_lane::<0>(s),
+            u16x8_extract_lane::<1>(s),
+            u16x8_extract_lane::<2>(s),
+            u16x8_extract_lane::<3>(s),
+            u16x8_extract_lane::<4>(s),
+            u16x8_extract_lane::<5>(s),
+            u16x8_extract_lane::<6>(s),
+            u16x8_extract_lane::<7>(s),
+        ] {
+            total = total.wrapping_add(lane);
+        }
         while i < n {
-            total += v[i];
+            total = total.wrapping_add(h[i]);
             i += 1;
         }
         total
@@ -230,9 +361,37 @@ pub fn sign_bits_portable(v: &[f32], out: &mut [u64]) {
     }
 }
 
+/// The sign bits of half-precision values, read from the bits alone: bit `i` is set when `h[i]` is above zero
+/// (its sign bit clear and the rest not zero), as [`sign_bits`] of the values would say for finite values.
+/// Returns whether every value is finite (an infinity or NaN in a stored vector means damage: [`dot_halves`] would not see it as
+/// one). SIMD on wasm32 with simd128, [`sign_bits_of_halves_portable`] elsewhere.
+pub fn sign_bits_of_halves(h: &[u16], out: &mut [u64]) -> bool {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        simd::sign_bits_of_halves(h, out)
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        sign_bits_of_halves_portable(h, out)
+    }
+}
+
+/// [`sign_bits_of_halves`] one value at a time.
+pub fn sign_bits_of_halves_portable(h: &[u16], out: &mut [u64]) -> bool {
+    out.iter_mut().for_each(|w| *w = 0);
+    let mut finite = true;
+    for (i, &x) in h.iter().enumerate() {
+        if x as i16 > 0 {
+            out[i / 64] |= 1 << (i % 64);
+        }
+        finite &= (x & 0x7c00) != 0x7c00;
+    }
+    finite
+}
+
 /// Scales a vector to unit length in place; a zero (or non-finite) vector becomes all zeros and will score 0.
 pub fn normalize(v: &mut [f32]) {
-    let norm = dot_portable(v, v).sqrt();
+    let norm = dot(v, v).sqrt();
     if norm > 0.0 && norm.is_finite() {
         let inv = 1.0 / norm;
         v.iter_mut().for_each(|x| *x *= inv);
@@ -276,12 +435,29 @@ impl<'a> TopK<'a> {
     }
 }
 
+/// What an index keeps in memory, in bytes of heap it has asked for (allocator overhead aside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resident {
+    /// The half-precision values.
+    pub halves: usize,
+    /// The sign bits.
+    pub sign_bits: usize,
+    /// The ids, their tags and the id-to-slot map (which holds a second copy of each id).
+    pub ids: usize,
+}
+
+impl Resident {
+    pub fn total(&self) -> usize {
+        self.halves + self.sign_bits + self.ids
+    }
+}
+
 /// Vectors of one dimension, by id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VectorIndex {
     dims: usize,
-    /// Unit vectors rounded to half precision, slot after slot.
-    data: Vec<f32>,
+    /// Unit vectors as half-precision bits, slot after slot.
+    data: Vec<u16>,
     /// Sign bits of each vector, `words()` u64s per slot.
     bits: Vec<u64>,
     /// Slot to id.
@@ -355,8 +531,14 @@ impl VectorIndex {
         }
     }
 
-    fn sign_bits(v: &[f32], out: &mut [u64]) {
-        sign_bits(v, out)
+    /// Normalises and prepares a query for this index's vectors.
+    pub fn query(&self, query: &[f32]) -> Result<Query, IndexError> {
+        self.check(query)?;
+        Ok(Query::new(query))
+    }
+
+    fn vector(&self, slot: usize) -> &[u16] {
+        &self.data[slot * self.dims..(slot + 1) * self.dims]
     }
 
     /// Adds a vector, or replaces the one stored under `id`.
@@ -379,7 +561,6 @@ impl VectorIndex {
         self.check(vector)?;
         let mut v = vector.to_vec();
         normalize(&mut v);
-        round_to_half(&mut v);
         let words = self.words();
         let slot = match self.slots.get(id) {
             Some(&slot) => slot,
@@ -388,14 +569,17 @@ impl VectorIndex {
                 self.ids.push(id.to_owned());
                 self.tags.push(String::new());
                 self.slots.insert(id.to_owned(), slot);
-                self.data.resize(self.data.len() + self.dims, 0.0);
+                self.data.resize(self.data.len() + self.dims, 0);
                 self.bits.resize(self.bits.len() + words, 0);
                 self.ids_dirty = true;
                 slot
             }
         };
-        self.data[slot * self.dims..(slot + 1) * self.dims].copy_from_slice(&v);
-        Self::sign_bits(&v, &mut self.bits[slot * words..(slot + 1) * words]);
+        let d = self.dims;
+        let halves = &mut self.data[slot * d..(slot + 1) * d];
+        halves.iter_mut().zip(&v).for_each(|(h, &x)| *h = to_half(x));
+        // A unit vector's components are at most 1, so every half is finite.
+        sign_bits_of_halves(halves, &mut self.bits[slot * words..(slot + 1) * words]);
         if self.tags[slot] != tag {
             self.tags[slot] = tag.to_owned();
             self.ids_dirty = true;
@@ -433,10 +617,22 @@ impl VectorIndex {
         doomed.iter().filter(|id| self.remove(id)).count()
     }
 
-    /// The stored (unit) vector of `id`.
-    pub fn get(&self, id: &str) -> Option<&[f32]> {
-        let slot = *self.slots.get(id)?;
-        Some(&self.data[slot * self.dims..(slot + 1) * self.dims])
+    /// The stored (unit) vector of `id` as half-precision bits.
+    pub fn halves(&self, id: &str) -> Option<&[u16]> {
+        self.slots.get(id).map(|&slot| self.vector(slot))
+    }
+
+    /// The stored (unit) vector of `id`, its halves' values as f32 (a copy: the index holds none).
+    pub fn get(&self, id: &str) -> Option<Vec<f32>> {
+        Some(self.halves(id)?.iter().map(|&h| from_half(h)).collect())
+    }
+
+    /// The score of `id`'s vector for a query from [`VectorIndex::query`], as a search would give it.
+    pub fn similarity(&self, query: &Query, id: &str) -> Option<f32> {
+        if query.len() != self.dims {
+            return None;
+        }
+        Some(dot_halves(query, self.halves(id)?))
     }
 
     /// Exact top-`k` by cosine similarity, best first, ties by id.
@@ -455,13 +651,11 @@ impl VectorIndex {
     }
 
     fn exact_where(&self, query: &[f32], k: usize, keep: impl Fn(&str) -> bool) -> Result<Vec<Hit>, IndexError> {
-        self.check(query)?;
-        let mut q = query.to_vec();
-        normalize(&mut q);
+        let q = self.query(query)?;
         let mut top = TopK::new(k.min(self.len()), &self.ids);
         for (slot, v) in self.data.chunks_exact(self.dims.max(1)).enumerate() {
             if keep(&self.ids[slot]) {
-                top.offer(dot(&q, v), slot);
+                top.offer(dot_halves(&q, v), slot);
             }
         }
         Ok(top.hits())
@@ -481,17 +675,13 @@ impl VectorIndex {
         candidates: usize,
         keep: impl Fn(&str) -> bool,
     ) -> Result<Vec<Hit>, IndexError> {
-        self.check(query)?;
         let n = self.len();
         let want = candidates.max(k).min(n);
         if want >= n {
             return self.exact_where(query, k, keep);
         }
-        let mut q = query.to_vec();
-        normalize(&mut q);
+        let q = self.query(query)?;
         let w = self.words();
-        let mut qbits = vec![0u64; w];
-        Self::sign_bits(&q, &mut qbits);
         // Hamming distances are small integers: count them, find the cut that keeps `want`, then collect.
         let mut dist = Vec::with_capacity(n);
         let mut histogram = vec![0usize; self.dims + 1];
@@ -501,7 +691,7 @@ impl VectorIndex {
                 dist.push(u32::MAX);
                 continue;
             }
-            let d: u32 = vbits.iter().zip(&qbits).map(|(a, b)| (a ^ b).count_ones()).sum();
+            let d: u32 = vbits.iter().zip(&q.bits).map(|(a, b)| (a ^ b).count_ones()).sum();
             dist.push(d);
             histogram[d as usize] += 1;
         }
@@ -519,7 +709,7 @@ impl VectorIndex {
                 if d as usize == cut {
                     at_cut -= 1;
                 }
-                top.offer(dot(&q, &self.data[slot * self.dims..(slot + 1) * self.dims]), slot);
+                top.offer(dot_halves(&q, self.vector(slot)), slot);
             }
         }
         Ok(top.hits())
@@ -530,17 +720,35 @@ impl VectorIndex {
         self.search_where(query, k, |_| true)
     }
 
-    /// The raw unit vectors, slot after slot (for the benchmark's baselines).
-    pub fn raw(&self) -> &[f32] {
+    /// The unit vectors as half-precision bits, slot after slot.
+    pub fn raw(&self) -> &[u16] {
         &self.data
+    }
+
+    /// What the index keeps in memory.
+    pub fn resident(&self) -> Resident {
+        use std::mem::size_of;
+        let heap = |v: &[String]| v.iter().map(String::capacity).sum::<usize>();
+        // The map is a hashbrown table: a power-of-two number of buckets with 7 in 8 usable, each bucket one
+        // (key, slot) pair and one control byte.
+        let buckets = if self.slots.capacity() == 0 { 0 } else { (self.slots.capacity() * 8 / 7).next_power_of_two() };
+        Resident {
+            halves: self.data.capacity() * size_of::<u16>(),
+            sign_bits: self.bits.capacity() * size_of::<u64>(),
+            ids: (self.ids.capacity() + self.tags.capacity()) * size_of::<String>()
+                + heap(&self.ids)
+                + heap(&self.tags)
+                + buckets * (size_of::<(String, usize)>() + 1)
+                + self.slots.keys().map(String::capacity).sum::<usize>(),
+        }
     }
 
     pub fn chunk_count(&self) -> usize {
         self.len().div_ceil(CHUNK)
     }
 
-    /// The vectors of storage chunk `i`.
-    pub fn chunk(&self, i: usize) -> &[f32] {
+    /// The vectors of storage chunk `i`, as half-precision bits.
+    pub fn chunk(&self, i: usize) -> &[u16] {
         let start = (i * CHUNK * self.dims).min(self.data.len());
         let end = ((i + 1) * CHUNK * self.dims).min(self.data.len());
         &self.data[start..end]
@@ -586,14 +794,15 @@ impl VectorIndex {
         self.ids_dirty = true;
     }
 
-    /// Rebuilds an index from its stored parts: the vectors slot after slot (the chunks laid end to end, as
-    /// [`VectorIndex::chunk`] gives them), the id map and the tags (slot order; tags may be empty for an index
-    /// stored without them). The vectors are taken, not copied; sign bits are recomputed.
+    /// Rebuilds an index from its stored parts: the vectors as half-precision bits slot after slot (the chunks
+    /// laid end to end, as [`VectorIndex::chunk`] gives them), the id map and the tags (slot order; tags may be
+    /// empty for an index stored without them). The halves are taken, not copied; sign bits are computed from
+    /// them. An infinity or NaN among them is damage.
     pub fn from_parts(
         dims: usize,
         ids: Vec<String>,
         mut tags: Vec<String>,
-        data: Vec<f32>,
+        halves: Vec<u16>,
     ) -> Result<VectorIndex, IndexError> {
         if tags.is_empty() {
             tags = vec![String::new(); ids.len()];
@@ -601,14 +810,16 @@ impl VectorIndex {
         if tags.len() != ids.len() {
             return Err(IndexError::Corrupt(format!("{} tags for {} ids", tags.len(), ids.len())));
         }
-        if data.len() != ids.len() * dims {
-            return Err(IndexError::Corrupt(format!("{} values for {} ids", data.len(), ids.len())));
+        if halves.len() != ids.len() * dims {
+            return Err(IndexError::Corrupt(format!("{} values for {} ids", halves.len(), ids.len())));
         }
         let mut index = VectorIndex::new(dims);
         let w = index.words();
         index.bits = vec![0; ids.len() * w];
-        for (slot, v) in data.chunks_exact(dims.max(1)).enumerate() {
-            Self::sign_bits(v, &mut index.bits[slot * w..(slot + 1) * w]);
+        for (slot, v) in halves.chunks_exact(dims.max(1)).enumerate() {
+            if !sign_bits_of_halves(v, &mut index.bits[slot * w..(slot + 1) * w]) {
+                return Err(IndexError::Corrupt(format!("vector {slot} holds an infinity or NaN")));
+            }
         }
         index.slots = ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
         if index.slots.len() != ids.len() {
@@ -616,7 +827,7 @@ impl VectorIndex {
         }
         index.ids = ids;
         index.tags = tags;
-        index.data = data;
+        index.data = halves;
         Ok(index)
     }
 }
@@ -636,6 +847,12 @@ impl Clustered {
         let mut c = Clustered { state: seed | 1, centres: Vec::new(), spread, made: 0 };
         c.centres = (0..clusters.max(1)).map(|_| (0..dims).map(|_| c.uniform()).collect()).collect();
         c
+    }
+
+    /// A generator of the same clusters with a noise stream of its own (`seed`): points drawn independently
+    /// of this one's, from the same distribution. The benchmark's independent queries come from one.
+    pub fn resample(&self, seed: u64) -> Clustered {
+        Clustered { state: seed | 1, centres: self.centres.clone(), spread: self.spread, made: 0 }
     }
 
     /// A pseudo-random number in -1..1.
@@ -785,19 +1002,104 @@ mod tests {
         }
     }
 
-    #[test]
-    fn portable_and_dispatched_dot_agree() {
-        let vs = clustered(3, 1536, 3, 1.0, 5);
-        let (a, b) = (&vs[0], &vs[1]);
-        let reference: f64 = a.iter().zip(b.iter()).map(|(x, y)| *x as f64 * *y as f64).sum();
-        assert!((dot(a, b) as f64 - reference).abs() < 1e-3);
-        assert!((dot_portable(a, b) as f64 - reference).abs() < 1e-3);
-        for len in 0..40 {
-            let x: Vec<f32> = (0..len).map(|i| i as f32 * 0.5).collect();
-            assert!((dot(&x, &x) - dot_portable(&x, &x)).abs() < 1e-3);
+    /// Accumulator of value `r` of a block of 16, written out (the order [`dot_halves`] documents).
+    const LANES: [usize; 16] = [0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15];
+
+    /// The plain f32 dot product in the documented order, over values already converted to f32.
+    fn reference_dot(unit: &[f32], values: &[f32]) -> f32 {
+        let full = values.len() / 16 * 16;
+        let mut acc = [0f32; 16];
+        for i in 0..full {
+            acc[LANES[i % 16]] += values[i] * unit[i];
         }
-        let sum: f32 = a.iter().sum();
-        assert!((sequential_read(a) - sum).abs() < 1e-2);
+        let lane = |l: usize| (acc[l] + acc[4 + l]) + (acc[8 + l] + acc[12 + l]);
+        let mut total = ((lane(0) + lane(1)) + lane(2)) + lane(3);
+        for i in full..values.len() {
+            total += values[i] * unit[i];
+        }
+        total
+    }
+
+    /// An f32 search over the same half-precision values: every half converted to f32 up front (the copy the
+    /// index does without), each vector scored with [`reference_dot`], all sorted best first, ties by id.
+    fn reference_search(index: &VectorIndex, query: &[f32], k: usize) -> Vec<(String, u32)> {
+        let values: Vec<f32> = index.raw().iter().map(|&h| crate::core::retrieval::half::from_half(h)).collect();
+        let mut unit = query.to_vec();
+        normalize(&mut unit);
+        let mut scored: Vec<(String, f32)> = values
+            .chunks_exact(index.dims())
+            .zip(index.ids())
+            .map(|(v, id)| (id.clone(), reference_dot(&unit, v)))
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        scored.into_iter().take(k).map(|(id, s)| (id, s.to_bits())).collect()
+    }
+
+    fn bits_of(hits: &[Hit]) -> Vec<(String, u32)> {
+        hits.iter().map(|h| (h.id.clone(), h.score.to_bits())).collect()
+    }
+
+    #[test]
+    fn search_equals_an_f32_search_over_the_same_halves_bit_for_bit() {
+        for (n, dims) in [(300, 1536), (500, 37), (400, 16), (200, 5), (50, 64)] {
+            let vs = labelled(clustered(n, dims, 7, 0.5, n as u64 + dims as u64));
+            let index = build(&vs, dims);
+            for q in clustered(6, dims, 3, 0.8, 31) {
+                for k in [1, 10, n] {
+                    assert_eq!(bits_of(&index.search_exact(&q, k).unwrap()), reference_search(&index, &q, k));
+                }
+                // The binary pass re-scores with the same arithmetic: every hit carries the reference's score.
+                let all = reference_search(&index, &q, n);
+                for hit in bits_of(&index.search_binary(&q, 10, n / 3).unwrap()) {
+                    assert!(all.contains(&hit), "{hit:?}");
+                }
+                let prepared = index.query(&q).unwrap();
+                for (id, score) in all.iter().take(5) {
+                    assert_eq!(index.similarity(&prepared, id).map(f32::to_bits), Some(*score));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_finite_half_converts_exactly_in_the_product() {
+        use crate::core::retrieval::half::from_half;
+        let finite: Vec<u16> = (0..=u16::MAX).filter(|h| h & 0x7c00 != 0x7c00).collect();
+        // Query values of every kind: one, small, subnormal, negative, zero.
+        for q in [1.0f32, -0.7, 0.031_25, 1.5e-5, -3e-39, 0.0, -0.0] {
+            for &h in &finite {
+                assert_eq!((scaled_half(h) * (q * SCALE)).to_bits(), (from_half(h) * q).to_bits(), "{h:#06x} × {q:e}");
+            }
+        }
+        // A vector of every finite half (not a unit vector: the arithmetic does not care) and a query of mixed
+        // values, through the portable and the dispatched kernels and the reference.
+        let q: Vec<f32> = (0..finite.len()).map(|i| ((i * 7919 % 1000) as f32 - 500.0) * 1e-4).collect();
+        let values: Vec<f32> = finite.iter().map(|&h| from_half(h)).collect();
+        let want = reference_dot(&q, &values).to_bits();
+        let prepared = Query::from_unit(&q);
+        assert_eq!(dot_halves_portable(&prepared, &finite).to_bits(), want);
+        assert_eq!(dot_halves(&prepared, &finite).to_bits(), want);
+    }
+
+    #[test]
+    fn sign_bits_of_halves_match_those_of_their_values() {
+        use crate::core::retrieval::half::from_half;
+        let all: Vec<u16> = (0..=u16::MAX).collect();
+        for len in [0, 3, 64, 100, 1536] {
+            for start in [0, 1000, 31_000, 40_000, 63_000] {
+                let h = &all[start..start + len];
+                let values: Vec<f32> = h.iter().map(|&x| from_half(x)).collect();
+                let (mut want, mut got) = (vec![0u64; len.div_ceil(64)], vec![u64::MAX; len.div_ceil(64)]);
+                sign_bits_portable(&values, &mut want);
+                let finite = sign_bits_of_halves(h, &mut got);
+                assert_eq!(finite, values.iter().all(|v| v.is_finite()), "{start} {len}");
+                // A NaN's bit says nothing; the index holds none.
+                assert!(!finite || got == want, "{start} {len}");
+                assert_eq!(sign_bits_of_halves_portable(h, &mut got), finite);
+                assert!(!finite || got == want);
+            }
+        }
+        assert_eq!(sequential_read(&[1, 2, u16::MAX]), 2);
     }
 
     #[test]
@@ -876,7 +1178,7 @@ mod tests {
     fn stored_parts_round_trip_and_damage_is_detected() {
         let vs = labelled(clustered(CHUNK + 10, 12, 4, 0.5, 13));
         let index = build(&vs, 12);
-        let data: Vec<f32> = (0..index.chunk_count()).flat_map(|i| index.chunk(i).to_vec()).collect();
+        let data: Vec<u16> = (0..index.chunk_count()).flat_map(|i| index.chunk(i).to_vec()).collect();
         let back = VectorIndex::from_parts(12, index.ids().to_vec(), index.tags().to_vec(), data.clone()).unwrap();
         assert_eq!(back.raw(), index.raw());
         assert_eq!(back.bits, index.bits);
@@ -891,7 +1193,16 @@ mod tests {
         let mut dup = index.ids().to_vec();
         dup[1] = dup[0].clone();
         assert!(VectorIndex::from_parts(12, dup, vec![], data.clone()).is_err());
-        assert!(VectorIndex::from_parts(12, index.ids().to_vec(), vec!["x".into()], data).is_err());
+        assert!(VectorIndex::from_parts(12, index.ids().to_vec(), vec!["x".into()], data.clone()).is_err());
+        // An infinity or NaN cannot come from a unit vector: damage.
+        for bad in [0x7c00, 0xfc00, 0x7e00] {
+            let mut damaged = data.clone();
+            damaged[12 * 5 + 3] = bad;
+            assert!(matches!(
+                VectorIndex::from_parts(12, index.ids().to_vec(), vec![], damaged),
+                Err(IndexError::Corrupt(_))
+            ));
+        }
     }
 
     #[test]
