@@ -25,7 +25,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen(inline_js = r#"
 export function now() { return performance.now(); }
 // Writes n vectors as the app stores them: half-precision chunks of `chunk` vectors (values at the scale of unit
-// vectors' components) and the id map, eight chunks per transaction.
+// vectors' components, none subnormal: below 2^-14 the app keeps 0 or ±2^-14, the nearer) and the id map, eight
+// chunks per transaction.
 export async function seedVectors(dbName, space, n, dims, chunk) {
   const db = await new Promise((ok, fail) => {
     const r = indexedDB.open(dbName);
@@ -40,7 +41,10 @@ export async function seedVectors(dbName, space, n, dims, chunk) {
     const store = tx.objectStore('vectors');
     for (let c = first; c < Math.min(chunks, first + 8); c++) {
       const values = new Float16Array(Math.min(chunk, n - c * chunk) * dims);
-      for (let j = 0; j < values.length; j++) values[j] = (random() - 0.5) * 0.09;
+      for (let j = 0; j < values.length; j++) {
+        const v = (random() - 0.5) * 0.09;
+        values[j] = Math.abs(v) >= 2 ** -14 ? v : Math.abs(v) > 2 ** -15 ? Math.sign(v) * 2 ** -14 : 0;
+      }
       store.put({ id: `${space}/chunk/${c}`, half: values.buffer });
     }
     if (first + 8 >= chunks) {

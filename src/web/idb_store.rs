@@ -9,7 +9,7 @@
 
 use crate::core::model::{Chat, ImageMeta, Message, Settings};
 use crate::core::ports::{Store, StoreError, VectorStore};
-use crate::core::retrieval::half::to_half;
+use crate::core::retrieval::half::to_normal_half;
 use crate::core::retrieval::vector::VectorIndex;
 use idb::{Database, Factory, IndexParams, KeyPath, ObjectStoreParams, Query, TransactionMode};
 use serde::{de::DeserializeOwned, Serialize};
@@ -490,19 +490,21 @@ impl VectorStore for IdbStore {
         }
         let ids = strings(&map, "ids");
         let tags = strings(&map, "tags");
-        // The halves as stored, two bytes a value: each chunk's ArrayBuffer is copied once, straight into this
-        // memory, which is all the index keeps (no f32 copy).
-        let mut data: Vec<u16> = Vec::new();
-        let reserved = data.try_reserve_exact(ids.len() * dims);
+        let stored = ids.len();
+        // Builds the id-to-slot map and makes the memory ready while IndexedDB reads (the first chunk takes
+        // about half a second to arrive); each chunk is then copied once, straight into the index's memory.
+        let loader = if stored == listed {
+            VectorIndex::loader(dims, ids, tags).map_err(|e| StoreError::Other(e.to_string()))
+        } else {
+            Err(StoreError::Other("the stored vector index has a damaged id map".into()))
+        };
         let mut full_precision = false;
         let mut reads = pending.into_iter().enumerate();
         let outcome = 'read: {
-            if reserved.is_err() {
-                break 'read Err(StoreError::Other("the stored vector index does not fit in memory".into()));
-            }
-            if ids.len() != listed {
-                break 'read Err(StoreError::Other("the stored vector index has a damaged id map".into()));
-            }
+            let mut loader = match loader {
+                Ok(loader) => loader,
+                Err(e) => break 'read Err(e),
+            };
             for (i, read) in reads.by_ref() {
                 let record = match read.await {
                     Ok(record) => record,
@@ -514,18 +516,14 @@ impl VectorStore for IdbStore {
                         .and_then(|r| js_sys::Reflect::get(r, &name.into()).ok())
                         .filter(|d| d.is_instance_of::<js_sys::ArrayBuffer>())
                 };
-                let expect = (ids.len() - i * chunk).min(chunk) * dims;
+                let expect = (stored - i * chunk).min(chunk) * dims;
                 let damaged = StoreError::Other(format!("the stored vector index has a damaged chunk {i}"));
-                let start = data.len();
-                if let Some(buffer) = field("half") {
+                let added = if let Some(buffer) = field("half") {
                     let values = js_sys::Uint16Array::new(&buffer);
                     if values.length() as usize != expect {
                         break 'read Err(damaged);
                     }
-                    values.copy_to_uninit(&mut data.spare_capacity_mut()[..expect]);
-                    // SAFETY: copy_to_uninit wrote the `expect` values after the old length (within the capacity
-                    // reserved for every chunk).
-                    unsafe { data.set_len(start + expect) };
+                    loader.fill(expect, |spare| values.copy_to_uninit(spare))
                 } else if let Some(buffer) = field("data") {
                     // Written before vectors were stored at half precision: rounded now, rewritten at the next
                     // save.
@@ -533,13 +531,16 @@ impl VectorStore for IdbStore {
                     if values.length() as usize != expect {
                         break 'read Err(damaged);
                     }
-                    data.extend(values.to_vec().into_iter().map(to_half));
                     full_precision = true;
+                    loader.push(&values.to_vec().into_iter().map(to_normal_half).collect::<Vec<u16>>())
                 } else {
                     break 'read Err(StoreError::Other(format!("the stored vector index is missing chunk {i}")));
+                };
+                if let Err(e) = added {
+                    break 'read Err(StoreError::Other(e.to_string()));
                 }
             }
-            Ok(())
+            loader.finish().map_err(|e| StoreError::Other(e.to_string()))
         };
         if outcome.is_err() {
             // Let the reads still in flight finish: dropping them early leaves IndexedDB calling dropped callbacks.
@@ -547,8 +548,7 @@ impl VectorStore for IdbStore {
                 let _ = read.await;
             }
         }
-        outcome?;
-        let mut index = VectorIndex::from_parts(dims, ids, tags, data).map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut index = outcome?;
         if full_precision {
             index.mark_all_dirty(&[]);
         }

@@ -2,8 +2,9 @@
 //! first pass with exact re-scoring for large indexes (see [`binary_candidates`] for how many are re-scored).
 //!
 //! Vectors are L2-normalised on the way in, so cosine similarity is a dot product, and kept as IEEE half
-//! precision bits (`u16`), the form in which they are stored (see [`super::half`] for why): 2 bytes a
-//! dimension plus its sign bit (for the binary pass) and its id, and no f32 copy. They live slot by slot in
+//! precision bits (`u16`, none subnormal: see [`super::half::to_normal_half`]), the form in which they are
+//! stored (see [`super::half`] for why): 2 bytes a dimension plus its sign bit (for the binary pass) and its
+//! id, and no f32 copy. They live slot by slot in
 //! one contiguous `Vec<u16>`, split for storage into chunks of [`CHUNK`] vectors: adding touches the last
 //! chunk, removing (a swap with the last slot) touches two, and only changed chunks are handed out for writing.
 //!
@@ -15,9 +16,10 @@
 //!
 //! This module knows nothing of IndexedDB or embeddings APIs: it takes vectors and ids and gives back hits.
 
-use super::half::{from_half, to_half};
+use super::half::{from_half, to_normal_half, without_subnormal};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::mem::MaybeUninit;
 
 /// Vectors per storage chunk (a 1536-dimension chunk is 3 MiB at half precision).
 pub const CHUNK: usize = 1024;
@@ -37,6 +39,8 @@ pub enum IndexError {
     DimensionMismatch { expected: usize, got: usize },
     /// Stored chunks that do not fit the id map (a damaged or partly written index).
     Corrupt(String),
+    /// A stored index larger than the memory this page can get.
+    TooLarge,
 }
 
 impl fmt::Display for IndexError {
@@ -48,6 +52,7 @@ impl fmt::Display for IndexError {
                  and dimensions"
             ),
             IndexError::Corrupt(why) => write!(f, "the stored vector index is damaged ({why})"),
+            IndexError::TooLarge => write!(f, "the stored vector index does not fit in memory"),
         }
     }
 }
@@ -206,7 +211,7 @@ pub fn sequential_read(halves: &[u16]) -> u16 {
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
-    use super::{scaled_half, BLOCK};
+    use super::{scaled_half, HalfScan, BLOCK};
     use core::arch::wasm32::*;
 
     /// Four 4-lane accumulators, 16 halves a step. Each load of eight halves is four 32-bit lanes holding two
@@ -275,12 +280,15 @@ mod simd {
     }
 
     /// Sets bit `i` of `out` when half `h[i]` is above zero (as an i16: sign clear, not zero), eight at a
-    /// time, and keeps the largest magnitude seen; returns whether every half is finite.
-    pub fn sign_bits_of_halves(h: &[u16], out: &mut [u64]) -> bool {
+    /// time, keeping the largest magnitude seen and the smallest magnitude less one (wrapping, so zero counts
+    /// as the largest): a half is infinite or NaN when its magnitude is above 0x7bff, subnormal when its
+    /// magnitude less one is below 0x3ff.
+    pub fn sign_bits_of_halves(h: &[u16], out: &mut [u64]) -> HalfScan {
         let zero = i16x8_splat(0);
         let magnitude = u16x8_splat(0x7fff);
-        let mut largest = u16x8_splat(0);
-        let mut tail_largest = 0u16;
+        let one = u16x8_splat(1);
+        let (mut largest, mut smallest) = (u16x8_splat(0), u16x8_splat(u16::MAX));
+        let (mut tail_largest, mut tail_smallest) = (0u16, u16::MAX);
         for (w, word) in out.iter_mut().enumerate() {
             let start = w * 64;
             let end = (start + 64).min(h.len());
@@ -291,7 +299,9 @@ mod simd {
                 while i + 8 <= end {
                     let v = v128_load(h.as_ptr().add(i) as *const v128);
                     bits |= u64::from(i16x8_bitmask(i16x8_gt(v, zero))) << (i - start);
-                    largest = u16x8_max(largest, v128_and(v, magnitude));
+                    let m = v128_and(v, magnitude);
+                    largest = u16x8_max(largest, m);
+                    smallest = u16x8_min(smallest, i16x8_sub(m, one));
                     i += 8;
                 }
             }
@@ -300,11 +310,15 @@ mod simd {
                     bits |= 1 << (i - start);
                 }
                 tail_largest = tail_largest.max(h[i] & 0x7fff);
+                tail_smallest = tail_smallest.min((h[i] & 0x7fff).wrapping_sub(1));
                 i += 1;
             }
             *word = bits;
         }
-        !v128_any_true(u16x8_gt(largest, u16x8_splat(0x7bff))) && tail_largest <= 0x7bff
+        HalfScan {
+            finite: !v128_any_true(u16x8_gt(largest, u16x8_splat(0x7bff))) && tail_largest <= 0x7bff,
+            subnormal: v128_any_true(u16x8_lt(smallest, u16x8_splat(0x3ff))) || tail_smallest < 0x3ff,
+        }
     }
 
     pub fn sum(h: &[u16]) -> u16 {
@@ -361,11 +375,19 @@ pub fn sign_bits_portable(v: &[f32], out: &mut [u64]) {
     }
 }
 
+/// What [`sign_bits_of_halves`] saw besides the signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HalfScan {
+    /// No infinity or NaN: one in a stored vector means damage ([`dot_halves`] would not see it as one).
+    pub finite: bool,
+    /// Some value is subnormal (which the index does not keep: see [`super::half::to_normal_half`]).
+    pub subnormal: bool,
+}
+
 /// The sign bits of half-precision values, read from the bits alone: bit `i` is set when `h[i]` is above zero
 /// (its sign bit clear and the rest not zero), as [`sign_bits`] of the values would say for finite values.
-/// Returns whether every value is finite (an infinity or NaN in a stored vector means damage: [`dot_halves`] would not see it as
-/// one). SIMD on wasm32 with simd128, [`sign_bits_of_halves_portable`] elsewhere.
-pub fn sign_bits_of_halves(h: &[u16], out: &mut [u64]) -> bool {
+/// SIMD on wasm32 with simd128, [`sign_bits_of_halves_portable`] elsewhere.
+pub fn sign_bits_of_halves(h: &[u16], out: &mut [u64]) -> HalfScan {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
         simd::sign_bits_of_halves(h, out)
@@ -377,16 +399,17 @@ pub fn sign_bits_of_halves(h: &[u16], out: &mut [u64]) -> bool {
 }
 
 /// [`sign_bits_of_halves`] one value at a time.
-pub fn sign_bits_of_halves_portable(h: &[u16], out: &mut [u64]) -> bool {
+pub fn sign_bits_of_halves_portable(h: &[u16], out: &mut [u64]) -> HalfScan {
     out.iter_mut().for_each(|w| *w = 0);
-    let mut finite = true;
+    let mut scan = HalfScan { finite: true, subnormal: false };
     for (i, &x) in h.iter().enumerate() {
         if x as i16 > 0 {
             out[i / 64] |= 1 << (i % 64);
         }
-        finite &= (x & 0x7c00) != 0x7c00;
+        scan.finite &= (x & 0x7c00) != 0x7c00;
+        scan.subnormal |= (x & 0x7c00) == 0 && (x & 0x3ff) != 0;
     }
-    finite
+    scan
 }
 
 /// Scales a vector to unit length in place; a zero (or non-finite) vector becomes all zeros and will score 0.
@@ -577,8 +600,8 @@ impl VectorIndex {
         };
         let d = self.dims;
         let halves = &mut self.data[slot * d..(slot + 1) * d];
-        halves.iter_mut().zip(&v).for_each(|(h, &x)| *h = to_half(x));
-        // A unit vector's components are at most 1, so every half is finite.
+        halves.iter_mut().zip(&v).for_each(|(h, &x)| *h = to_normal_half(x));
+        // A unit vector's components are at most 1, so every half is finite, and none is subnormal.
         sign_bits_of_halves(halves, &mut self.bits[slot * words..(slot + 1) * words]);
         if self.tags[slot] != tag {
             self.tags[slot] = tag.to_owned();
@@ -795,40 +818,125 @@ impl VectorIndex {
     }
 
     /// Rebuilds an index from its stored parts: the vectors as half-precision bits slot after slot (the chunks
-    /// laid end to end, as [`VectorIndex::chunk`] gives them), the id map and the tags (slot order; tags may be
-    /// empty for an index stored without them). The halves are taken, not copied; sign bits are computed from
-    /// them. An infinity or NaN among them is damage.
+    /// laid end to end, as [`VectorIndex::chunk`] gives them), the id map and the tags, through a [`Loader`].
     pub fn from_parts(
         dims: usize,
         ids: Vec<String>,
-        mut tags: Vec<String>,
-        halves: Vec<u16>,
+        tags: Vec<String>,
+        halves: &[u16],
     ) -> Result<VectorIndex, IndexError> {
+        let mut loader = VectorIndex::loader(dims, ids, tags)?;
+        loader.push(halves)?;
+        loader.finish()
+    }
+
+    /// Starts rebuilding an index from storage: its id map and tags (slot order; tags may be empty for an index
+    /// stored without them) now, the vectors chunk by chunk as they arrive. Builds the id-to-slot map and
+    /// reserves the memory for every vector, touching each of its pages once: done while IndexedDB is still
+    /// reading the chunks, this costs a load nothing (faulting 300 MB of fresh memory in the copies instead
+    /// made a load at start about 250 ms slower in Chromium).
+    pub fn loader(dims: usize, ids: Vec<String>, mut tags: Vec<String>) -> Result<Loader, IndexError> {
         if tags.is_empty() {
             tags = vec![String::new(); ids.len()];
         }
         if tags.len() != ids.len() {
             return Err(IndexError::Corrupt(format!("{} tags for {} ids", tags.len(), ids.len())));
         }
-        if halves.len() != ids.len() * dims {
-            return Err(IndexError::Corrupt(format!("{} values for {} ids", halves.len(), ids.len())));
-        }
         let mut index = VectorIndex::new(dims);
-        let w = index.words();
-        index.bits = vec![0; ids.len() * w];
-        for (slot, v) in halves.chunks_exact(dims.max(1)).enumerate() {
-            if !sign_bits_of_halves(v, &mut index.bits[slot * w..(slot + 1) * w]) {
-                return Err(IndexError::Corrupt(format!("vector {slot} holds an infinity or NaN")));
-            }
-        }
         index.slots = ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
         if index.slots.len() != ids.len() {
             return Err(IndexError::Corrupt("an id appears twice".into()));
         }
+        let values = ids.len() * dims;
+        let words = ids.len() * index.words();
+        if index.data.try_reserve_exact(values).is_err() || index.bits.try_reserve_exact(words).is_err() {
+            return Err(IndexError::TooLarge);
+        }
+        index.bits.resize(words, 0);
+        for page in index.data.spare_capacity_mut().iter_mut().step_by(2048) {
+            page.write(0);
+        }
         index.ids = ids;
         index.tags = tags;
-        index.data = halves;
-        Ok(index)
+        Ok(Loader { index, values })
+    }
+}
+
+/// An index being rebuilt from storage (see [`VectorIndex::loader`]): the stored halves go straight into its
+/// memory, and each vector's sign bits are computed as it arrives. A vector with an infinity or NaN is damage;
+/// one with a subnormal half (stored by an earlier build) is made normal (see
+/// [`super::half::to_normal_half`]) and its chunk marked to be written again.
+pub struct Loader {
+    index: VectorIndex,
+    /// How many halves the id map calls for.
+    values: usize,
+}
+
+impl Loader {
+    /// Appends `len` halves (whole vectors) that `write` puts into the memory it is handed, which must be
+    /// what it returns (as `js_sys::Uint16Array::copy_to_uninit` does): one copy, straight from JavaScript.
+    pub fn fill(
+        &mut self,
+        len: usize,
+        write: impl FnOnce(&mut [MaybeUninit<u16>]) -> &mut [u16],
+    ) -> Result<(), IndexError> {
+        let start = self.check(len)?;
+        let spare = &mut self.index.data.spare_capacity_mut()[..len];
+        let at = spare.as_ptr() as *const u16;
+        let written = write(spare);
+        if written.as_ptr() != at || written.len() != len {
+            return Err(IndexError::Corrupt("a chunk was not written where it belongs".into()));
+        }
+        // SAFETY: the `len` values after the old length are initialised: `write` returned them as a `[u16]`
+        // at that very address and length.
+        unsafe { self.index.data.set_len(start + len) };
+        self.scan(start)
+    }
+
+    /// Appends whole vectors of halves (a copy).
+    pub fn push(&mut self, halves: &[u16]) -> Result<(), IndexError> {
+        let start = self.check(halves.len())?;
+        self.index.data.extend_from_slice(halves);
+        self.scan(start)
+    }
+
+    /// Whether `len` more halves are whole vectors the id map has room for; where they start.
+    fn check(&self, len: usize) -> Result<usize, IndexError> {
+        let start = self.index.data.len();
+        if !len.is_multiple_of(self.index.dims.max(1)) || start + len > self.values {
+            return Err(IndexError::Corrupt(format!("{} values for {} ids", start + len, self.index.len())));
+        }
+        Ok(start)
+    }
+
+    /// Sign bits of the vectors from value `start` on.
+    fn scan(&mut self, start: usize) -> Result<(), IndexError> {
+        let (d, w) = (self.index.dims.max(1), self.index.words());
+        let first = start / d;
+        let halves = &mut self.index.data[start..];
+        for (i, v) in halves.chunks_exact_mut(d).enumerate() {
+            let slot = first + i;
+            let bits = &mut self.index.bits[slot * w..(slot + 1) * w];
+            let scan = sign_bits_of_halves(v, bits);
+            if !scan.finite {
+                return Err(IndexError::Corrupt(format!("vector {slot} holds an infinity or NaN")));
+            }
+            if scan.subnormal {
+                v.iter_mut().for_each(|h| *h = without_subnormal(*h));
+                sign_bits_of_halves(v, bits);
+                self.index.dirty.insert(slot / CHUNK);
+            }
+        }
+        Ok(())
+    }
+
+    /// The index, once every vector has arrived.
+    pub fn finish(self) -> Result<VectorIndex, IndexError> {
+        if self.index.data.len() != self.values {
+            let got = self.index.data.len();
+            return Err(IndexError::Corrupt(format!("{got} values for {} ids", self.index.len())));
+        }
+        Ok(self.index)
     }
 }
 
@@ -913,7 +1021,7 @@ mod tests {
             .map(|(id, v)| {
                 let mut v = v.clone();
                 normalize(&mut v);
-                crate::core::retrieval::half::round_to_half(&mut v);
+                v.iter_mut().for_each(|x| *x = from_half(to_normal_half(*x)));
                 (id.clone(), v)
             })
             .collect()
@@ -993,9 +1101,9 @@ mod tests {
             normalize(&mut unit);
             let got = index.get(id).unwrap();
             for (g, u) in got.iter().zip(&unit) {
-                // Half precision keeps 11 significant bits; below 2^-14 its step is 2^-24.
-                assert!((g - u).abs() <= u.abs() * 2f32.powi(-11) + 2f32.powi(-25), "{g} vs {u}");
-                assert_eq!(crate::core::retrieval::half::from_half(crate::core::retrieval::half::to_half(*g)), *g);
+                // Half precision keeps 11 significant bits; below 2^-14 a value becomes 0 or 2^-14.
+                assert!((g - u).abs() <= u.abs() * 2f32.powi(-11) + 2f32.powi(-15), "{g} vs {u}");
+                assert_eq!(from_half(to_normal_half(*g)), *g);
             }
             let self_score = index.search_exact(v, 1).unwrap()[0].score;
             assert!((self_score - 1.0).abs() < 1e-4, "{self_score}");
@@ -1086,17 +1194,19 @@ mod tests {
         use crate::core::retrieval::half::from_half;
         let all: Vec<u16> = (0..=u16::MAX).collect();
         for len in [0, 3, 64, 100, 1536] {
-            for start in [0, 1000, 31_000, 40_000, 63_000] {
+            for start in [0, 1000, 1020, 31_000, 32_700, 40_000, 63_000] {
                 let h = &all[start..start + len];
                 let values: Vec<f32> = h.iter().map(|&x| from_half(x)).collect();
                 let (mut want, mut got) = (vec![0u64; len.div_ceil(64)], vec![u64::MAX; len.div_ceil(64)]);
                 sign_bits_portable(&values, &mut want);
-                let finite = sign_bits_of_halves(h, &mut got);
-                assert_eq!(finite, values.iter().all(|v| v.is_finite()), "{start} {len}");
+                let scan = sign_bits_of_halves(h, &mut got);
+                assert_eq!(scan.finite, values.iter().all(|v| v.is_finite()), "{start} {len}");
+                let subnormal = values.iter().any(|v| *v != 0.0 && v.abs() < 2f32.powi(-14));
+                assert_eq!(scan.subnormal, subnormal, "{start} {len}");
                 // A NaN's bit says nothing; the index holds none.
-                assert!(!finite || got == want, "{start} {len}");
-                assert_eq!(sign_bits_of_halves_portable(h, &mut got), finite);
-                assert!(!finite || got == want);
+                assert!(!scan.finite || got == want, "{start} {len}");
+                assert_eq!(sign_bits_of_halves_portable(h, &mut got), scan);
+                assert!(!scan.finite || got == want);
             }
         }
         assert_eq!(sequential_read(&[1, 2, u16::MAX]), 2);
@@ -1179,7 +1289,7 @@ mod tests {
         let vs = labelled(clustered(CHUNK + 10, 12, 4, 0.5, 13));
         let index = build(&vs, 12);
         let data: Vec<u16> = (0..index.chunk_count()).flat_map(|i| index.chunk(i).to_vec()).collect();
-        let back = VectorIndex::from_parts(12, index.ids().to_vec(), index.tags().to_vec(), data.clone()).unwrap();
+        let back = VectorIndex::from_parts(12, index.ids().to_vec(), index.tags().to_vec(), &data).unwrap();
         assert_eq!(back.raw(), index.raw());
         assert_eq!(back.bits, index.bits);
         let q = &vs[3].1;
@@ -1187,22 +1297,57 @@ mod tests {
         let mut short = data.clone();
         short.pop();
         assert!(matches!(
-            VectorIndex::from_parts(12, index.ids().to_vec(), vec![], short),
+            VectorIndex::from_parts(12, index.ids().to_vec(), vec![], &short),
             Err(IndexError::Corrupt(_))
         ));
         let mut dup = index.ids().to_vec();
         dup[1] = dup[0].clone();
-        assert!(VectorIndex::from_parts(12, dup, vec![], data.clone()).is_err());
-        assert!(VectorIndex::from_parts(12, index.ids().to_vec(), vec!["x".into()], data.clone()).is_err());
+        assert!(VectorIndex::from_parts(12, dup, vec![], &data).is_err());
+        assert!(VectorIndex::from_parts(12, index.ids().to_vec(), vec!["x".into()], &data).is_err());
+        // A loader takes the chunks as they arrive, each written straight into its memory.
+        let mut loader = VectorIndex::loader(12, index.ids().to_vec(), index.tags().to_vec()).unwrap();
+        for i in 0..index.chunk_count() {
+            let chunk = index.chunk(i);
+            loader.fill(chunk.len(), |spare| copy_into(chunk, spare)).unwrap();
+        }
+        assert_eq!(loader.finish().unwrap(), back);
+        // It refuses what does not fit the id map: a partial vector, too many, too few, and memory it was not
+        // handed.
+        let mut loader = VectorIndex::loader(12, index.ids().to_vec(), vec![]).unwrap();
+        assert!(loader.push(&data[..11]).is_err());
+        assert!(loader.fill(24, |_| Vec::leak(vec![0u16; 24])).is_err());
+        loader.push(&data).unwrap();
+        assert!(loader.push(&data[..12]).is_err());
+        let mut short = VectorIndex::loader(12, index.ids().to_vec(), vec![]).unwrap();
+        short.push(&data[..12 * CHUNK]).unwrap();
+        assert!(matches!(short.finish(), Err(IndexError::Corrupt(_))));
+        // A subnormal half (which an earlier build stored) is made normal and its chunk rewritten.
+        let mut old = data.clone();
+        let at = 12 * (CHUNK + 3) + 7;
+        (old[at], old[at + 1]) = (0x0200, 0x8201);
+        let mut fixed = VectorIndex::from_parts(12, index.ids().to_vec(), vec![], &old).unwrap();
+        assert_eq!((fixed.raw()[at], fixed.raw()[at + 1]), (0, 0x8400));
+        assert_eq!(fixed.take_dirty(), (vec![1], false));
+        assert_eq!(fixed.raw()[..at], index.raw()[..at]);
+        assert!(index.raw().iter().all(|h| h & 0x7c00 != 0 || h & 0x3ff == 0), "upsert makes no subnormal");
         // An infinity or NaN cannot come from a unit vector: damage.
         for bad in [0x7c00, 0xfc00, 0x7e00] {
             let mut damaged = data.clone();
             damaged[12 * 5 + 3] = bad;
             assert!(matches!(
-                VectorIndex::from_parts(12, index.ids().to_vec(), vec![], damaged),
+                VectorIndex::from_parts(12, index.ids().to_vec(), vec![], &damaged),
                 Err(IndexError::Corrupt(_))
             ));
         }
+    }
+
+    /// Writes `from` into `spare` and hands back the written part, as `Uint16Array::copy_to_uninit` does.
+    fn copy_into<'a>(from: &[u16], spare: &'a mut [MaybeUninit<u16>]) -> &'a mut [u16] {
+        for (d, s) in spare.iter_mut().zip(from) {
+            d.write(*s);
+        }
+        // SAFETY: every element was just written.
+        unsafe { &mut *(spare as *mut [MaybeUninit<u16>] as *mut [u16]) }
     }
 
     #[test]
