@@ -475,6 +475,14 @@ async fn a_vector_index_is_stored_in_chunks_and_only_changes_are_written() {
     assert_eq!((back.dims(), back.ids()), (16, &["m1".to_owned()][..]));
     // Another space is separate.
     assert!(db.load_vectors("other:32", 32).await.unwrap().is_empty());
+    // The ids cross from JavaScript joined by newlines; an id holding one still comes back whole.
+    let mut odd = VectorIndex::new(2);
+    for id in ["a\nb", "c", ""] {
+        odd.upsert_tagged(id, &[1.0, 0.5], "t\n").unwrap();
+    }
+    db.save_vectors("odd:2", &mut odd).await.unwrap();
+    let back = db.load_vectors("odd:2", 2).await.unwrap();
+    assert_eq!((back.ids(), back.tags()), (odd.ids(), odd.tags()));
 }
 
 #[wasm_bindgen_test]

@@ -19,6 +19,7 @@
 use super::half::{from_half, to_normal_half, without_subnormal};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::mem::MaybeUninit;
 
 /// Vectors per storage chunk (a 1536-dimension chunk is 3 MiB at half precision).
@@ -458,6 +459,41 @@ impl<'a> TopK<'a> {
     }
 }
 
+/// The hash of the id-to-slot map: FxHash, as in rustc (a rotate, a xor and a multiply per 8 bytes). The ids
+/// are the app's own, so there is no flooding to defend against; SipHash made building the map of 100k ids
+/// in a load take 32-54 ms in Chromium, this 25-35 ms.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl IdHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in words.by_ref() {
+            self.add(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
+        }
+        for &b in words.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Slots = HashMap<String, usize, BuildHasherDefault<IdHasher>>;
+
 /// What an index keeps in memory, in bytes of heap it has asked for (allocator overhead aside).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Resident {
@@ -488,7 +524,7 @@ pub struct VectorIndex {
     /// Slot to tag: what the vector was made from (an embeddings fingerprint), to know when to re-make it.
     tags: Vec<String>,
     /// Id to slot.
-    slots: HashMap<String, usize>,
+    slots: Slots,
     /// Chunks changed since the last [`VectorIndex::take_dirty`].
     dirty: BTreeSet<usize>,
     /// Whether the id map changed since the last [`VectorIndex::take_dirty`].
@@ -503,7 +539,7 @@ impl VectorIndex {
             bits: Vec::new(),
             ids: Vec::new(),
             tags: Vec::new(),
-            slots: HashMap::new(),
+            slots: Slots::default(),
             dirty: BTreeSet::new(),
             ids_dirty: false,
         }
