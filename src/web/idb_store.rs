@@ -484,9 +484,8 @@ impl VectorStore for IdbStore {
         let chunk = crate::core::retrieval::vector::CHUNK;
         let count = listed.div_ceil(chunk);
         // Every chunk is asked for at once, spread over a few read-only transactions of their own, before anything
-        // else is done: IndexedDB then reads them in parallel while the id map is turned into strings and each
-        // arrived chunk is copied. (Vector writers take the memory's Web Lock, so no write can land between the
-        // id map's transaction and these.)
+        // else is done, so IndexedDB reads them in parallel. (Vector writers take the memory's Web Lock, so no
+        // write can land between the id map's transaction and these.)
         let mut stores = Vec::new();
         // The transactions stay referenced until every read has arrived.
         let mut txs = Vec::new();
@@ -503,8 +502,10 @@ impl VectorStore for IdbStore {
         let ids = strings(&map, "ids");
         let tags = strings(&map, "tags");
         let stored = ids.len();
-        // Builds the id-to-slot map and makes the memory ready while IndexedDB reads (the first chunk takes
-        // about half a second to arrive); each chunk is then copied once, straight into the index's memory.
+        // The id-to-slot map and the memory are made ready before the first chunk arrives (250-450 ms after the
+        // requests here), each chunk is then copied once, straight into the index's memory. IndexedDB hands
+        // over no chunk while this thread is busy (a 400 ms busy wait after the requests made plain JavaScript's
+        // read of the same records 300-970 ms slower), so all of this adds to the load's time.
         let loader = if stored == listed {
             VectorIndex::loader(dims, ids, tags).map_err(|e| StoreError::Other(e.to_string()))
         } else {
