@@ -10,7 +10,7 @@ use crate::core::model::{ContextItem, ContextUse, ImageMeta, Message, Settings};
 use crate::core::prompt::{is_sendable, trim_history, Recalled};
 use crate::core::retrieval::lexical::{reciprocal_rank_fusion, LexicalIndex, RRF_K};
 use crate::core::retrieval::sort_ranked;
-use crate::core::retrieval::vector::{dot, normalize, VectorIndex};
+use crate::core::retrieval::vector::VectorIndex;
 use crate::core::search::{image_doc, message_doc};
 use std::collections::{HashMap, HashSet};
 
@@ -47,12 +47,10 @@ impl Signals<'_> {
     pub fn rank(&self, docs: &[String]) -> Vec<Scored> {
         let mut similarity: HashMap<&str, f32> = HashMap::new();
         if let (Some(q), Some(index)) = (self.query_vector, self.vectors) {
-            if q.len() == index.dims() {
-                let mut q = q.to_vec();
-                normalize(&mut q);
+            if let Ok(q) = index.query(q) {
                 for d in docs {
-                    if let Some(v) = index.get(d) {
-                        similarity.insert(d, dot(&q, v));
+                    if let Some(s) = index.similarity(&q, d) {
+                        similarity.insert(d, s);
                     }
                 }
             }

@@ -1,19 +1,26 @@
-//! An in-browser vector index of our own: exact cosine top-k over f32 vectors, and a binary-quantised first
-//! pass with exact re-scoring for large indexes (see [`binary_candidates`] for how many are re-scored).
+//! An in-browser vector index of our own: exact cosine top-k over half-precision vectors, and a binary-quantised
+//! first pass with exact re-scoring for large indexes (see [`binary_candidates`] for how many are re-scored).
 //!
-//! Vectors are L2-normalised on the way in, so cosine similarity is a dot product, and rounded to half
-//! precision, the form in which they are stored (see [`super::half`] for why); the arithmetic is f32. They
-//! live slot by slot in one contiguous `Vec<f32>`, split for storage into chunks of [`CHUNK`] vectors: adding
-//! touches the last chunk, removing (a swap with the last slot) touches two, and only changed chunks are
-//! handed out for writing. On wasm32 with `simd128` the dot product uses 128-bit SIMD; elsewhere a portable
-//! loop with eight accumulators does the same arithmetic in a different order, so the two agree to within
-//! float rounding.
+//! Vectors are L2-normalised on the way in, so cosine similarity is a dot product, and kept as IEEE half
+//! precision bits (`u16`, none subnormal: see [`super::half::to_normal_half`]), the form in which they are
+//! stored (see [`super::half`] for why): 2 bytes a dimension plus its sign bit (for the binary pass) and its
+//! id, and no f32 copy. They live slot by slot in
+//! one contiguous `Vec<u16>`, split for storage into chunks of [`CHUNK`] vectors: adding touches the last
+//! chunk, removing (a swap with the last slot) touches two, and only changed chunks are handed out for writing.
+//!
+//! Queries stay f32 (normalised, not rounded). A score is the f32 dot product of the unit query with the
+//! vector's half-precision values, summed in one fixed order (see [`dot_halves`]): the halves are turned into
+//! f32 in registers as they are read, with 128-bit SIMD on wasm32 with `simd128` and by a portable loop of the
+//! same arithmetic elsewhere, so every target gives bit for bit the scores of a plain f32 search over the same
+//! half-precision values summed in that order (tested natively and in Chromium).
 //!
 //! This module knows nothing of IndexedDB or embeddings APIs: it takes vectors and ids and gives back hits.
 
-use super::half::round_to_half;
+use super::half::{from_half, to_normal_half, without_subnormal};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::mem::MaybeUninit;
 
 /// Vectors per storage chunk (a 1536-dimension chunk is 3 MiB at half precision).
 pub const CHUNK: usize = 1024;
@@ -33,6 +40,8 @@ pub enum IndexError {
     DimensionMismatch { expected: usize, got: usize },
     /// Stored chunks that do not fit the id map (a damaged or partly written index).
     Corrupt(String),
+    /// A stored index larger than the memory this page can get.
+    TooLarge,
 }
 
 impl fmt::Display for IndexError {
@@ -44,6 +53,7 @@ impl fmt::Display for IndexError {
                  and dimensions"
             ),
             IndexError::Corrupt(why) => write!(f, "the stored vector index is damaged ({why})"),
+            IndexError::TooLarge => write!(f, "the stored vector index does not fit in memory"),
         }
     }
 }
@@ -62,23 +72,11 @@ fn better(a_score: f32, a_id: &str, b_score: f32, b_id: &str) -> bool {
     a_score > b_score || (a_score == b_score && a_id < b_id)
 }
 
-/// The dot product of two equally long slices.
+/// The f32 dot product of two equally long f32 slices (eight accumulators, which compilers vectorise). The
+/// index itself scores with [`dot_halves`]; this serves normalisation and comparisons with full precision.
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     debug_assert_eq!(a.len(), b.len());
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    {
-        simd::dot(a, b)
-    }
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    {
-        dot_portable(a, b)
-    }
-}
-
-/// The portable dot product: eight independent accumulators, which compilers vectorise on any target.
-#[inline]
-pub fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let (ra, rb) = (ca.remainder(), cb.remainder());
@@ -94,66 +92,163 @@ pub fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
-/// Sums every value: one sequential pass over the bytes, the floor any scan of them can reach. The benchmark
-/// compares the exact search against it.
-pub fn sequential_read(values: &[f32]) -> f32 {
+/// Values a block of the half-precision dot product takes: two 128-bit loads of eight halves.
+pub const BLOCK: usize = 16;
+
+/// Where value `r` of a block of [`BLOCK`] sits among the 16 f32 accumulators of [`dot_halves`] (four
+/// vectors of four lanes, accumulator `4 v + lane`), and so where its query value sits in a [`Query`]. A
+/// load of eight halves is read as four 32-bit lanes of two halves each: the even halves become one f32
+/// vector, the odd ones another. So values 0, 2, 4, 6 go to accumulators 0-3, values 1, 3, 5, 7 to 4-7, and
+/// likewise values 8-15 to 8-15.
+pub const fn accumulator(r: usize) -> usize {
+    (r / 8) * 8 + (r % 2) * 4 + (r % 8) / 2
+}
+
+/// 2^112: an f32 whose bits are a half's sign and its other 15 bits shifted up by 13 is that half's value
+/// times 2^-112, subnormals included. The query is scaled by 2^112 instead of each value, which is exact (a
+/// power of two, far from the f32 range's ends), so each product is exactly the product of the query value and
+/// the half's value, rounded once: the same f32 as multiplying the converted half.
+const SCALE: f32 = f32::from_bits((127 + 112) << 23);
+
+/// A half's value times 2^-112 (see [`SCALE`]); exact for every finite half.
+#[inline(always)]
+fn scaled_half(h: u16) -> f32 {
+    f32::from_bits(((i32::from(h as i16) << 13) as u32) & 0x8fff_e000)
+}
+
+/// A unit query laid out for [`dot_halves`]: its values times [`SCALE`], each full block of [`BLOCK`] in
+/// accumulator order (see [`accumulator`]), the tail in order; and its sign bits for the binary pass.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    scaled: Vec<f32>,
+    bits: Vec<u64>,
+}
+
+impl Query {
+    /// Prepares a query that is already of unit length (or zero), as [`normalize`] leaves it.
+    pub fn from_unit(unit: &[f32]) -> Query {
+        let mut scaled = vec![0f32; unit.len()];
+        let full = unit.len() / BLOCK * BLOCK;
+        for (b, block) in unit[..full].chunks_exact(BLOCK).enumerate() {
+            for (r, x) in block.iter().enumerate() {
+                scaled[b * BLOCK + accumulator(r)] = x * SCALE;
+            }
+        }
+        for i in full..unit.len() {
+            scaled[i] = unit[i] * SCALE;
+        }
+        let mut bits = vec![0u64; unit.len().div_ceil(64)];
+        sign_bits(unit, &mut bits);
+        Query { scaled, bits }
+    }
+
+    /// Normalises a copy of `query` and prepares it.
+    pub fn new(query: &[f32]) -> Query {
+        let mut unit = query.to_vec();
+        normalize(&mut unit);
+        Query::from_unit(&unit)
+    }
+
+    pub fn len(&self) -> usize {
+        self.scaled.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.scaled.is_empty()
+    }
+}
+
+/// The f32 dot product of a prepared query with a vector of half-precision values (as long as the query), in
+/// this order: sixteen accumulators, value `16 b + r` added to accumulator [`accumulator`]`(r)` block after
+/// block; then the four vectors of accumulators added lane by lane as `(A0 + A1) + (A2 + A3)`, the four lanes
+/// of that left to right, and last the values beyond the full blocks one by one. SIMD on wasm32 with simd128,
+/// [`dot_halves_portable`] elsewhere; both give the same bits. Every value must be finite (see
+/// [`sign_bits_of_halves`]).
+#[inline]
+pub fn dot_halves(query: &Query, halves: &[u16]) -> f32 {
+    debug_assert_eq!(query.len(), halves.len());
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
-        simd::sum(values)
+        simd::dot_halves(&query.scaled, halves)
     }
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     {
-        let mut acc = [0f32; 8];
-        let c = values.chunks_exact(8);
-        let tail: f32 = c.remainder().iter().sum();
-        for x in c {
-            for i in 0..8 {
-                acc[i] += x[i];
-            }
+        dot_halves_portable(query, halves)
+    }
+}
+
+/// [`dot_halves`] in plain Rust: the same conversion, products and order of additions.
+pub fn dot_halves_portable(query: &Query, halves: &[u16]) -> f32 {
+    let q = &query.scaled;
+    let n = halves.len().min(q.len());
+    let full = n / BLOCK * BLOCK;
+    let mut acc = [0f32; BLOCK];
+    for (hb, qb) in halves[..full].chunks_exact(BLOCK).zip(q[..full].chunks_exact(BLOCK)) {
+        for (r, &h) in hb.iter().enumerate() {
+            let a = accumulator(r);
+            acc[a] += scaled_half(h) * qb[a];
         }
-        acc.iter().sum::<f32>() + tail
+    }
+    let lane = |l: usize| (acc[l] + acc[4 + l]) + (acc[8 + l] + acc[12 + l]);
+    let mut total = ((lane(0) + lane(1)) + lane(2)) + lane(3);
+    for i in full..n {
+        total += scaled_half(halves[i]) * q[i];
+    }
+    total
+}
+
+/// Sums every half's bits (wrapping): one sequential SIMD pass over the bytes, the floor any scan of them can
+/// reach. The benchmark compares the exact search against it.
+pub fn sequential_read(halves: &[u16]) -> u16 {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        simd::sum(halves)
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        halves.iter().fold(0u16, |a, &h| a.wrapping_add(h))
     }
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
+    use super::{scaled_half, HalfScan, BLOCK};
     use core::arch::wasm32::*;
 
-    /// Four 4-lane accumulators: 16 floats a step. (Eight were measured slower in Chromium on x86: the
-    /// accumulators and loads no longer fit the 16 vector registers.)
+    /// Four 4-lane accumulators, 16 halves a step. Each load of eight halves is four 32-bit lanes holding two
+    /// halves each: shifted so that a half's sign is the lane's top bit and the rest 13 places above the
+    /// bottom (an arithmetic shift right by 3 for the upper half, after a shift left by 16 for the lower one),
+    /// and masked, the lanes are the halves' values times 2^-112 as f32s (see `SCALE`), no table or branch.
     #[inline]
-    pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-        let n = a.len().min(b.len());
-        let (mut s0, mut s1, mut s2, mut s3) = (f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0));
+    pub fn dot_halves(q: &[f32], h: &[u16]) -> f32 {
+        let n = h.len().min(q.len());
+        let full = n / BLOCK * BLOCK;
+        let mask = u32x4_splat(0x8fff_e000);
+        let (mut a0, mut a1, mut a2, mut a3) = (f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0));
         let mut i = 0;
-        // SAFETY: every load reads 16 bytes at an index `i + 4m` with `i + 16 <= n`, inside both slices;
-        // v128_load does not require alignment.
+        // SAFETY: every load reads 16 bytes at an index `i + 4m` (f32) or `i + 8m` (u16) with `i + 16 <= full
+        // <= n`, inside both slices; v128_load does not require alignment.
         unsafe {
-            let (pa, pb) = (a.as_ptr(), b.as_ptr());
-            while i + 16 <= n {
-                s0 = f32x4_add(s0, f32x4_mul(v128_load(pa.add(i) as *const v128), v128_load(pb.add(i) as *const v128)));
-                s1 = f32x4_add(
-                    s1,
-                    f32x4_mul(v128_load(pa.add(i + 4) as *const v128), v128_load(pb.add(i + 4) as *const v128)),
-                );
-                s2 = f32x4_add(
-                    s2,
-                    f32x4_mul(v128_load(pa.add(i + 8) as *const v128), v128_load(pb.add(i + 8) as *const v128)),
-                );
-                s3 = f32x4_add(
-                    s3,
-                    f32x4_mul(v128_load(pa.add(i + 12) as *const v128), v128_load(pb.add(i + 12) as *const v128)),
-                );
-                i += 16;
+            let (pq, ph) = (q.as_ptr(), h.as_ptr());
+            while i < full {
+                let v0 = v128_load(ph.add(i) as *const v128);
+                let v1 = v128_load(ph.add(i + 8) as *const v128);
+                let e0 = v128_and(i32x4_shr(i32x4_shl(v0, 16), 3), mask);
+                let o0 = v128_and(i32x4_shr(v0, 3), mask);
+                let e1 = v128_and(i32x4_shr(i32x4_shl(v1, 16), 3), mask);
+                let o1 = v128_and(i32x4_shr(v1, 3), mask);
+                a0 = f32x4_add(a0, f32x4_mul(e0, v128_load(pq.add(i) as *const v128)));
+                a1 = f32x4_add(a1, f32x4_mul(o0, v128_load(pq.add(i + 4) as *const v128)));
+                a2 = f32x4_add(a2, f32x4_mul(e1, v128_load(pq.add(i + 8) as *const v128)));
+                a3 = f32x4_add(a3, f32x4_mul(o1, v128_load(pq.add(i + 12) as *const v128)));
+                i += BLOCK;
             }
         }
-        let s = f32x4_add(f32x4_add(s0, s1), f32x4_add(s2, s3));
-        let mut total = f32x4_extract_lane::<0>(s)
-            + f32x4_extract_lane::<1>(s)
-            + f32x4_extract_lane::<2>(s)
+        let s = f32x4_add(f32x4_add(a0, a1), f32x4_add(a2, a3));
+        let mut total = ((f32x4_extract_lane::<0>(s) + f32x4_extract_lane::<1>(s)) + f32x4_extract_lane::<2>(s))
             + f32x4_extract_lane::<3>(s);
         while i < n {
-            total += a[i] * b[i];
+            total += scaled_half(h[i]) * q[i];
             i += 1;
         }
         total
@@ -185,26 +280,77 @@ mod simd {
         }
     }
 
-    pub fn sum(v: &[f32]) -> f32 {
-        let n = v.len();
-        let (mut s0, mut s1) = (f32x4_splat(0.0), f32x4_splat(0.0));
+    /// Sets bit `i` of `out` when half `h[i]` is above zero (as an i16: sign clear, not zero), eight at a
+    /// time, keeping the largest magnitude seen and the smallest magnitude less one (wrapping, so zero counts
+    /// as the largest): a half is infinite or NaN when its magnitude is above 0x7bff, subnormal when its
+    /// magnitude less one is below 0x3ff.
+    pub fn sign_bits_of_halves(h: &[u16], out: &mut [u64]) -> HalfScan {
+        let zero = i16x8_splat(0);
+        let magnitude = u16x8_splat(0x7fff);
+        let one = u16x8_splat(1);
+        let (mut largest, mut smallest) = (u16x8_splat(0), u16x8_splat(u16::MAX));
+        let (mut tail_largest, mut tail_smallest) = (0u16, u16::MAX);
+        for (w, word) in out.iter_mut().enumerate() {
+            let start = w * 64;
+            let end = (start + 64).min(h.len());
+            let mut bits = 0u64;
+            let mut i = start;
+            // SAFETY: each load reads h[i..i + 8] with i + 8 <= end <= h.len().
+            unsafe {
+                while i + 8 <= end {
+                    let v = v128_load(h.as_ptr().add(i) as *const v128);
+                    bits |= u64::from(i16x8_bitmask(i16x8_gt(v, zero))) << (i - start);
+                    let m = v128_and(v, magnitude);
+                    largest = u16x8_max(largest, m);
+                    smallest = u16x8_min(smallest, i16x8_sub(m, one));
+                    i += 8;
+                }
+            }
+            while i < end {
+                if h[i] as i16 > 0 {
+                    bits |= 1 << (i - start);
+                }
+                tail_largest = tail_largest.max(h[i] & 0x7fff);
+                tail_smallest = tail_smallest.min((h[i] & 0x7fff).wrapping_sub(1));
+                i += 1;
+            }
+            *word = bits;
+        }
+        HalfScan {
+            finite: !v128_any_true(u16x8_gt(largest, u16x8_splat(0x7bff))) && tail_largest <= 0x7bff,
+            subnormal: v128_any_true(u16x8_lt(smallest, u16x8_splat(0x3ff))) || tail_smallest < 0x3ff,
+        }
+    }
+
+    pub fn sum(h: &[u16]) -> u16 {
+        let n = h.len();
+        let (mut s0, mut s1) = (i16x8_splat(0), i16x8_splat(0));
         let mut i = 0;
-        // SAFETY: as in `dot`, every 16-byte load lies inside the slice.
+        // SAFETY: as in `dot_halves`, every 16-byte load lies inside the slice.
         unsafe {
-            let p = v.as_ptr();
-            while i + 8 <= n {
-                s0 = f32x4_add(s0, v128_load(p.add(i) as *const v128));
-                s1 = f32x4_add(s1, v128_load(p.add(i + 4) as *const v128));
-                i += 8;
+            let p = h.as_ptr();
+            while i + 16 <= n {
+                s0 = i16x8_add(s0, v128_load(p.add(i) as *const v128));
+                s1 = i16x8_add(s1, v128_load(p.add(i + 8) as *const v128));
+                i += 16;
             }
         }
-        let s = f32x4_add(s0, s1);
-        let mut total = f32x4_extract_lane::<0>(s)
-            + f32x4_extract_lane::<1>(s)
-            + f32x4_extract_lane::<2>(s)
-            + f32x4_extract_lane::<3>(s);
+        let s = i16x8_add(s0, s1);
+        let mut total = 0u16;
+        for lane in [
+            u16x8_extract_lane::<0>(s),
+            u16x8_extract_lane::<1>(s),
+            u16x8_extract_lane::<2>(s),
+            u16x8_extract_lane::<3>(s),
+            u16x8_extract_lane::<4>(s),
+            u16x8_extract_lane::<5>(s),
+            u16x8_extract_lane::<6>(s),
+            u16x8_extract_lane::<7>(s),
+        ] {
+            total = total.wrapping_add(lane);
+        }
         while i < n {
-            total += v[i];
+            total = total.wrapping_add(h[i]);
             i += 1;
         }
         total
@@ -230,9 +376,46 @@ pub fn sign_bits_portable(v: &[f32], out: &mut [u64]) {
     }
 }
 
+/// What [`sign_bits_of_halves`] saw besides the signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HalfScan {
+    /// No infinity or NaN: one in a stored vector means damage ([`dot_halves`] would not see it as one).
+    pub finite: bool,
+    /// Some value is subnormal (which the index does not keep: see [`super::half::to_normal_half`]).
+    pub subnormal: bool,
+}
+
+/// The sign bits of half-precision values, read from the bits alone: bit `i` is set when `h[i]` is above zero
+/// (its sign bit clear and the rest not zero), as [`sign_bits`] of the values would say for finite values.
+/// SIMD on wasm32 with simd128, [`sign_bits_of_halves_portable`] elsewhere.
+pub fn sign_bits_of_halves(h: &[u16], out: &mut [u64]) -> HalfScan {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        simd::sign_bits_of_halves(h, out)
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        sign_bits_of_halves_portable(h, out)
+    }
+}
+
+/// [`sign_bits_of_halves`] one value at a time.
+pub fn sign_bits_of_halves_portable(h: &[u16], out: &mut [u64]) -> HalfScan {
+    out.iter_mut().for_each(|w| *w = 0);
+    let mut scan = HalfScan { finite: true, subnormal: false };
+    for (i, &x) in h.iter().enumerate() {
+        if x as i16 > 0 {
+            out[i / 64] |= 1 << (i % 64);
+        }
+        scan.finite &= (x & 0x7c00) != 0x7c00;
+        scan.subnormal |= (x & 0x7c00) == 0 && (x & 0x3ff) != 0;
+    }
+    scan
+}
+
 /// Scales a vector to unit length in place; a zero (or non-finite) vector becomes all zeros and will score 0.
 pub fn normalize(v: &mut [f32]) {
-    let norm = dot_portable(v, v).sqrt();
+    let norm = dot(v, v).sqrt();
     if norm > 0.0 && norm.is_finite() {
         let inv = 1.0 / norm;
         v.iter_mut().for_each(|x| *x *= inv);
@@ -276,12 +459,64 @@ impl<'a> TopK<'a> {
     }
 }
 
+/// The hash of the id-to-slot map: FxHash, as in rustc (a rotate, a xor and a multiply per 8 bytes). The ids
+/// are the app's own, so there is no flooding to defend against; SipHash made building the map of 100k ids
+/// in a load take 32-54 ms in Chromium, this 25-35 ms.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl IdHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in words.by_ref() {
+            self.add(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
+        }
+        for &b in words.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Slots = HashMap<String, usize, BuildHasherDefault<IdHasher>>;
+
+/// What an index keeps in memory, in bytes of heap it has asked for (allocator overhead aside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resident {
+    /// The half-precision values.
+    pub halves: usize,
+    /// The sign bits.
+    pub sign_bits: usize,
+    /// The ids, their tags and the id-to-slot map (which holds a second copy of each id).
+    pub ids: usize,
+}
+
+impl Resident {
+    pub fn total(&self) -> usize {
+        self.halves + self.sign_bits + self.ids
+    }
+}
+
 /// Vectors of one dimension, by id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VectorIndex {
     dims: usize,
-    /// Unit vectors rounded to half precision, slot after slot.
-    data: Vec<f32>,
+    /// Unit vectors as half-precision bits, slot after slot.
+    data: Vec<u16>,
     /// Sign bits of each vector, `words()` u64s per slot.
     bits: Vec<u64>,
     /// Slot to id.
@@ -289,7 +524,7 @@ pub struct VectorIndex {
     /// Slot to tag: what the vector was made from (an embeddings fingerprint), to know when to re-make it.
     tags: Vec<String>,
     /// Id to slot.
-    slots: HashMap<String, usize>,
+    slots: Slots,
     /// Chunks changed since the last [`VectorIndex::take_dirty`].
     dirty: BTreeSet<usize>,
     /// Whether the id map changed since the last [`VectorIndex::take_dirty`].
@@ -304,7 +539,7 @@ impl VectorIndex {
             bits: Vec::new(),
             ids: Vec::new(),
             tags: Vec::new(),
-            slots: HashMap::new(),
+            slots: Slots::default(),
             dirty: BTreeSet::new(),
             ids_dirty: false,
         }
@@ -355,8 +590,14 @@ impl VectorIndex {
         }
     }
 
-    fn sign_bits(v: &[f32], out: &mut [u64]) {
-        sign_bits(v, out)
+    /// Normalises and prepares a query for this index's vectors.
+    pub fn query(&self, query: &[f32]) -> Result<Query, IndexError> {
+        self.check(query)?;
+        Ok(Query::new(query))
+    }
+
+    fn vector(&self, slot: usize) -> &[u16] {
+        &self.data[slot * self.dims..(slot + 1) * self.dims]
     }
 
     /// Adds a vector, or replaces the one stored under `id`.
@@ -379,7 +620,6 @@ impl VectorIndex {
         self.check(vector)?;
         let mut v = vector.to_vec();
         normalize(&mut v);
-        round_to_half(&mut v);
         let words = self.words();
         let slot = match self.slots.get(id) {
             Some(&slot) => slot,
@@ -388,14 +628,17 @@ impl VectorIndex {
                 self.ids.push(id.to_owned());
                 self.tags.push(String::new());
                 self.slots.insert(id.to_owned(), slot);
-                self.data.resize(self.data.len() + self.dims, 0.0);
+                self.data.resize(self.data.len() + self.dims, 0);
                 self.bits.resize(self.bits.len() + words, 0);
                 self.ids_dirty = true;
                 slot
             }
         };
-        self.data[slot * self.dims..(slot + 1) * self.dims].copy_from_slice(&v);
-        Self::sign_bits(&v, &mut self.bits[slot * words..(slot + 1) * words]);
+        let d = self.dims;
+        let halves = &mut self.data[slot * d..(slot + 1) * d];
+        halves.iter_mut().zip(&v).for_each(|(h, &x)| *h = to_normal_half(x));
+        // A unit vector's components are at most 1, so every half is finite, and none is subnormal.
+        sign_bits_of_halves(halves, &mut self.bits[slot * words..(slot + 1) * words]);
         if self.tags[slot] != tag {
             self.tags[slot] = tag.to_owned();
             self.ids_dirty = true;
@@ -433,10 +676,22 @@ impl VectorIndex {
         doomed.iter().filter(|id| self.remove(id)).count()
     }
 
-    /// The stored (unit) vector of `id`.
-    pub fn get(&self, id: &str) -> Option<&[f32]> {
-        let slot = *self.slots.get(id)?;
-        Some(&self.data[slot * self.dims..(slot + 1) * self.dims])
+    /// The stored (unit) vector of `id` as half-precision bits.
+    pub fn halves(&self, id: &str) -> Option<&[u16]> {
+        self.slots.get(id).map(|&slot| self.vector(slot))
+    }
+
+    /// The stored (unit) vector of `id`, its halves' values as f32 (a copy: the index holds none).
+    pub fn get(&self, id: &str) -> Option<Vec<f32>> {
+        Some(self.halves(id)?.iter().map(|&h| from_half(h)).collect())
+    }
+
+    /// The score of `id`'s vector for a query from [`VectorIndex::query`], as a search would give it.
+    pub fn similarity(&self, query: &Query, id: &str) -> Option<f32> {
+        if query.len() != self.dims {
+            return None;
+        }
+        Some(dot_halves(query, self.halves(id)?))
     }
 
     /// Exact top-`k` by cosine similarity, best first, ties by id.
@@ -455,13 +710,11 @@ impl VectorIndex {
     }
 
     fn exact_where(&self, query: &[f32], k: usize, keep: impl Fn(&str) -> bool) -> Result<Vec<Hit>, IndexError> {
-        self.check(query)?;
-        let mut q = query.to_vec();
-        normalize(&mut q);
+        let q = self.query(query)?;
         let mut top = TopK::new(k.min(self.len()), &self.ids);
         for (slot, v) in self.data.chunks_exact(self.dims.max(1)).enumerate() {
             if keep(&self.ids[slot]) {
-                top.offer(dot(&q, v), slot);
+                top.offer(dot_halves(&q, v), slot);
             }
         }
         Ok(top.hits())
@@ -481,17 +734,13 @@ impl VectorIndex {
         candidates: usize,
         keep: impl Fn(&str) -> bool,
     ) -> Result<Vec<Hit>, IndexError> {
-        self.check(query)?;
         let n = self.len();
         let want = candidates.max(k).min(n);
         if want >= n {
             return self.exact_where(query, k, keep);
         }
-        let mut q = query.to_vec();
-        normalize(&mut q);
+        let q = self.query(query)?;
         let w = self.words();
-        let mut qbits = vec![0u64; w];
-        Self::sign_bits(&q, &mut qbits);
         // Hamming distances are small integers: count them, find the cut that keeps `want`, then collect.
         let mut dist = Vec::with_capacity(n);
         let mut histogram = vec![0usize; self.dims + 1];
@@ -501,7 +750,7 @@ impl VectorIndex {
                 dist.push(u32::MAX);
                 continue;
             }
-            let d: u32 = vbits.iter().zip(&qbits).map(|(a, b)| (a ^ b).count_ones()).sum();
+            let d: u32 = vbits.iter().zip(&q.bits).map(|(a, b)| (a ^ b).count_ones()).sum();
             dist.push(d);
             histogram[d as usize] += 1;
         }
@@ -519,7 +768,7 @@ impl VectorIndex {
                 if d as usize == cut {
                     at_cut -= 1;
                 }
-                top.offer(dot(&q, &self.data[slot * self.dims..(slot + 1) * self.dims]), slot);
+                top.offer(dot_halves(&q, self.vector(slot)), slot);
             }
         }
         Ok(top.hits())
@@ -530,17 +779,35 @@ impl VectorIndex {
         self.search_where(query, k, |_| true)
     }
 
-    /// The raw unit vectors, slot after slot (for the benchmark's baselines).
-    pub fn raw(&self) -> &[f32] {
+    /// The unit vectors as half-precision bits, slot after slot.
+    pub fn raw(&self) -> &[u16] {
         &self.data
+    }
+
+    /// What the index keeps in memory.
+    pub fn resident(&self) -> Resident {
+        use std::mem::size_of;
+        let heap = |v: &[String]| v.iter().map(String::capacity).sum::<usize>();
+        // The map is a hashbrown table: a power-of-two number of buckets with 7 in 8 usable, each bucket one
+        // (key, slot) pair and one control byte.
+        let buckets = if self.slots.capacity() == 0 { 0 } else { (self.slots.capacity() * 8 / 7).next_power_of_two() };
+        Resident {
+            halves: self.data.capacity() * size_of::<u16>(),
+            sign_bits: self.bits.capacity() * size_of::<u64>(),
+            ids: (self.ids.capacity() + self.tags.capacity()) * size_of::<String>()
+                + heap(&self.ids)
+                + heap(&self.tags)
+                + buckets * (size_of::<(String, usize)>() + 1)
+                + self.slots.keys().map(String::capacity).sum::<usize>(),
+        }
     }
 
     pub fn chunk_count(&self) -> usize {
         self.len().div_ceil(CHUNK)
     }
 
-    /// The vectors of storage chunk `i`.
-    pub fn chunk(&self, i: usize) -> &[f32] {
+    /// The vectors of storage chunk `i`, as half-precision bits.
+    pub fn chunk(&self, i: usize) -> &[u16] {
         let start = (i * CHUNK * self.dims).min(self.data.len());
         let end = ((i + 1) * CHUNK * self.dims).min(self.data.len());
         &self.data[start..end]
@@ -586,38 +853,127 @@ impl VectorIndex {
         self.ids_dirty = true;
     }
 
-    /// Rebuilds an index from its stored parts: the vectors slot after slot (the chunks laid end to end, as
-    /// [`VectorIndex::chunk`] gives them), the id map and the tags (slot order; tags may be empty for an index
-    /// stored without them). The vectors are taken, not copied; sign bits are recomputed.
+    /// Rebuilds an index from its stored parts: the vectors as half-precision bits slot after slot (the chunks
+    /// laid end to end, as [`VectorIndex::chunk`] gives them), the id map and the tags, through a [`Loader`].
     pub fn from_parts(
         dims: usize,
         ids: Vec<String>,
-        mut tags: Vec<String>,
-        data: Vec<f32>,
+        tags: Vec<String>,
+        halves: &[u16],
     ) -> Result<VectorIndex, IndexError> {
+        let mut loader = VectorIndex::loader(dims, ids, tags)?;
+        loader.push(halves)?;
+        loader.finish()
+    }
+
+    /// Starts rebuilding an index from storage: its id map and tags (slot order; tags may be empty for an index
+    /// stored without them) now, the vectors chunk by chunk as they arrive. Builds the id-to-slot map and
+    /// reserves the memory for every vector, touching each of its pages once. The page faults of fresh memory
+    /// (150-400 ms for 300 MB on this project's VM) are main-thread work wherever they happen; in one tight
+    /// loop they cost less than spread through the copies (measured for the earlier f32 load: 250 ms against
+    /// 600-1100 ms for 600 MB).
+    pub fn loader(dims: usize, ids: Vec<String>, mut tags: Vec<String>) -> Result<Loader, IndexError> {
         if tags.is_empty() {
             tags = vec![String::new(); ids.len()];
         }
         if tags.len() != ids.len() {
             return Err(IndexError::Corrupt(format!("{} tags for {} ids", tags.len(), ids.len())));
         }
-        if data.len() != ids.len() * dims {
-            return Err(IndexError::Corrupt(format!("{} values for {} ids", data.len(), ids.len())));
-        }
         let mut index = VectorIndex::new(dims);
-        let w = index.words();
-        index.bits = vec![0; ids.len() * w];
-        for (slot, v) in data.chunks_exact(dims.max(1)).enumerate() {
-            Self::sign_bits(v, &mut index.bits[slot * w..(slot + 1) * w]);
-        }
         index.slots = ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
         if index.slots.len() != ids.len() {
             return Err(IndexError::Corrupt("an id appears twice".into()));
         }
+        let values = ids.len() * dims;
+        let words = ids.len() * index.words();
+        if index.data.try_reserve_exact(values).is_err() || index.bits.try_reserve_exact(words).is_err() {
+            return Err(IndexError::TooLarge);
+        }
+        index.bits.resize(words, 0);
+        for page in index.data.spare_capacity_mut().iter_mut().step_by(2048) {
+            page.write(0);
+        }
         index.ids = ids;
         index.tags = tags;
-        index.data = data;
-        Ok(index)
+        Ok(Loader { index, values })
+    }
+}
+
+/// An index being rebuilt from storage (see [`VectorIndex::loader`]): the stored halves go straight into its
+/// memory, and each vector's sign bits are computed as it arrives. A vector with an infinity or NaN is damage;
+/// one with a subnormal half (stored by an earlier build) is made normal (see
+/// [`super::half::to_normal_half`]) and its chunk marked to be written again.
+pub struct Loader {
+    index: VectorIndex,
+    /// How many halves the id map calls for.
+    values: usize,
+}
+
+impl Loader {
+    /// Appends `len` halves (whole vectors) that `write` puts into the memory it is handed, which must be
+    /// what it returns (as `js_sys::Uint16Array::copy_to_uninit` does): one copy, straight from JavaScript.
+    pub fn fill(
+        &mut self,
+        len: usize,
+        write: impl FnOnce(&mut [MaybeUninit<u16>]) -> &mut [u16],
+    ) -> Result<(), IndexError> {
+        let start = self.check(len)?;
+        let spare = &mut self.index.data.spare_capacity_mut()[..len];
+        let at = spare.as_ptr() as *const u16;
+        let written = write(spare);
+        if written.as_ptr() != at || written.len() != len {
+            return Err(IndexError::Corrupt("a chunk was not written where it belongs".into()));
+        }
+        // SAFETY: the `len` values after the old length are initialised: `write` returned them as a `[u16]`
+        // at that very address and length.
+        unsafe { self.index.data.set_len(start + len) };
+        self.scan(start)
+    }
+
+    /// Appends whole vectors of halves (a copy).
+    pub fn push(&mut self, halves: &[u16]) -> Result<(), IndexError> {
+        let start = self.check(halves.len())?;
+        self.index.data.extend_from_slice(halves);
+        self.scan(start)
+    }
+
+    /// Whether `len` more halves are whole vectors the id map has room for; where they start.
+    fn check(&self, len: usize) -> Result<usize, IndexError> {
+        let start = self.index.data.len();
+        if !len.is_multiple_of(self.index.dims.max(1)) || start + len > self.values {
+            return Err(IndexError::Corrupt(format!("{} values for {} ids", start + len, self.index.len())));
+        }
+        Ok(start)
+    }
+
+    /// Sign bits of the vectors from value `start` on.
+    fn scan(&mut self, start: usize) -> Result<(), IndexError> {
+        let (d, w) = (self.index.dims.max(1), self.index.words());
+        let first = start / d;
+        let halves = &mut self.index.data[start..];
+        for (i, v) in halves.chunks_exact_mut(d).enumerate() {
+            let slot = first + i;
+            let bits = &mut self.index.bits[slot * w..(slot + 1) * w];
+            let scan = sign_bits_of_halves(v, bits);
+            if !scan.finite {
+                return Err(IndexError::Corrupt(format!("vector {slot} holds an infinity or NaN")));
+            }
+            if scan.subnormal {
+                v.iter_mut().for_each(|h| *h = without_subnormal(*h));
+                sign_bits_of_halves(v, bits);
+                self.index.dirty.insert(slot / CHUNK);
+            }
+        }
+        Ok(())
+    }
+
+    /// The index, once every vector has arrived.
+    pub fn finish(self) -> Result<VectorIndex, IndexError> {
+        if self.index.data.len() != self.values {
+            let got = self.index.data.len();
+            return Err(IndexError::Corrupt(format!("{got} values for {} ids", self.index.len())));
+        }
+        Ok(self.index)
     }
 }
 
@@ -636,6 +992,12 @@ impl Clustered {
         let mut c = Clustered { state: seed | 1, centres: Vec::new(), spread, made: 0 };
         c.centres = (0..clusters.max(1)).map(|_| (0..dims).map(|_| c.uniform()).collect()).collect();
         c
+    }
+
+    /// A generator of the same clusters with a noise stream of its own (`seed`): points drawn independently
+    /// of this one's, from the same distribution. The benchmark's independent queries come from one.
+    pub fn resample(&self, seed: u64) -> Clustered {
+        Clustered { state: seed | 1, centres: self.centres.clone(), spread: self.spread, made: 0 }
     }
 
     /// A pseudo-random number in -1..1.
@@ -696,7 +1058,7 @@ mod tests {
             .map(|(id, v)| {
                 let mut v = v.clone();
                 normalize(&mut v);
-                crate::core::retrieval::half::round_to_half(&mut v);
+                v.iter_mut().for_each(|x| *x = from_half(to_normal_half(*x)));
                 (id.clone(), v)
             })
             .collect()
@@ -776,28 +1138,115 @@ mod tests {
             normalize(&mut unit);
             let got = index.get(id).unwrap();
             for (g, u) in got.iter().zip(&unit) {
-                // Half precision keeps 11 significant bits; below 2^-14 its step is 2^-24.
-                assert!((g - u).abs() <= u.abs() * 2f32.powi(-11) + 2f32.powi(-25), "{g} vs {u}");
-                assert_eq!(crate::core::retrieval::half::from_half(crate::core::retrieval::half::to_half(*g)), *g);
+                // Half precision keeps 11 significant bits; below 2^-14 a value becomes 0 or 2^-14.
+                assert!((g - u).abs() <= u.abs() * 2f32.powi(-11) + 2f32.powi(-15), "{g} vs {u}");
+                assert_eq!(from_half(to_normal_half(*g)), *g);
             }
             let self_score = index.search_exact(v, 1).unwrap()[0].score;
             assert!((self_score - 1.0).abs() < 1e-4, "{self_score}");
         }
     }
 
-    #[test]
-    fn portable_and_dispatched_dot_agree() {
-        let vs = clustered(3, 1536, 3, 1.0, 5);
-        let (a, b) = (&vs[0], &vs[1]);
-        let reference: f64 = a.iter().zip(b.iter()).map(|(x, y)| *x as f64 * *y as f64).sum();
-        assert!((dot(a, b) as f64 - reference).abs() < 1e-3);
-        assert!((dot_portable(a, b) as f64 - reference).abs() < 1e-3);
-        for len in 0..40 {
-            let x: Vec<f32> = (0..len).map(|i| i as f32 * 0.5).collect();
-            assert!((dot(&x, &x) - dot_portable(&x, &x)).abs() < 1e-3);
+    /// Accumulator of value `r` of a block of 16, written out (the order [`dot_halves`] documents).
+    const LANES: [usize; 16] = [0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15];
+
+    /// The plain f32 dot product in the documented order, over values already converted to f32.
+    fn reference_dot(unit: &[f32], values: &[f32]) -> f32 {
+        let full = values.len() / 16 * 16;
+        let mut acc = [0f32; 16];
+        for i in 0..full {
+            acc[LANES[i % 16]] += values[i] * unit[i];
         }
-        let sum: f32 = a.iter().sum();
-        assert!((sequential_read(a) - sum).abs() < 1e-2);
+        let lane = |l: usize| (acc[l] + acc[4 + l]) + (acc[8 + l] + acc[12 + l]);
+        let mut total = ((lane(0) + lane(1)) + lane(2)) + lane(3);
+        for i in full..values.len() {
+            total += values[i] * unit[i];
+        }
+        total
+    }
+
+    /// An f32 search over the same half-precision values: every half converted to f32 up front (the copy the
+    /// index does without), each vector scored with [`reference_dot`], all sorted best first, ties by id.
+    fn reference_search(index: &VectorIndex, query: &[f32], k: usize) -> Vec<(String, u32)> {
+        let values: Vec<f32> = index.raw().iter().map(|&h| crate::core::retrieval::half::from_half(h)).collect();
+        let mut unit = query.to_vec();
+        normalize(&mut unit);
+        let mut scored: Vec<(String, f32)> = values
+            .chunks_exact(index.dims())
+            .zip(index.ids())
+            .map(|(v, id)| (id.clone(), reference_dot(&unit, v)))
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        scored.into_iter().take(k).map(|(id, s)| (id, s.to_bits())).collect()
+    }
+
+    fn bits_of(hits: &[Hit]) -> Vec<(String, u32)> {
+        hits.iter().map(|h| (h.id.clone(), h.score.to_bits())).collect()
+    }
+
+    #[test]
+    fn search_equals_an_f32_search_over_the_same_halves_bit_for_bit() {
+        for (n, dims) in [(300, 1536), (500, 37), (400, 16), (200, 5), (50, 64)] {
+            let vs = labelled(clustered(n, dims, 7, 0.5, n as u64 + dims as u64));
+            let index = build(&vs, dims);
+            for q in clustered(6, dims, 3, 0.8, 31) {
+                for k in [1, 10, n] {
+                    assert_eq!(bits_of(&index.search_exact(&q, k).unwrap()), reference_search(&index, &q, k));
+                }
+                // The binary pass re-scores with the same arithmetic: every hit carries the reference's score.
+                let all = reference_search(&index, &q, n);
+                for hit in bits_of(&index.search_binary(&q, 10, n / 3).unwrap()) {
+                    assert!(all.contains(&hit), "{hit:?}");
+                }
+                let prepared = index.query(&q).unwrap();
+                for (id, score) in all.iter().take(5) {
+                    assert_eq!(index.similarity(&prepared, id).map(f32::to_bits), Some(*score));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_finite_half_converts_exactly_in_the_product() {
+        use crate::core::retrieval::half::from_half;
+        let finite: Vec<u16> = (0..=u16::MAX).filter(|h| h & 0x7c00 != 0x7c00).collect();
+        // Query values of every kind: one, small, subnormal, negative, zero.
+        for q in [1.0f32, -0.7, 0.031_25, 1.5e-5, -3e-39, 0.0, -0.0] {
+            for &h in &finite {
+                assert_eq!((scaled_half(h) * (q * SCALE)).to_bits(), (from_half(h) * q).to_bits(), "{h:#06x} × {q:e}");
+            }
+        }
+        // A vector of every finite half (not a unit vector: the arithmetic does not care) and a query of mixed
+        // values, through the portable and the dispatched kernels and the reference.
+        let q: Vec<f32> = (0..finite.len()).map(|i| ((i * 7919 % 1000) as f32 - 500.0) * 1e-4).collect();
+        let values: Vec<f32> = finite.iter().map(|&h| from_half(h)).collect();
+        let want = reference_dot(&q, &values).to_bits();
+        let prepared = Query::from_unit(&q);
+        assert_eq!(dot_halves_portable(&prepared, &finite).to_bits(), want);
+        assert_eq!(dot_halves(&prepared, &finite).to_bits(), want);
+    }
+
+    #[test]
+    fn sign_bits_of_halves_match_those_of_their_values() {
+        use crate::core::retrieval::half::from_half;
+        let all: Vec<u16> = (0..=u16::MAX).collect();
+        for len in [0, 3, 64, 100, 1536] {
+            for start in [0, 1000, 1020, 31_000, 32_700, 40_000, 63_000] {
+                let h = &all[start..start + len];
+                let values: Vec<f32> = h.iter().map(|&x| from_half(x)).collect();
+                let (mut want, mut got) = (vec![0u64; len.div_ceil(64)], vec![u64::MAX; len.div_ceil(64)]);
+                sign_bits_portable(&values, &mut want);
+                let scan = sign_bits_of_halves(h, &mut got);
+                assert_eq!(scan.finite, values.iter().all(|v| v.is_finite()), "{start} {len}");
+                let subnormal = values.iter().any(|v| *v != 0.0 && v.abs() < 2f32.powi(-14));
+                assert_eq!(scan.subnormal, subnormal, "{start} {len}");
+                // A NaN's bit says nothing; the index holds none.
+                assert!(!scan.finite || got == want, "{start} {len}");
+                assert_eq!(sign_bits_of_halves_portable(h, &mut got), scan);
+                assert!(!scan.finite || got == want);
+            }
+        }
+        assert_eq!(sequential_read(&[1, 2, u16::MAX]), 2);
     }
 
     #[test]
@@ -876,8 +1325,8 @@ mod tests {
     fn stored_parts_round_trip_and_damage_is_detected() {
         let vs = labelled(clustered(CHUNK + 10, 12, 4, 0.5, 13));
         let index = build(&vs, 12);
-        let data: Vec<f32> = (0..index.chunk_count()).flat_map(|i| index.chunk(i).to_vec()).collect();
-        let back = VectorIndex::from_parts(12, index.ids().to_vec(), index.tags().to_vec(), data.clone()).unwrap();
+        let data: Vec<u16> = (0..index.chunk_count()).flat_map(|i| index.chunk(i).to_vec()).collect();
+        let back = VectorIndex::from_parts(12, index.ids().to_vec(), index.tags().to_vec(), &data).unwrap();
         assert_eq!(back.raw(), index.raw());
         assert_eq!(back.bits, index.bits);
         let q = &vs[3].1;
@@ -885,13 +1334,57 @@ mod tests {
         let mut short = data.clone();
         short.pop();
         assert!(matches!(
-            VectorIndex::from_parts(12, index.ids().to_vec(), vec![], short),
+            VectorIndex::from_parts(12, index.ids().to_vec(), vec![], &short),
             Err(IndexError::Corrupt(_))
         ));
         let mut dup = index.ids().to_vec();
         dup[1] = dup[0].clone();
-        assert!(VectorIndex::from_parts(12, dup, vec![], data.clone()).is_err());
-        assert!(VectorIndex::from_parts(12, index.ids().to_vec(), vec!["x".into()], data).is_err());
+        assert!(VectorIndex::from_parts(12, dup, vec![], &data).is_err());
+        assert!(VectorIndex::from_parts(12, index.ids().to_vec(), vec!["x".into()], &data).is_err());
+        // A loader takes the chunks as they arrive, each written straight into its memory.
+        let mut loader = VectorIndex::loader(12, index.ids().to_vec(), index.tags().to_vec()).unwrap();
+        for i in 0..index.chunk_count() {
+            let chunk = index.chunk(i);
+            loader.fill(chunk.len(), |spare| copy_into(chunk, spare)).unwrap();
+        }
+        assert_eq!(loader.finish().unwrap(), back);
+        // It refuses what does not fit the id map: a partial vector, too many, too few, and memory it was not
+        // handed.
+        let mut loader = VectorIndex::loader(12, index.ids().to_vec(), vec![]).unwrap();
+        assert!(loader.push(&data[..11]).is_err());
+        assert!(loader.fill(24, |_| Vec::leak(vec![0u16; 24])).is_err());
+        loader.push(&data).unwrap();
+        assert!(loader.push(&data[..12]).is_err());
+        let mut short = VectorIndex::loader(12, index.ids().to_vec(), vec![]).unwrap();
+        short.push(&data[..12 * CHUNK]).unwrap();
+        assert!(matches!(short.finish(), Err(IndexError::Corrupt(_))));
+        // A subnormal half (which an earlier build stored) is made normal and its chunk rewritten.
+        let mut old = data.clone();
+        let at = 12 * (CHUNK + 3) + 7;
+        (old[at], old[at + 1]) = (0x0200, 0x8201);
+        let mut fixed = VectorIndex::from_parts(12, index.ids().to_vec(), vec![], &old).unwrap();
+        assert_eq!((fixed.raw()[at], fixed.raw()[at + 1]), (0, 0x8400));
+        assert_eq!(fixed.take_dirty(), (vec![1], false));
+        assert_eq!(fixed.raw()[..at], index.raw()[..at]);
+        assert!(index.raw().iter().all(|h| h & 0x7c00 != 0 || h & 0x3ff == 0), "upsert makes no subnormal");
+        // An infinity or NaN cannot come from a unit vector: damage.
+        for bad in [0x7c00, 0xfc00, 0x7e00] {
+            let mut damaged = data.clone();
+            damaged[12 * 5 + 3] = bad;
+            assert!(matches!(
+                VectorIndex::from_parts(12, index.ids().to_vec(), vec![], &damaged),
+                Err(IndexError::Corrupt(_))
+            ));
+        }
+    }
+
+    /// Writes `from` into `spare` and hands back the written part, as `Uint16Array::copy_to_uninit` does.
+    fn copy_into<'a>(from: &[u16], spare: &'a mut [MaybeUninit<u16>]) -> &'a mut [u16] {
+        for (d, s) in spare.iter_mut().zip(from) {
+            d.write(*s);
+        }
+        // SAFETY: every element was just written.
+        unsafe { &mut *(spare as *mut [MaybeUninit<u16>] as *mut [u16]) }
     }
 
     #[test]
