@@ -134,6 +134,13 @@ fn item(used: ContextUse, id: &str, chat: &str, label: &str, from_chat: Option<&
     }
 }
 
+fn answer_context() -> Vec<ContextItem> {
+    vec![
+        item(ContextUse::Attached, "img-a", "a", "zanzibar.jpg", None),
+        item(ContextUse::Recalled, "b-q", "b", "Nabi loves tuna", Some("Tuna")),
+    ]
+}
+
 /// Chat "a" with an image and an answer that used it and recalled a message of chat "b" (titled "Tuna"), whose
 /// own answer recalled that message too; a stored search index holding all of it.
 async fn chats_that_refer_to_each_other(db: &IdbStore) {
@@ -147,10 +154,7 @@ async fn chats_that_refer_to_each_other(db: &IdbStore) {
     let recalled = Message::new("b-q".into(), "b".into(), Role::User, "Nabi loves tuna".into(), 1.0);
     db.put_message(&recalled).await.unwrap();
     let answer = Message {
-        context: vec![
-            item(ContextUse::Attached, "img-a", "a", "zanzibar.jpg", None),
-            item(ContextUse::Recalled, "b-q", "b", "Nabi loves tuna", Some("Tuna")),
-        ],
+        context: answer_context(),
         ..Message::new("a-ans".into(), "a".into(), Role::Assistant, "An answer.".into(), 2.0)
     };
     db.put_message(&answer).await.unwrap();
@@ -189,6 +193,12 @@ async fn deleting_a_chat_makes_answers_of_other_chats_forget_it() {
     let stored = db.load_search_index().await.unwrap().unwrap();
     assert!(!stored.contains("tuna") && !stored.contains("b-q") && !stored.contains(":b:"), "{stored}");
     assert!(stored.contains("a-ans") && stored.contains("zanzibar"));
+    // An answer that was still streaming meanwhile, stored as it began, forgets it as it is written.
+    let late = Message { id: "a-late".into(), context: answer_context(), ..the_answer(&db).await };
+    db.put_message(&late).await.unwrap();
+    let stored = db.load_message("a-late").await.unwrap().unwrap();
+    assert_eq!(stored.context[0], late.context[0]);
+    assert_eq!((stored.context[1].gone, stored.context[1].label.as_str()), (Some(Gone::Chat), ""));
 }
 
 #[wasm_bindgen_test]
@@ -198,6 +208,8 @@ async fn removing_an_image_makes_its_answers_forget_it() {
     db.delete_image("img-a").await.unwrap();
     let answer = the_answer(&db).await;
     let gone = &answer.context[0];
+    db.put_message(&Message { id: "a-late".into(), context: answer_context(), ..answer.clone() }).await.unwrap();
+    assert_eq!(db.load_message("a-late").await.unwrap().unwrap().context[0].gone, Some(Gone::Item));
     assert_eq!(
         (gone.used, gone.gone, gone.label.as_str(), gone.id.as_str()),
         (ContextUse::Attached, Some(Gone::Item), "", "")

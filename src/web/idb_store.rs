@@ -10,7 +10,7 @@
 //! space (the vector memory removes a deleted item's vectors and saves them itself, moments later).
 //! Schema changes are numbered migrations in [`migrate`].
 
-use crate::core::model::{Chat, ImageMeta, Message, Settings};
+use crate::core::model::{Chat, ContextItem, ContextUse, ImageMeta, Message, Settings};
 use crate::core::ports::{Store, StoreError, VectorStore};
 use crate::core::retrieval::half::{extend_from_halves, round_to_half, to_half};
 use crate::core::retrieval::lexical::LexicalIndex;
@@ -270,6 +270,13 @@ impl IdbStore {
             .map_err(store_error)
     }
 
+    /// Whether `store` holds a record under `key`, within `tx` (reading the key only).
+    async fn exists(tx: &idb::Transaction, store: &str, key: &str) -> Result<bool, StoreError> {
+        let store = tx.object_store(store).map_err(store_error)?;
+        let found = store.get_key(Query::from(JsValue::from_str(key))).map_err(store_error)?.await;
+        Ok(found.map_err(store_error)?.is_some())
+    }
+
     /// Makes every message whose Context names `id` forget it (`forget` says how), within `tx`.
     async fn forget_in_messages(
         tx: &idb::Transaction,
@@ -393,7 +400,27 @@ impl Store for IdbStore {
     }
 
     async fn put_message(&self, message: &Message) -> Result<(), StoreError> {
-        self.put_value(MESSAGES, &message_record(message)?).await
+        if message.context_refs().is_empty() {
+            return self.put_value(MESSAGES, &message_record(message)?).await;
+        }
+        // An answer that streamed while something it used was deleted must not bring its name back: what its
+        // Context names is looked up in this transaction, and what is gone is forgotten before it is written.
+        let tx = self.tx(&[CHATS, MESSAGES, IMAGES], TransactionMode::ReadWrite)?;
+        let mut message = message.clone();
+        let items: Vec<ContextItem> = message.context.iter().filter(|i| i.gone.is_none()).cloned().collect();
+        for item in items {
+            if item.chat_id != message.chat_id && !Self::exists(&tx, CHATS, &item.chat_id).await? {
+                message.forget_chat_in_context(&item.chat_id);
+                continue;
+            }
+            let store = if item.used == ContextUse::Recalled { MESSAGES } else { IMAGES };
+            if !Self::exists(&tx, store, &item.id).await? {
+                message.forget_item_in_context(&item.id);
+            }
+        }
+        let store = tx.object_store(MESSAGES).map_err(store_error)?;
+        store.put(&message_record(&message)?, None).map_err(store_error)?.await.map_err(store_error)?;
+        Self::finish(tx).await
     }
 
     async fn delete_message(&self, message_id: &str) -> Result<(), StoreError> {
