@@ -70,6 +70,23 @@ fn make_findable(state: AppState, meta: &ImageMeta) {
     memory::remember_image(state, meta);
 }
 
+/// Makes what this tab shows forget a deleted chat or a removed image, as the store did in the deletion: the
+/// open chat's answers that used it keep only how they did, and search results of it go. (`forget` says what
+/// an answer forgets, `gone` which results go.)
+fn forget_on_screen(state: AppState, forget: impl Fn(&mut Message) -> bool, gone: impl Fn(&SearchResult) -> bool) {
+    let mut changed = false;
+    state.messages.update(|ms| {
+        for m in ms.iter_mut() {
+            changed |= forget(m);
+        }
+    });
+    if changed {
+        // A chat being loaded meanwhile is read again, so it cannot show what was read before the deletion.
+        state.messages_rev.update(|r| *r += 1);
+    }
+    state.search_results.update(|rs| rs.retain(|r| !gone(r)));
+}
+
 /// Takes a message or image out of the search index and the memory.
 fn make_unfindable(state: AppState, item_id: &str) {
     update_search(state, |s| {
@@ -224,9 +241,24 @@ async fn on_remote_change(state: AppState, change: Change) {
         }
         Change::Deleted(id) => {
             state.chats.update(|cs| cs.retain(|c| c.id != id));
+            forget_on_screen(state, |m| m.forget_chat_in_context(&id), |r| r.chat_id == id);
+            // The tab that deleted it saves the search index and the memory; this one only stops holding it, so
+            // a save of its own cannot bring it back.
+            SEARCH.with(|s| search::remove_chat(&mut s.borrow_mut(), &id));
+            memory::forget_chat(state, &id);
             if state.current.get_untracked().as_deref() == Some(id.as_str()) {
                 show_first_chat(state).await;
             }
+        }
+        Change::Removed(id) => {
+            forget_on_screen(state, |m| m.forget_item_in_context(&id), |r| r.item_id == id);
+            state.images.update(|v| {
+                if let Some(i) = v.iter().position(|img| img.meta.id == id) {
+                    revoke_object_url(&v.remove(i).url);
+                }
+            });
+            SEARCH.with(|s| search::remove_item(&mut s.borrow_mut(), &id));
+            memory::forget_item(state, &id);
         }
     }
 }
@@ -461,6 +493,7 @@ pub fn delete_chat(state: AppState, chat_id: String) {
             return;
         }
         state.chats.update(|cs| cs.retain(|c| c.id != chat_id));
+        forget_on_screen(state, |m| m.forget_chat_in_context(&chat_id), |r| r.chat_id == chat_id);
         update_search(state, |s| {
             search::remove_chat(s, &chat_id);
         });
@@ -647,7 +680,9 @@ pub fn remove_image(state: AppState, image_id: String) {
                 chat_id = Some(v.remove(i).meta.chat_id);
             }
         });
+        forget_on_screen(state, |m| m.forget_item_in_context(&image_id), |r| r.item_id == image_id);
         make_unfindable(state, &image_id);
+        announce(Change::Removed(image_id));
         if let Some(id) = chat_id {
             announce(Change::Chat(id));
         }
@@ -854,6 +889,16 @@ async fn run_turn_inner(
         TurnKind::Ask(q) => Some(turn::ask(&db, &transport, &rt, input, &q, &mut on).await),
         TurnKind::Regenerate => turn::regenerate(&db, &transport, &rt, input, &mut on).await,
     };
+    // Something the answer used may have been deleted while it streamed: the store forgot it as it wrote the
+    // answer, and the screen does too.
+    if let Some(done) = &outcome {
+        if let Ok(Some(stored)) = db.load_message(&done.answer.id).await {
+            let here = state.current.get_untracked().as_deref() == Some(chat.id.as_str());
+            if here && stored.context != done.answer.context {
+                show_message(state, stored);
+            }
+        }
+    }
     if let Some(mut now) = chat_by_id(state, &chat.id) {
         now.updated_ms = rt.now_ms();
         save_chat(state, now).await;
