@@ -98,7 +98,9 @@ pub enum StoreError {
 }
 
 /// Where chats, messages, images and settings live. Deleting anything deletes what refers to it, in one
-/// transaction, so nothing is left orphaned.
+/// transaction, so nothing is left orphaned: its records, its documents in the stored search index, and its
+/// name and ids in the Context of every answer that used it (which keeps only how it did, see
+/// [`crate::core::model::ContextItem::forget`]).
 pub trait Store {
     /// The adapter's binary type (a `Blob` in the browser).
     type Blob: Clone;
@@ -108,10 +110,11 @@ pub trait Store {
 
     async fn load_chats(&self) -> Result<Vec<Chat>, StoreError>;
     async fn put_chat(&self, chat: &Chat) -> Result<(), StoreError>;
-    /// Deletes the chat with its messages and images.
+    /// Deletes the chat with its messages and images; answers of other chats that recalled them forget them.
     async fn delete_chat(&self, chat_id: &str) -> Result<(), StoreError>;
 
     async fn load_messages(&self, chat_id: &str) -> Result<Vec<Message>, StoreError>;
+    /// Stores a message; what its Context names that no longer exists is forgotten first.
     async fn put_message(&self, message: &Message) -> Result<(), StoreError>;
     async fn delete_message(&self, message_id: &str) -> Result<(), StoreError>;
 
@@ -123,7 +126,7 @@ pub trait Store {
     /// Rewrites an image's record (its caption, say), keeping its Blob. An image removed meanwhile stays
     /// removed: the result is `false` and nothing is written.
     async fn update_image_meta(&self, meta: &ImageMeta) -> Result<bool, StoreError>;
-    /// Deletes the image record and its Blob.
+    /// Deletes the image record and its Blob; the answers that used it forget it.
     async fn delete_image(&self, image_id: &str) -> Result<(), StoreError>;
 
     /// The ids of every stored message and image (keys only: cheap even for many).
