@@ -41,6 +41,9 @@ thread_local! {
     static SEARCH_SAVE_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The channel to other tabs of Boda.
     static TABS: RefCell<Option<TabChannel>> = const { RefCell::new(None) };
+    /// How many deletions (here or in another tab) this tab has forgotten on screen: a turn that sees it change
+    /// while its answer streamed shows the answer as the store kept it.
+    static DELETIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     /// Locks held for the answers this tab is streaming, by message id.
     static LIVE: RefCell<HashMap<String, AnswerLock>> = RefCell::new(HashMap::new());
 }
@@ -74,6 +77,7 @@ fn make_findable(state: AppState, meta: &ImageMeta) {
 /// open chat's answers that used it keep only how they did, and search results of it go. (`forget` says what
 /// an answer forgets, `gone` which results go.)
 fn forget_on_screen(state: AppState, forget: impl Fn(&mut Message) -> bool, gone: impl Fn(&SearchResult) -> bool) {
+    DELETIONS.with(|d| d.set(d.get() + 1));
     let mut changed = false;
     state.messages.update(|ms| {
         for m in ms.iter_mut() {
@@ -828,6 +832,7 @@ async fn run_turn_inner(
             save_chat(state, titled).await;
         }
     }
+    let deletions = DELETIONS.with(|d| d.get());
     let controller = web_sys::AbortController::new().ok();
     let signal = controller.as_ref().map(|c| c.signal());
     state.abort.set(controller);
@@ -891,7 +896,7 @@ async fn run_turn_inner(
     };
     // Something the answer used may have been deleted while it streamed: the store forgot it as it wrote the
     // answer, and the screen does too.
-    if let Some(done) = &outcome {
+    if let Some(done) = outcome.as_ref().filter(|_| DELETIONS.with(|d| d.get()) != deletions) {
         if let Ok(Some(stored)) = db.load_message(&done.answer.id).await {
             let here = state.current.get_untracked().as_deref() == Some(chat.id.as_str());
             if here && stored.context != done.answer.context {
