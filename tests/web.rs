@@ -4,10 +4,12 @@
 
 use boda::core::client::stream_chat;
 use boda::core::image_plan::{FileKind, Refusal};
-use boda::core::model::{Chat, ImageMeta, Message, Role, Settings};
+use boda::core::model::{Chat, ContextItem, ContextUse, Gone, ImageMeta, Message, Role, Settings};
 use boda::core::notice::FileProblem;
 use boda::core::openai::{ChatMessage, ChatRequest, StreamOptions, UserContent};
 use boda::core::ports::{ChatRepo, ImageRepo, IndexRepo, MessageRepo, Runtime, SettingsRepo, StoreError};
+use boda::core::retrieval::lexical::LexicalIndex;
+use boda::core::search;
 use boda::web::files::{blob_bytes, prepare_image};
 use boda::web::http::FetchTransport;
 use boda::web::idb_store::{IdbStore, DB_VERSION};
@@ -119,6 +121,121 @@ async fn deleting_a_chat_deletes_its_messages_and_images_only() {
     assert_eq!(db.load_chats().await.unwrap().len(), 1);
 }
 
+fn item(used: ContextUse, id: &str, chat: &str, label: &str, from_chat: Option<&str>) -> ContextItem {
+    ContextItem {
+        used,
+        id: id.into(),
+        chat_id: chat.into(),
+        label: label.into(),
+        from_chat: from_chat.map(str::to_owned),
+        similarity: Some(0.5),
+        words: Some(2.5),
+        gone: None,
+    }
+}
+
+fn answer_context() -> Vec<ContextItem> {
+    vec![
+        item(ContextUse::Attached, "img-a", "a", "zanzibar.jpg", None),
+        item(ContextUse::Recalled, "b-q", "b", "Nabi loves tuna", Some("Tuna")),
+    ]
+}
+
+/// Chat "a" with an image and an answer that used it and recalled a message of chat "b" (titled "Tuna"), whose
+/// own answer recalled that message too; a stored search index holding all of it.
+async fn chats_that_refer_to_each_other(db: &IdbStore) {
+    for (chat, title) in [("a", "Ferries"), ("b", "Tuna")] {
+        db.put_chat(&Chat { title: title.into(), ..Chat::new(chat.into(), 1.0) }).await.unwrap();
+    }
+    let blob = blob_of(b"pixels", "image/jpeg");
+    let mut image = meta("img-a", "a", &blob);
+    image.name = "zanzibar.jpg".into();
+    db.put_image(&image, &blob).await.unwrap();
+    let recalled = Message::new("b-q".into(), "b".into(), Role::User, "Nabi loves tuna".into(), 1.0);
+    db.put_message(&recalled).await.unwrap();
+    let answer = Message {
+        context: answer_context(),
+        ..Message::new("a-ans".into(), "a".into(), Role::Assistant, "An answer.".into(), 2.0)
+    };
+    db.put_message(&answer).await.unwrap();
+    let own = Message {
+        context: vec![item(ContextUse::Recalled, "b-q", "b", "Nabi loves tuna", None)],
+        ..Message::new("b-ans".into(), "b".into(), Role::Assistant, "Tuna.".into(), 2.0)
+    };
+    db.put_message(&own).await.unwrap();
+    let mut index = LexicalIndex::new();
+    search::index_image(&mut index, &image);
+    for m in [&recalled, &answer, &own] {
+        search::index_message(&mut index, m);
+    }
+    db.save_search_index(&search::store_index(&index)).await.unwrap();
+}
+
+async fn the_answer(db: &IdbStore) -> Message {
+    db.load_message("a-ans").await.unwrap().expect("the answer is kept")
+}
+
+#[wasm_bindgen_test]
+async fn deleting_a_chat_makes_answers_of_other_chats_forget_it() {
+    let db = fresh_store().await;
+    chats_that_refer_to_each_other(&db).await;
+    db.delete_chat("b").await.unwrap();
+    let answer = the_answer(&db).await;
+    assert_eq!(answer.context[0].label, "zanzibar.jpg", "what is of its own chat stays");
+    let gone = &answer.context[1];
+    assert_eq!((gone.used, gone.gone), (ContextUse::Recalled, Some(Gone::Chat)));
+    assert_eq!((gone.id.as_str(), gone.chat_id.as_str(), gone.label.as_str()), ("", "", ""));
+    assert_eq!((gone.from_chat.as_ref(), gone.similarity, gone.words), (None, None, None));
+    let record = raw_record(&db.name(), "messages", "a-ans").await;
+    let json: String = js_sys::JSON::stringify(&record).unwrap().into();
+    assert!(!json.contains("tuna") && !json.contains("Tuna") && !json.contains("b-q"), "{json}");
+    assert!(!json.contains("\"b\""), "no chat id of it in the refs either: {json}");
+    let stored = db.load_search_index().await.unwrap().unwrap();
+    assert!(!stored.contains("tuna") && !stored.contains("b-q") && !stored.contains(":b:"), "{stored}");
+    assert!(stored.contains("a-ans") && stored.contains("zanzibar"));
+    // An answer that was still streaming meanwhile, stored as it began, forgets it as it is written.
+    let late = Message { id: "a-late".into(), context: answer_context(), ..the_answer(&db).await };
+    db.put_message(&late).await.unwrap();
+    let stored = db.load_message("a-late").await.unwrap().unwrap();
+    assert_eq!(stored.context[0], late.context[0]);
+    assert_eq!((stored.context[1].gone, stored.context[1].label.as_str()), (Some(Gone::Chat), ""));
+}
+
+#[wasm_bindgen_test]
+async fn removing_an_image_makes_its_answers_forget_it() {
+    let db = fresh_store().await;
+    chats_that_refer_to_each_other(&db).await;
+    db.delete_image("img-a").await.unwrap();
+    let answer = the_answer(&db).await;
+    let gone = &answer.context[0];
+    db.put_message(&Message { id: "a-late".into(), context: answer_context(), ..answer.clone() }).await.unwrap();
+    assert_eq!(db.load_message("a-late").await.unwrap().unwrap().context[0].gone, Some(Gone::Item));
+    assert_eq!(
+        (gone.used, gone.gone, gone.label.as_str(), gone.id.as_str()),
+        (ContextUse::Attached, Some(Gone::Item), "", "")
+    );
+    assert_eq!(answer.context[1].label, "Nabi loves tuna");
+    let json: String = js_sys::JSON::stringify(&raw_record(&db.name(), "messages", "a-ans").await).unwrap().into();
+    assert!(!json.contains("zanzibar") && !json.contains("img-a"), "{json}");
+    let stored = db.load_search_index().await.unwrap().unwrap();
+    assert!(!stored.contains("zanzibar") && !stored.contains("img-a"), "{stored}");
+    // Deleting a message does the same for the answers that recalled it.
+    db.delete_message("b-q").await.unwrap();
+    let answer = the_answer(&db).await;
+    assert_eq!((answer.context[1].gone, answer.context[1].label.as_str()), (Some(Gone::Item), ""));
+    assert_eq!(db.load_message("b-ans").await.unwrap().unwrap().context[0].gone, Some(Gone::Item));
+    assert!(!db.load_search_index().await.unwrap().unwrap().contains("b-q"));
+}
+
+#[wasm_bindgen_test]
+async fn an_unreadable_search_index_goes_with_a_deletion() {
+    let db = fresh_store().await;
+    chats_that_refer_to_each_other(&db).await;
+    db.save_search_index("{\"docs\":[{\"id\":\"m:b:b-q\",\"terms\":[[\"tuna\",1]]}]}").await.unwrap();
+    db.delete_chat("b").await.unwrap();
+    assert_eq!(db.load_search_index().await.unwrap(), None, "rebuilt from the chats when next loaded");
+}
+
 #[wasm_bindgen_test]
 async fn messages_come_back_in_conversation_order_and_can_be_deleted() {
     let db = fresh_store().await;
@@ -142,6 +259,11 @@ async fn a_new_database_is_at_the_current_schema_version() {
     let mut stores = db.store_names();
     stores.sort();
     assert_eq!(stores, ["chats", "images", "indexes", "messages", "settings", "vectors"]);
+    let tx = db.transaction(&["messages"], idb::TransactionMode::ReadOnly).unwrap();
+    let mut indexes = tx.object_store("messages").unwrap().index_names();
+    indexes.sort();
+    assert_eq!(indexes, ["chat_id", "refs"]);
+    assert!(tx.object_store("messages").unwrap().index("refs").unwrap().multi_entry());
 }
 
 #[wasm_bindgen_test]
@@ -160,6 +282,34 @@ async fn a_version_1_database_upgrades_to_the_current_schema_keeping_every_recor
     assert_eq!(now.load_search_index().await.unwrap(), None);
     now.save_search_index("{\"docs\":[]}").await.unwrap();
     assert_eq!(now.load_search_index().await.unwrap().as_deref(), Some("{\"docs\":[]}"));
+}
+
+#[wasm_bindgen_test]
+async fn a_version_4_database_upgrades_keeping_its_messages_and_indexing_what_their_context_names() {
+    let name = format!("boda-test-{}", new_uuid());
+    let v4 = IdbStore::open_at(&name, 4).await.unwrap();
+    v4.put_chat(&Chat::new("a".into(), 1.0)).await.unwrap();
+    v4.put_chat(&Chat::new("b".into(), 1.0)).await.unwrap();
+    v4.close();
+    // Records as version 4 wrote them: no `refs`.
+    let answer = Message {
+        context: vec![item(ContextUse::Recalled, "b-q", "b", "Nabi loves tuna", Some("Tuna"))],
+        ..Message::new("a-ans".into(), "a".into(), Role::Assistant, "An answer.".into(), 2.0)
+    };
+    let plain = Message::new("a-q".into(), "a".into(), Role::User, "A question.".into(), 1.0);
+    for m in [&answer, &plain] {
+        let record = js_sys::JSON::parse(&serde_json::to_string(m).unwrap()).unwrap();
+        put_raw(&name, "messages", &record).await;
+    }
+    let now = IdbStore::open_named(&name).await.unwrap();
+    let messages = now.load_messages("a").await.unwrap();
+    assert_eq!(messages, [plain, answer.clone()], "every message is kept as it was");
+    let refs = js_sys::Reflect::get(&raw_record(&name, "messages", "a-ans").await, &"refs".into()).unwrap();
+    assert_eq!(js_sys::Array::from(&refs).iter().filter_map(|r| r.as_string()).collect::<Vec<_>>(), ["b", "b-q"]);
+    assert!(js_sys::Reflect::get(&raw_record(&name, "messages", "a-q").await, &"refs".into()).unwrap().is_undefined());
+    // So deleting the chat it recalled from finds it.
+    now.delete_chat("b").await.unwrap();
+    assert_eq!(now.load_message("a-ans").await.unwrap().unwrap().context[0].gone, Some(Gone::Chat));
 }
 
 #[wasm_bindgen_test]

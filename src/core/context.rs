@@ -180,6 +180,7 @@ fn item(used: ContextUse, id: &str, chat_id: &str, label: String, s: Option<&Sco
         from_chat: None,
         similarity: s.and_then(|s| s.similarity),
         words: s.and_then(|s| s.words),
+        gone: None,
     }
 }
 

@@ -171,6 +171,37 @@ pub struct ContextItem {
     /// Its BM25 score for the question's words, when it matched any.
     #[serde(default)]
     pub words: Option<f32>,
+    /// Set once the item was deleted: then nothing else of it is kept (see [`ContextItem::forget`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gone: Option<Gone>,
+}
+
+/// What deleted an item that an answer used, which is all its Context keeps of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gone {
+    /// Its chat was deleted (a message recalled from another chat).
+    Chat,
+    /// The image was removed, or the message deleted.
+    Item,
+}
+
+impl ContextItem {
+    /// Keeps only how the item was used and why it is gone. Its id, chat id, label (a file name, the start of a
+    /// message) and chat title go; so do its scores: they measure the deleted text against the question, which
+    /// says something about that text and nothing anyone can use once it is gone.
+    pub fn forget(&mut self, gone: Gone) {
+        *self = ContextItem {
+            used: self.used,
+            id: String::new(),
+            chat_id: String::new(),
+            label: String::new(),
+            from_chat: None,
+            similarity: None,
+            words: None,
+            gone: Some(gone),
+        };
+    }
 }
 
 impl Message {
@@ -193,6 +224,43 @@ impl Message {
 
     pub fn is_answer_in_progress(&self) -> bool {
         self.status == MessageStatus::Streaming
+    }
+
+    /// The ids of what this message's Context names outside the message's own chat record: every item's id, and
+    /// the chat of every item from another chat. Sorted, each once. Stores index them, so deleting a chat, an
+    /// image or a message finds the answers that must forget it without reading every message.
+    pub fn context_refs(&self) -> Vec<String> {
+        let mut refs: Vec<String> = Vec::new();
+        for item in self.context.iter().filter(|i| i.gone.is_none()) {
+            refs.push(item.id.clone());
+            if item.chat_id != self.chat_id {
+                refs.push(item.chat_id.clone());
+            }
+        }
+        refs.retain(|r| !r.is_empty());
+        refs.sort_unstable();
+        refs.dedup();
+        refs
+    }
+
+    /// Forgets every item of its Context from the chat `chat_id` (deleted). Returns whether any was there.
+    pub fn forget_chat_in_context(&mut self, chat_id: &str) -> bool {
+        self.forget_in_context(|i| i.chat_id == chat_id, Gone::Chat)
+    }
+
+    /// Forgets the image or message `item_id` (removed, deleted) wherever its Context names it. Returns whether
+    /// it was there.
+    pub fn forget_item_in_context(&mut self, item_id: &str) -> bool {
+        self.forget_in_context(|i| i.id == item_id, Gone::Item)
+    }
+
+    fn forget_in_context(&mut self, doomed: impl Fn(&ContextItem) -> bool, gone: Gone) -> bool {
+        let mut changed = false;
+        for item in self.context.iter_mut().filter(|i| i.gone.is_none() && doomed(i)) {
+            item.forget(gone);
+            changed = true;
+        }
+        changed
     }
 }
 
@@ -511,6 +579,79 @@ mod tests {
         assert_eq!(read.error, Some(AnswerError::Earlier { text: "Stopped.".into() }));
         let none = r#"{"id":"a","chat_id":"c","role":"assistant","content":"","created_ms":1,"error":null}"#;
         assert_eq!(serde_json::from_str::<Message>(none).unwrap().error, None);
+    }
+
+    fn used(used: ContextUse, id: &str, chat_id: &str, label: &str, from_chat: Option<&str>) -> ContextItem {
+        ContextItem {
+            used,
+            id: id.into(),
+            chat_id: chat_id.into(),
+            label: label.into(),
+            from_chat: from_chat.map(str::to_owned),
+            similarity: Some(0.61),
+            words: Some(3.2),
+            gone: None,
+        }
+    }
+
+    /// An answer in chat "a" that used one of its images, one as a caption, and a message of chat "b".
+    fn answer_with_context() -> Message {
+        Message {
+            context: vec![
+                used(ContextUse::Attached, "img-1", "a", "IMG_0412.jpg", None),
+                used(ContextUse::Caption, "img-2", "a", "IMG_0413.jpg", None),
+                used(ContextUse::Recalled, "msg-b1", "b", "My cat is called Nabi", Some("Cats")),
+            ],
+            ..Message::new("ans".into(), "a".into(), Role::Assistant, "An answer.".into(), 2.0)
+        }
+    }
+
+    #[test]
+    fn context_refs_name_items_and_other_chats() {
+        let m = answer_with_context();
+        assert_eq!(m.context_refs(), ["b", "img-1", "img-2", "msg-b1"]);
+        assert!(Message::new("q".into(), "a".into(), Role::User, "q".into(), 1.0).context_refs().is_empty());
+    }
+
+    #[test]
+    fn a_deleted_chat_leaves_only_how_its_message_was_used() {
+        let mut m = answer_with_context();
+        assert!(m.forget_chat_in_context("b"));
+        assert!(!m.forget_chat_in_context("b"), "forgetting twice changes nothing");
+        let gone = &m.context[2];
+        assert_eq!(gone.used, ContextUse::Recalled);
+        assert_eq!(gone.gone, Some(Gone::Chat));
+        let json = serde_json::to_string(&m).unwrap();
+        for trace in ["msg-b1", "Nabi", "Cats"] {
+            assert!(!json.contains(trace), "{trace} is left in {json}");
+        }
+        assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), m);
+        assert_eq!(
+            serde_json::to_value(gone).unwrap(),
+            serde_json::json!({"used":"recalled","id":"","chat_id":"","label":"","similarity":null,"words":null,"gone":"chat"})
+        );
+        // The images of its own chat are untouched, and no longer does the answer refer to chat "b".
+        assert_eq!(m.context[0].label, "IMG_0412.jpg");
+        assert_eq!(m.context_refs(), ["img-1", "img-2"]);
+    }
+
+    #[test]
+    fn a_removed_image_leaves_only_how_it_was_used() {
+        let mut m = answer_with_context();
+        assert!(m.forget_item_in_context("img-2"));
+        assert!(!m.forget_item_in_context("img-2"));
+        let gone = ContextItem {
+            similarity: None,
+            words: None,
+            gone: Some(Gone::Item),
+            ..used(ContextUse::Caption, "", "", "", None)
+        };
+        assert_eq!(m.context[1], gone);
+        assert!(!serde_json::to_string(&m).unwrap().contains("IMG_0413"));
+        assert_eq!(m.context_refs(), ["b", "img-1", "msg-b1"]);
+        // Items stored before anything could be gone read as present.
+        let old = r#"{"used":"attached","id":"i","chat_id":"c","label":"x.jpg","similarity":0.5,"words":null}"#;
+        assert_eq!(serde_json::from_str::<ContextItem>(old).unwrap().gone, None);
     }
 
     #[test]

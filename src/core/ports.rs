@@ -98,7 +98,9 @@ pub enum StoreError {
 
 // Where chats, messages, images and settings live, as small role traits: code (and its test fakes) names only
 // the roles it uses. Deleting anything deletes what refers to it, in one transaction, so nothing is left
-// orphaned. The browser adapter (`web::idb_store::IdbStore`) implements them all.
+// orphaned: its records, its documents in the stored search index, and its name and ids in the Context of
+// every answer that used it (which keeps only how it did, see `crate::core::model::ContextItem::forget`).
+// The browser adapter (`web::idb_store::IdbStore`) implements them all.
 
 /// The settings record.
 pub trait SettingsRepo {
@@ -110,13 +112,14 @@ pub trait SettingsRepo {
 pub trait ChatRepo {
     async fn load_chats(&self) -> Result<Vec<Chat>, StoreError>;
     async fn put_chat(&self, chat: &Chat) -> Result<(), StoreError>;
-    /// Deletes the chat with its messages and images.
+    /// Deletes the chat with its messages and images; answers of other chats that recalled them forget them.
     async fn delete_chat(&self, chat_id: &str) -> Result<(), StoreError>;
 }
 
 /// Messages, by chat.
 pub trait MessageRepo {
     async fn load_messages(&self, chat_id: &str) -> Result<Vec<Message>, StoreError>;
+    /// Stores a message; what its Context names that no longer exists is forgotten first.
     async fn put_message(&self, message: &Message) -> Result<(), StoreError>;
     async fn delete_message(&self, message_id: &str) -> Result<(), StoreError>;
 }
@@ -134,7 +137,7 @@ pub trait ImageRepo {
     /// Rewrites an image's record (its caption, say), keeping its Blob. An image removed meanwhile stays
     /// removed: the result is `false` and nothing is written.
     async fn update_image_meta(&self, meta: &ImageMeta) -> Result<bool, StoreError>;
-    /// Deletes the image record and its Blob.
+    /// Deletes the image record and its Blob; the answers that used it forget it.
     async fn delete_image(&self, image_id: &str) -> Result<(), StoreError>;
 }
 

@@ -274,6 +274,25 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn what_is_removed_leaves_no_word_or_id_in_the_stored_index() {
+        let mut index = LexicalIndex::new();
+        index_message(&mut index, &msg("chat-keep", "m-keep", "Nabi the cat sleeps on the sofa"));
+        index_message(&mut index, &msg("chat-gone", "m-gone", "Nabi the cat loves tuna and 참치"));
+        index_image(&mut index, &image("chat-keep", "i-gone", "zanzibar-ferry.jpg", Some("A ferry at dusk.")));
+        let before = store_index(&index);
+        assert!(before.contains("tuna") && before.contains("zanzibar") && before.contains("참치"));
+        assert_eq!(remove_chat(&mut index, "chat-gone"), 1);
+        assert_eq!(remove_item(&mut index, "i-gone"), 1);
+        let after = store_index(&index);
+        // Words only they had, their ids and their chat's id are gone; what the kept message shares stays.
+        for trace in ["tuna", "참치", "zanzibar", "ferry", "dusk", "jpg", "m-gone", "chat-gone", "i-gone"] {
+            assert!(!after.contains(trace), "{trace} is left in {after}");
+        }
+        assert!(after.contains("nabi") && after.contains("m-keep"), "{after}");
+        assert!(search(&read_stored_index(&after).unwrap(), "tuna", 10).is_empty());
+    }
+
+    #[test]
     fn a_stored_index_of_another_format_is_rebuilt() {
         let mut index = LexicalIndex::new();
         index_message(&mut index, &msg("c1", "m1", "검은 고양이"));

@@ -48,6 +48,9 @@ thread_local! {
     static SEARCH_SAVE_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The channel to other tabs of Boda.
     static TABS: RefCell<Option<TabChannel>> = const { RefCell::new(None) };
+    /// How many deletions (here or in another tab) this tab has forgotten on screen: a turn that sees it change
+    /// while its answer streamed shows the answer as the store kept it.
+    static DELETIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     /// Locks held for the answers this tab is streaming, by message id.
     static LIVE: RefCell<HashMap<String, AnswerLock>> = RefCell::new(HashMap::new());
 }
@@ -91,6 +94,24 @@ fn save_search_soon(state: AppState) {
 fn make_findable(state: AppState, meta: &ImageMeta) {
     update_search(state, |s| search::index_image(s, meta));
     memory::remember_image(state, meta);
+}
+
+/// Makes what this tab shows forget a deleted chat or a removed image, as the store did in the deletion: the
+/// open chat's answers that used it keep only how they did, and search results of it go. (`forget` says what
+/// an answer forgets, `gone` which results go.)
+fn forget_on_screen(state: AppState, forget: impl Fn(&mut Message) -> bool, gone: impl Fn(&SearchResult) -> bool) {
+    DELETIONS.with(|d| d.set(d.get() + 1));
+    let mut changed = false;
+    state.messages.update(|ms| {
+        for m in ms.iter_mut() {
+            changed |= forget(m);
+        }
+    });
+    if changed {
+        // A chat being loaded meanwhile is read again, so it cannot show what was read before the deletion.
+        state.messages_rev.update(|r| *r += 1);
+    }
+    state.search_results.update(|rs| rs.retain(|r| !gone(r)));
 }
 
 /// Takes a message or image out of the search index and the memory.
@@ -241,9 +262,25 @@ async fn on_remote_change(state: AppState, change: Change) {
         }
         Change::Deleted(id) => {
             state.chats.update(|cs| cs.retain(|c| c.id != id));
+            forget_on_screen(state, |m| m.forget_chat_in_context(&id), |r| r.chat_id == id);
+            // The tab that deleted it saves the search index and the memory; this one only stops holding it, so
+            // a save of its own cannot bring it back.
+            // (Before its index has loaded there is nothing to take out: the load reads a store without it.)
+            SEARCH.with(|s| s.borrow_mut().as_mut().map(|i| search::remove_chat(i, &id)));
+            memory::forget_chat(state, &id);
             if state.current.get_untracked().as_deref() == Some(id.as_str()) {
                 show_first_chat(state).await;
             }
+        }
+        Change::Removed(id) => {
+            forget_on_screen(state, |m| m.forget_item_in_context(&id), |r| r.item_id == id);
+            state.images.update(|v| {
+                if let Some(i) = v.iter().position(|img| img.meta.id == id) {
+                    revoke_object_url(&v.remove(i).url);
+                }
+            });
+            SEARCH.with(|s| s.borrow_mut().as_mut().map(|i| search::remove_item(i, &id)));
+            memory::forget_item(state, &id);
         }
     }
 }
@@ -478,6 +515,7 @@ pub fn delete_chat(state: AppState, chat_id: String) {
             return;
         }
         state.chats.update(|cs| cs.retain(|c| c.id != chat_id));
+        forget_on_screen(state, |m| m.forget_chat_in_context(&chat_id), |r| r.chat_id == chat_id);
         update_search(state, |s| {
             search::remove_chat(s, &chat_id);
         });
@@ -664,7 +702,9 @@ pub fn remove_image(state: AppState, image_id: String) {
                 chat_id = Some(v.remove(i).meta.chat_id);
             }
         });
+        forget_on_screen(state, |m| m.forget_item_in_context(&image_id), |r| r.item_id == image_id);
         make_unfindable(state, &image_id);
+        announce(Change::Removed(image_id));
         if let Some(id) = chat_id {
             announce(Change::Chat(id));
         }
@@ -805,6 +845,7 @@ async fn run_turn_inner(
             save_chat(state, titled).await;
         }
     }
+    let deletions = DELETIONS.with(|d| d.get());
     let controller = web_sys::AbortController::new().ok();
     let signal = controller.as_ref().map(|c| c.signal());
     state.abort.set(controller);
@@ -820,6 +861,16 @@ async fn run_turn_inner(
         pipeline::Event::Alert(a) => state.alert(a),
     };
     let outcome = pipeline::run(ports, settings, &chat, kind, &title, &mut on).await.map_err(|_| ())?;
+    // Something the answer used may have been deleted while it streamed: the store forgot it as it wrote the
+    // answer, and the screen does too.
+    if let Some(done) = outcome.as_ref().filter(|_| DELETIONS.with(|d| d.get()) != deletions) {
+        if let Ok(Some(stored)) = db.load_message(&done.answer.id).await {
+            let here = state.current.get_untracked().as_deref() == Some(chat.id.as_str());
+            if here && stored.context != done.answer.context {
+                show_message(state, stored);
+            }
+        }
+    }
     if let Some(mut now) = chat_by_id(state, &chat.id) {
         now.updated_ms = rt.now_ms();
         save_chat(state, now).await;

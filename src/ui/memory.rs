@@ -94,17 +94,30 @@ fn remember(state: AppState, doc: String, text: String) {
 }
 
 fn forget(state: AppState, doomed: impl Fn(&str) -> bool + 'static) {
+    let settings = state.settings.get_untracked();
     MEMORY.with(|m| {
         let mut m = m.borrow_mut();
-        m.pending.retain(|d, _| !doomed(d));
         let m = &mut *m;
+        // What the vectors of what goes were made from: the vectors kept of questions asked moments ago (to save
+        // a request) go too when they are of those texts.
+        let mut tags: Vec<String> =
+            m.pending.iter().filter(|(d, _)| doomed(d)).map(|(_, text)| tag_of(&settings, text)).collect();
+        m.pending.retain(|d, _| !doomed(d));
         match m.index.as_mut() {
             Some(index) => {
+                let of_doomed = index.ids().iter().filter(|d| doomed(d)).filter_map(|d| index.tag(d));
+                tags.extend(of_doomed.map(str::to_owned));
                 index.remove_where(&doomed);
+                m.offered.retain(|(tag, _)| !tags.contains(tag));
             }
-            // The index is out being saved: remove when it is back.
-            None if m.saving => m.forget_after_save.push(Box::new(doomed)),
-            None => {}
+            // Without the index its tags are unknown: none of the kept question vectors is kept.
+            None => {
+                m.offered.clear();
+                // The index is out being saved: remove when it is back.
+                if m.saving {
+                    m.forget_after_save.push(Box::new(doomed));
+                }
+            }
         }
     });
     run(state);

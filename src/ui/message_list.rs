@@ -102,7 +102,15 @@ fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl In
         .error
         .clone()
         .map(|e| move || text::answer_error(i18n.get_locale(), &e, &state.settings.with(|s| s.api_key.clone())));
-    let context = (!message.context.is_empty()).then(|| message.context.clone());
+    // The Context as it is now: what it names may be deleted (and forgotten) while it shows.
+    let context = (!message.context.is_empty()).then(|| {
+        let (id, first) = (message.id.clone(), message.context.clone());
+        Memo::new(move |_| {
+            state
+                .messages
+                .with(|ms| ms.iter().find(|m| m.id == id).map_or_else(|| first.clone(), |m| m.context.clone()))
+        })
+    });
     let can_retry = matches!(status, MessageStatus::Failed | MessageStatus::Interrupted);
     view! {
         <article

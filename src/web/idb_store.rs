@@ -2,15 +2,20 @@
 //!
 //! Records are the core's serde types stored as plain JS objects (so they read naturally in DevTools and in
 //! tests); an image record also carries its model-ready pixels as a `Blob` under `blob`. Stores are keyed by
-//! `id`, with a `chat_id` index where a record belongs to a chat. Deleting a chat or an image deletes everything
-//! that refers to it in the same transaction. The search index and the vector indexes are plain records of
-//! their own: a vector index is half-precision `ArrayBuffer` chunks plus an id map, per embedding space.
+//! `id`, with a `chat_id` index where a record belongs to a chat. A message record also lists, under `refs`, the
+//! ids its Context names ([`Message::context_refs`]), indexed, so deleting a chat, an image or a message finds
+//! the answers that used it. Deleting deletes the records and, in the same transaction, makes those answers
+//! forget it and takes it out of the stored search index. The search index and the vector indexes are plain
+//! records of their own: a vector index is half-precision `ArrayBuffer` chunks plus an id map, per embedding
+//! space (the vector memory removes a deleted item's vectors and saves them itself, moments later).
 //! Schema changes are numbered migrations in [`migrate`].
 
-use crate::core::model::{Chat, ImageMeta, Message, Settings};
+use crate::core::model::{Chat, ContextItem, ContextUse, ImageMeta, Message, Settings};
 use crate::core::ports::{ChatRepo, ImageRepo, IndexRepo, MessageRepo, SettingsRepo, StoreError, VectorStore};
 use crate::core::retrieval::half::to_normal_half;
+use crate::core::retrieval::lexical::LexicalIndex;
 use crate::core::retrieval::vector::VectorIndex;
+use crate::core::search;
 use idb::{Database, Factory, IndexParams, KeyPath, ObjectStoreParams, Query, TransactionMode};
 use serde::{de::DeserializeOwned, Serialize};
 use std::cell::Cell;
@@ -23,8 +28,8 @@ pub const DB_NAME: &str = "boda";
 /// The schema version this build writes. Bump it and add a step to [`migrate`] for every schema change.
 /// 1: chats, messages, images, settings. 2: indexes (the stored search index). 3: vectors (vector indexes as
 /// ArrayBuffer chunks plus an id map). 4: no new store; vector chunks hold half-precision values (see
-/// [`migrate`]).
-pub const DB_VERSION: u32 = 4;
+/// [`migrate`]). 5: messages get the `refs` index (what their Context names), filled for the messages there.
+pub const DB_VERSION: u32 = 5;
 
 pub const CHATS: &str = "chats";
 pub const MESSAGES: &str = "messages";
@@ -35,6 +40,8 @@ pub const VECTORS: &str = "vectors";
 /// The key of the lexical (BM25) search index in [`INDEXES`].
 pub const LEXICAL_KEY: &str = "lexical";
 const BY_CHAT: &str = "chat_id";
+/// The field of a message record listing the ids its Context names, and the (multi-entry) index over it.
+const REFS: &str = "refs";
 const SETTINGS_KEY: &str = "settings";
 
 #[derive(Clone)]
@@ -66,9 +73,26 @@ fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, StoreError> {
     serde_json::from_str(&json).map_err(|e| StoreError::Other(format!("a stored record could not be read: {e}")))
 }
 
+/// A message as stored: its serde form plus `refs`, the ids its Context names (absent when none, so the
+/// message stays out of the index).
+fn message_record(message: &Message) -> Result<JsValue, StoreError> {
+    let v = to_js(message)?;
+    set_refs(&v, &message.context_refs())?;
+    Ok(v)
+}
+
+fn set_refs(record: &JsValue, refs: &[String]) -> Result<(), StoreError> {
+    if refs.is_empty() {
+        return Ok(());
+    }
+    let list: js_sys::Array = refs.iter().map(|r| JsValue::from_str(r)).collect();
+    js_sys::Reflect::set(record, &REFS.into(), &list).map(|_| ()).map_err(|_| StoreError::Other("message".into()))
+}
+
 /// Applies the schema steps after `old_version` up to `new_version`. Step N turns a version N-1 database into
-/// version N; steps never change data they do not create, so an upgrade keeps every record.
-fn migrate(db: &Database, old_version: u32, new_version: u32) -> Result<(), idb::Error> {
+/// version N; steps never change data they do not create, so an upgrade keeps every record. `tx` is the
+/// upgrade's own transaction.
+fn migrate(db: &Database, tx: &idb::Transaction, old_version: u32, new_version: u32) -> Result<(), idb::Error> {
     let keyed = || {
         let mut p = ObjectStoreParams::new();
         p.key_path(Some(KeyPath::new_single("id")));
@@ -91,6 +115,38 @@ fn migrate(db: &Database, old_version: u32, new_version: u32) -> Result<(), idb:
     // Version 4 changes no store: vector chunks may now hold half-precision values (`half`), which builds before
     // it cannot read. The version change closes their connections (they ask to be reloaded), so an old tab never
     // rebuilds the memory over vectors it cannot read.
+    if old_version < 5 && new_version >= 5 {
+        let messages = tx.object_store(MESSAGES)?;
+        let mut params = IndexParams::new();
+        params.multi_entry(true);
+        messages.create_index(REFS, KeyPath::new_single(REFS), Some(params))?;
+        if old_version >= 1 {
+            // The messages already there get their `refs`, within this transaction: the database opens only
+            // once every one is written (or, should one fail, not at all, still at the old version).
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = fill_refs(&messages).await {
+                    web_sys::console::error_1(&format!("Boda: database upgrade failed: {e}").into());
+                    let _ = messages.transaction().abort();
+                }
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Writes `refs` into every stored message whose Context names anything (migration 5).
+async fn fill_refs(messages: &idb::ObjectStore) -> Result<(), StoreError> {
+    let all = messages.get_all(None, None).map_err(store_error)?.await.map_err(store_error)?;
+    for record in all {
+        // A record this build cannot read is left as it is (it cannot be shown or used either).
+        let Ok(message) = from_js::<Message>(&record) else { continue };
+        let refs = message.context_refs();
+        if refs.is_empty() {
+            continue;
+        }
+        set_refs(&record, &refs)?;
+        messages.put(&record, None).map_err(store_error)?.await.map_err(store_error)?;
+    }
     Ok(())
 }
 
@@ -111,9 +167,11 @@ impl IdbStore {
         let mut request = factory.open(name, Some(version)).map_err(store_error)?;
         request.on_upgrade_needed(move |event| {
             use idb::DatabaseEvent;
+            use idb::{Event, Request};
             let old = event.old_version().unwrap_or(0);
-            if let Ok(db) = event.database() {
-                if let Err(e) = migrate(&db, old, version) {
+            let tx = event.target().ok().and_then(|request| request.transaction());
+            if let (Ok(db), Some(tx)) = (event.database(), tx) {
+                if let Err(e) = migrate(&db, &tx, old, version) {
                     web_sys::console::error_1(&format!("Boda: database upgrade failed: {e}").into());
                 }
             }
@@ -212,16 +270,63 @@ impl IdbStore {
             .map_err(store_error)
     }
 
-    async fn delete_key(&self, store: &str, key: &str) -> Result<(), StoreError> {
-        let tx = self.tx(&[store], TransactionMode::ReadWrite)?;
-        tx.object_store(store)
+    /// Whether `store` holds a record under `key`, within `tx` (reading the key only).
+    async fn exists(tx: &idb::Transaction, store: &str, key: &str) -> Result<bool, StoreError> {
+        let store = tx.object_store(store).map_err(store_error)?;
+        let found = store.get_key(Query::from(JsValue::from_str(key))).map_err(store_error)?.await;
+        Ok(found.map_err(store_error)?.is_some())
+    }
+
+    /// Makes every message whose Context names `id` forget it (`forget` says how), within `tx`.
+    async fn forget_in_messages(
+        tx: &idb::Transaction,
+        id: &str,
+        forget: impl Fn(&mut Message, &str) -> bool,
+    ) -> Result<(), StoreError> {
+        let store = tx.object_store(MESSAGES).map_err(store_error)?;
+        let referring = store
+            .index(REFS)
             .map_err(store_error)?
-            .delete(Query::from(JsValue::from_str(key)))
+            .get_all(Some(Query::from(JsValue::from_str(id))), None)
             .map_err(store_error)?
             .await
             .map_err(store_error)?;
-        Self::finish(tx).await
+        for record in referring {
+            let mut message: Message = from_js(&record)?;
+            if forget(&mut message, id) {
+                store.put(&message_record(&message)?, None).map_err(store_error)?.await.map_err(store_error)?;
+            }
+        }
+        Ok(())
     }
+
+    /// Takes documents out of the stored search index, within `tx`: `remove` says which. An index this build
+    /// cannot read is deleted (it is rebuilt from the chats when next loaded), so nothing it holds survives.
+    async fn forget_in_search_index(
+        tx: &idb::Transaction,
+        remove: impl FnOnce(&mut LexicalIndex) -> usize,
+    ) -> Result<(), StoreError> {
+        let store = tx.object_store(INDEXES).map_err(store_error)?;
+        let key = || Query::from(JsValue::from_str(LEXICAL_KEY));
+        let Some(record) = store.get(key()).map_err(store_error)?.await.map_err(store_error)? else {
+            return Ok(());
+        };
+        let json = js_sys::Reflect::get(&record, &"json".into()).ok().and_then(|j| j.as_string());
+        match json.as_deref().and_then(search::read_stored_index) {
+            Some(mut index) => {
+                if remove(&mut index) > 0 {
+                    let record = lexical_record(&search::store_index(&index))?;
+                    store.put(&record, None).map_err(store_error)?.await.map_err(store_error)?;
+                }
+            }
+            None => store.delete(key()).map_err(store_error)?.await.map_err(store_error)?,
+        }
+        Ok(())
+    }
+}
+
+fn lexical_record(json: &str) -> Result<JsValue, StoreError> {
+    record(&[("id", &LEXICAL_KEY.into()), ("json", &json.into())])
 }
 
 impl SettingsRepo for IdbStore {
@@ -260,7 +365,7 @@ impl ChatRepo for IdbStore {
     }
 
     async fn delete_chat(&self, chat_id: &str) -> Result<(), StoreError> {
-        let tx = self.tx(&[CHATS, MESSAGES, IMAGES], TransactionMode::ReadWrite)?;
+        let tx = self.tx(&[CHATS, MESSAGES, IMAGES, INDEXES], TransactionMode::ReadWrite)?;
         let key = JsValue::from_str(chat_id);
         for name in [MESSAGES, IMAGES] {
             let store = tx.object_store(name).map_err(store_error)?;
@@ -275,6 +380,9 @@ impl ChatRepo for IdbStore {
                 store.delete(Query::from(k)).map_err(store_error)?.await.map_err(store_error)?;
             }
         }
+        // Answers of other chats that recalled its messages keep only that they did.
+        Self::forget_in_messages(&tx, chat_id, Message::forget_chat_in_context).await?;
+        Self::forget_in_search_index(&tx, |index| search::remove_chat(index, chat_id)).await?;
         tx.object_store(CHATS)
             .map_err(store_error)?
             .delete(Query::from(key))
@@ -294,11 +402,36 @@ impl MessageRepo for IdbStore {
     }
 
     async fn put_message(&self, message: &Message) -> Result<(), StoreError> {
-        self.put_value(MESSAGES, &to_js(message)?).await
+        if message.context_refs().is_empty() {
+            return self.put_value(MESSAGES, &message_record(message)?).await;
+        }
+        // An answer that streamed while something it used was deleted must not bring its name back: what its
+        // Context names is looked up in this transaction, and what is gone is forgotten before it is written.
+        let tx = self.tx(&[CHATS, MESSAGES, IMAGES], TransactionMode::ReadWrite)?;
+        let mut message = message.clone();
+        let items: Vec<ContextItem> = message.context.iter().filter(|i| i.gone.is_none()).cloned().collect();
+        for item in items {
+            if item.chat_id != message.chat_id && !Self::exists(&tx, CHATS, &item.chat_id).await? {
+                message.forget_chat_in_context(&item.chat_id);
+                continue;
+            }
+            let store = if item.used == ContextUse::Recalled { MESSAGES } else { IMAGES };
+            if !Self::exists(&tx, store, &item.id).await? {
+                message.forget_item_in_context(&item.id);
+            }
+        }
+        let store = tx.object_store(MESSAGES).map_err(store_error)?;
+        store.put(&message_record(&message)?, None).map_err(store_error)?.await.map_err(store_error)?;
+        Self::finish(tx).await
     }
 
     async fn delete_message(&self, message_id: &str) -> Result<(), StoreError> {
-        self.delete_key(MESSAGES, message_id).await
+        let tx = self.tx(&[MESSAGES, INDEXES], TransactionMode::ReadWrite)?;
+        let key = Query::from(JsValue::from_str(message_id));
+        tx.object_store(MESSAGES).map_err(store_error)?.delete(key).map_err(store_error)?.await.map_err(store_error)?;
+        Self::forget_in_messages(&tx, message_id, Message::forget_item_in_context).await?;
+        Self::forget_in_search_index(&tx, |index| search::remove_item(index, message_id)).await?;
+        Self::finish(tx).await
     }
 }
 
@@ -356,7 +489,12 @@ impl ImageRepo for IdbStore {
     }
 
     async fn delete_image(&self, image_id: &str) -> Result<(), StoreError> {
-        self.delete_key(IMAGES, image_id).await
+        let tx = self.tx(&[IMAGES, MESSAGES, INDEXES], TransactionMode::ReadWrite)?;
+        let key = Query::from(JsValue::from_str(image_id));
+        tx.object_store(IMAGES).map_err(store_error)?.delete(key).map_err(store_error)?.await.map_err(store_error)?;
+        Self::forget_in_messages(&tx, image_id, Message::forget_item_in_context).await?;
+        Self::forget_in_search_index(&tx, |index| search::remove_item(index, image_id)).await?;
+        Self::finish(tx).await
     }
 }
 
@@ -385,7 +523,7 @@ impl IndexRepo for IdbStore {
     }
 
     async fn save_search_index(&self, json: &str) -> Result<(), StoreError> {
-        self.put_value(INDEXES, &record(&[("id", &LEXICAL_KEY.into()), ("json", &json.into())])?).await
+        self.put_value(INDEXES, &lexical_record(json)?).await
     }
 }
 

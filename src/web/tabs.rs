@@ -16,11 +16,15 @@ use web_sys::{BroadcastChannel, MessageEvent};
 const CHANNEL: &str = "boda-changes";
 const LOCK_PREFIX: &str = "boda-answer-";
 
-/// What changed in another tab. Sent as a short string: `chat:<id>`, `deleted:<id>`, `settings` or `search`.
+/// What changed in another tab. Sent as a short string: `chat:<id>`, `deleted:<id>`, `removed:<id>`,
+/// `settings` or `search`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     Chat(String),
+    /// A chat was deleted.
     Deleted(String),
+    /// An image was removed (its chat also gets a `Chat` change).
+    Removed(String),
     Settings,
     /// The stored search index was rewritten.
     Search,
@@ -31,6 +35,7 @@ impl Change {
         match self {
             Change::Chat(id) => format!("chat:{id}"),
             Change::Deleted(id) => format!("deleted:{id}"),
+            Change::Removed(id) => format!("removed:{id}"),
             Change::Settings => "settings".into(),
             Change::Search => "search".into(),
         }
@@ -46,6 +51,7 @@ impl Change {
         match kind {
             "chat" => Some(Change::Chat(id.to_owned())),
             "deleted" => Some(Change::Deleted(id.to_owned())),
+            "removed" => Some(Change::Removed(id.to_owned())),
             _ => None,
         }
     }
