@@ -5,6 +5,10 @@
 //! carries are the core's decisions ([`crate::core::embeddings`], [`crate::core::context`]); this module holds
 //! the index, runs the requests and saves. Tabs take turns writing through a Web Lock, and a counter in
 //! `localStorage` tells a tab that another one wrote, so it reloads before changing anything.
+//!
+//! Not yet as the design wants it: the reconciliation here (what is pending, saving, resizing, the cache of
+//! question vectors) is decided in this module and kept in a `thread_local!`, rather than in a core type with
+//! native tests held by a service.
 
 use crate::core::context::{self, ContextPlan, PlanInput, Signals};
 use crate::core::embeddings::{default_dims, embed, fingerprint, Embedded};

@@ -1,5 +1,8 @@
 //! Views: Leptos components, one per file, that hold signals and call the core and the adapters through
-//! [`controller`]. No business logic lives here.
+//! [`controller`], and say everything in the person's language through [`i18n`]. A turn's decisions are the
+//! core's (`core::pipeline`); what the controller and the memory still decide themselves, and the state they
+//! still keep in `thread_local!`s, is listed in their module headers, to move into the core and into
+//! services provided per concern.
 
 pub mod chat_pane;
 pub mod composer;
