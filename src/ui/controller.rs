@@ -2,9 +2,8 @@
 //! results back into signals. Decisions (what to send, how to classify a failure, what an image becomes) are
 //! the core's: a question goes through `core::pipeline::run` with the browser's ports, and what it reports
 //! (kinds, not sentences) lands in the state for the views to word. This module only wires them together.
-//!
-//! Not yet as the design wants it: the search index, the tab channel and the answer locks are still
-//! `thread_local!` here (and the vector memory in `memory.rs`), rather than services provided per concern.
+//! What it keeps between events (the search index, the tab channel, the answer locks) lives in
+//! [`crate::ui::state::Services`], owned by the app's reactive root, not in `thread_local!`s.
 
 use crate::core::client::{complete, list_models};
 use crate::core::model::{recover_interrupted, validate_base_url, Chat, Detail, Message, MessageStatus, Settings};
@@ -23,11 +22,9 @@ use crate::web::files::{blob_bytes, object_url, prepare_image, revoke_object_url
 use crate::web::http::FetchTransport;
 use crate::web::idb_store::IdbStore;
 use crate::web::runtime::BrowserRuntime;
-use crate::web::tabs::{hold_answer_lock, live_answers, AnswerLock, Change, TabChannel};
+use crate::web::tabs::{hold_answer_lock, live_answers, Change, TabChannel};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::cell::RefCell;
-use std::collections::HashMap;
 use wasm_bindgen::JsCast;
 
 pub(crate) fn store(state: AppState) -> Option<IdbStore> {
@@ -37,35 +34,21 @@ pub(crate) fn store(state: AppState) -> Option<IdbStore> {
 /// Reads the search index (the lexical index behind "Search chats", which also lists every message and image),
 /// or `None` while it has not loaded: then nothing may be judged by what it lists (an empty list would make
 /// every stored vector look orphaned).
-pub(crate) fn with_search<R>(f: impl FnOnce(&LexicalIndex) -> R) -> Option<R> {
-    SEARCH.with(|s| s.borrow().as_ref().map(f))
-}
-
-thread_local! {
-    /// The lexical index behind "Search chats", kept in step with every change and saved shortly after;
-    /// `None` until it has loaded.
-    static SEARCH: RefCell<Option<LexicalIndex>> = const { RefCell::new(None) };
-    static SEARCH_SAVE_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// The channel to other tabs of Boda.
-    static TABS: RefCell<Option<TabChannel>> = const { RefCell::new(None) };
-    /// How many deletions (here or in another tab) this tab has forgotten on screen: a turn that sees it change
-    /// while its answer streamed shows the answer as the store kept it.
-    static DELETIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-    /// Locks held for the answers this tab is streaming, by message id.
-    static LIVE: RefCell<HashMap<String, AnswerLock>> = RefCell::new(HashMap::new());
+pub(crate) fn with_search<R>(state: AppState, f: impl FnOnce(&LexicalIndex) -> R) -> Option<R> {
+    state.svc.search.with_value(|s| s.borrow().as_ref().map(f))
 }
 
 /// Changes the search index, and saves it a moment later (several changes in a row are saved once). Before
 /// the index has loaded there is nothing to change: its load catches up with what the store holds then.
 fn update_search(state: AppState, change: impl FnOnce(&mut LexicalIndex)) {
-    if SEARCH.with(|s| s.borrow_mut().as_mut().map(change)).is_some() {
+    if state.svc.search.with_value(|s| s.borrow_mut().as_mut().map(change)).is_some() {
         save_search_soon(state);
     }
 }
 
 /// Makes `index` the search index; `save` when it differs from the stored one.
 fn install_search(state: AppState, index: LexicalIndex, save: bool) {
-    SEARCH.with(|s| *s.borrow_mut() = Some(index));
+    state.svc.search.with_value(|s| *s.borrow_mut() = Some(index));
     if save {
         save_search_soon(state);
     } else {
@@ -74,16 +57,16 @@ fn install_search(state: AppState, index: LexicalIndex, save: bool) {
 }
 
 fn save_search_soon(state: AppState) {
-    if SEARCH_SAVE_PENDING.with(|p| p.replace(true)) {
+    if state.svc.search_save_pending.with_value(|p| p.replace(true)) {
         return;
     }
     spawn_local(async move {
         crate::web::runtime::sleep_ms(300).await;
-        SEARCH_SAVE_PENDING.with(|p| p.set(false));
-        let Some(json) = with_search(search::store_index) else { return };
+        state.svc.search_save_pending.with_value(|p| p.set(false));
+        let Some(json) = with_search(state, search::store_index) else { return };
         let Some(db) = store(state) else { return };
         match db.save_search_index(&json).await {
-            Ok(()) => announce(Change::Search),
+            Ok(()) => announce(state, Change::Search),
             Err(e) => state.alert(Alert::Store(e)),
         }
         refresh_search(state);
@@ -100,7 +83,7 @@ fn make_findable(state: AppState, meta: &ImageMeta) {
 /// open chat's answers that used it keep only how they did, and search results of it go. (`forget` says what
 /// an answer forgets, `gone` which results go.)
 fn forget_on_screen(state: AppState, forget: impl Fn(&mut Message) -> bool, gone: impl Fn(&SearchResult) -> bool) {
-    DELETIONS.with(|d| d.set(d.get() + 1));
+    state.svc.deletions.with_value(|d| d.set(d.get() + 1));
     let mut changed = false;
     state.messages.update(|ms| {
         for m in ms.iter_mut() {
@@ -174,7 +157,7 @@ pub fn search_chats(state: AppState, query: String) {
         state.search_results.set(Vec::new());
         return;
     }
-    let lexical = with_search(|s| s.search(&query, 20)).unwrap_or_default();
+    let lexical = with_search(state, |s| s.search(&query, 20)).unwrap_or_default();
     spawn_local(async move {
         show_hits(state, &query, search::fuse(&lexical, &[], 20)).await;
         crate::web::runtime::sleep_ms(400).await;
@@ -182,7 +165,7 @@ pub fn search_chats(state: AppState, query: String) {
             return;
         }
         let settings = state.settings.get_untracked();
-        let vector = memory::search_vector_hits(&settings, &query).await;
+        let vector = memory::search_vector_hits(state, &settings, &query).await;
         if state.search_query.get_untracked() != query {
             return;
         }
@@ -225,8 +208,8 @@ async fn show_hits(state: AppState, query: &str, hits: Vec<search::SearchHit>) {
 }
 
 /// Tells other tabs that something changed.
-fn announce(change: Change) {
-    TABS.with(|t| {
+fn announce(state: AppState, change: Change) {
+    state.svc.tabs.with_value(|t| {
         if let Some(t) = t.borrow().as_ref() {
             t.announce(&change);
         }
@@ -266,7 +249,7 @@ async fn on_remote_change(state: AppState, change: Change) {
             // The tab that deleted it saves the search index and the memory; this one only stops holding it, so
             // a save of its own cannot bring it back.
             // (Before its index has loaded there is nothing to take out: the load reads a store without it.)
-            SEARCH.with(|s| s.borrow_mut().as_mut().map(|i| search::remove_chat(i, &id)));
+            state.svc.search.with_value(|s| s.borrow_mut().as_mut().map(|i| search::remove_chat(i, &id)));
             memory::forget_chat(state, &id);
             if state.current.get_untracked().as_deref() == Some(id.as_str()) {
                 show_first_chat(state).await;
@@ -279,7 +262,7 @@ async fn on_remote_change(state: AppState, change: Change) {
                     revoke_object_url(&v.remove(i).url);
                 }
             });
-            SEARCH.with(|s| s.borrow_mut().as_mut().map(|i| search::remove_item(i, &id)));
+            state.svc.search.with_value(|s| s.borrow_mut().as_mut().map(|i| search::remove_item(i, &id)));
             memory::forget_item(state, &id);
         }
     }
@@ -313,7 +296,7 @@ pub fn start(state: AppState) {
         };
         state.store.set(Some(db.clone()));
         let channel = TabChannel::open(move |change| spawn_local(on_remote_change(state, change)));
-        TABS.with(|t| *t.borrow_mut() = Some(channel));
+        state.svc.tabs.with_value(|t| *t.borrow_mut() = Some(channel));
         match db.load_settings().await {
             Ok(s) => state.settings.set(s),
             Err(e) => state.alert(Alert::Store(e)),
@@ -476,7 +459,7 @@ async fn save_chat(state: AppState, chat: Chat) {
     if let Some(db) = store(state) {
         report(state, db.put_chat(&chat).await);
     }
-    announce(Change::Chat(chat.id));
+    announce(state, Change::Chat(chat.id));
 }
 
 /// The chat as it is now (it may have been renamed or changed while an answer streamed).
@@ -520,7 +503,7 @@ pub fn delete_chat(state: AppState, chat_id: String) {
             search::remove_chat(s, &chat_id);
         });
         memory::forget_chat(state, &chat_id);
-        announce(Change::Deleted(chat_id.clone()));
+        announce(state, Change::Deleted(chat_id.clone()));
         if state.current.get_untracked().as_deref() == Some(chat_id.as_str()) {
             show_first_chat(state).await;
         }
@@ -547,7 +530,7 @@ pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
                         state.alert(Alert::ImageNotStored { name: prepared.meta.name.clone(), error });
                         continue;
                     }
-                    announce(Change::Chat(chat.id.clone()));
+                    announce(state, Change::Chat(chat.id.clone()));
                     if describe_image(state, prepared.meta.clone()) {
                         // Found by its name at once; embedded once, with its caption, when that is written.
                         update_search(state, |s| search::index_image(s, &prepared.meta));
@@ -644,7 +627,7 @@ async fn write_caption(state: AppState, settings: &Settings, meta: ImageMeta) ->
     meta.caption_model = Some(settings.model.clone());
     // An image removed while its caption was being written stays removed.
     if db.update_image_meta(&meta).await.map_err(Alert::Store)? {
-        announce(Change::Chat(meta.chat_id.clone()));
+        announce(state, Change::Chat(meta.chat_id.clone()));
         show_image_meta(state, meta);
     }
     Ok(())
@@ -678,7 +661,7 @@ pub fn edit_caption(state: AppState, image_id: String, text: String) {
         let Some(db) = store(state) else { return };
         match db.update_image_meta(&meta).await {
             Ok(true) => {
-                announce(Change::Chat(meta.chat_id.clone()));
+                announce(state, Change::Chat(meta.chat_id.clone()));
                 show_image_meta(state, meta);
             }
             Ok(false) => {}
@@ -704,9 +687,9 @@ pub fn remove_image(state: AppState, image_id: String) {
         });
         forget_on_screen(state, |m| m.forget_item_in_context(&image_id), |r| r.item_id == image_id);
         make_unfindable(state, &image_id);
-        announce(Change::Removed(image_id));
+        announce(state, Change::Removed(image_id));
         if let Some(id) = chat_id {
-            announce(Change::Chat(id));
+            announce(state, Change::Chat(id));
         }
     });
 }
@@ -714,11 +697,6 @@ pub fn remove_image(state: AppState, image_id: String) {
 /// How often a streaming answer is re-rendered at most. Tokens arrive far faster than anyone reads, and
 /// rendering each one would re-parse and re-draw the whole answer hundreds of times a second.
 const RENDER_EVERY_MS: i32 = 40;
-
-thread_local! {
-    /// The newest version of the streaming answer, not yet shown.
-    static PENDING: std::cell::RefCell<Option<Message>> = const { std::cell::RefCell::new(None) };
-}
 
 fn show_message(state: AppState, m: Message) {
     state.messages_rev.update(|r| *r += 1);
@@ -730,7 +708,7 @@ fn show_message(state: AppState, m: Message) {
 
 /// Shows the pending streaming answer, if any.
 fn flush_pending(state: AppState) {
-    if let Some(m) = PENDING.with(|p| p.borrow_mut().take()) {
+    if let Some(m) = state.svc.pending.with_value(|p| p.borrow_mut().take()) {
         if state.current.get_untracked().as_deref() == Some(m.chat_id.as_str()) {
             show_message(state, m);
         }
@@ -741,7 +719,7 @@ fn apply_event(state: AppState, event: TurnEvent) {
     match event {
         TurnEvent::Upsert(m) if m.status == MessageStatus::Streaming && !m.content.is_empty() => {
             // Coalesce: keep only the newest text and show it on the next tick.
-            let first = PENDING.with(|p| p.borrow_mut().replace(m).is_none());
+            let first = state.svc.pending.with_value(|p| p.borrow_mut().replace(m).is_none());
             if first {
                 let cb = wasm_bindgen::closure::Closure::once_into_js(move || flush_pending(state));
                 let _ = web_sys::window().map(|w| {
@@ -751,9 +729,9 @@ fn apply_event(state: AppState, event: TurnEvent) {
         }
         TurnEvent::Upsert(m) => {
             // A final (or first) version replaces anything pending, which is older.
-            PENDING.with(|p| p.borrow_mut().take());
+            state.svc.pending.with_value(|p| p.borrow_mut().take());
             // Hold the "live" lock while this tab streams the answer, so other tabs leave it alone.
-            LIVE.with(|l| {
+            state.svc.live.with_value(|l| {
                 let mut l = l.borrow_mut();
                 if m.status == MessageStatus::Streaming {
                     l.entry(m.id.clone()).or_insert_with(|| hold_answer_lock(&m.id));
@@ -761,7 +739,7 @@ fn apply_event(state: AppState, event: TurnEvent) {
                     l.remove(&m.id);
                 }
             });
-            announce(Change::Chat(m.chat_id.clone()));
+            announce(state, Change::Chat(m.chat_id.clone()));
             if m.status != MessageStatus::Streaming {
                 update_search(state, |s| search::index_message(s, &m));
                 memory::remember_message(state, &m);
@@ -845,7 +823,7 @@ async fn run_turn_inner(
             save_chat(state, titled).await;
         }
     }
-    let deletions = DELETIONS.with(|d| d.get());
+    let deletions = state.svc.deletions.with_value(|d| d.get());
     let controller = web_sys::AbortController::new().ok();
     let signal = controller.as_ref().map(|c| c.signal());
     state.abort.set(controller);
@@ -863,7 +841,7 @@ async fn run_turn_inner(
     let outcome = pipeline::run(ports, settings, &chat, kind, &title, &mut on).await.map_err(|_| ())?;
     // Something the answer used may have been deleted while it streamed: the store forgot it as it wrote the
     // answer, and the screen does too.
-    if let Some(done) = outcome.as_ref().filter(|_| DELETIONS.with(|d| d.get()) != deletions) {
+    if let Some(done) = outcome.as_ref().filter(|_| state.svc.deletions.with_value(|d| d.get()) != deletions) {
         if let Ok(Some(stored)) = db.load_message(&done.answer.id).await {
             let here = state.current.get_untracked().as_deref() == Some(chat.id.as_str());
             if here && stored.context != done.answer.context {
@@ -929,7 +907,7 @@ pub async fn save_settings(state: AppState, settings: Settings) -> SettingsVerdi
         s.api_key.trim() != settings.api_key.trim() || s.base_url.trim() != settings.base_url.trim()
     });
     state.settings.set(settings.clone());
-    announce(Change::Settings);
+    announce(state, Change::Settings);
     // A new embedding model or size makes a new space: the memory is rebuilt in it.
     memory::start(state);
     if !settings.has_key() {

@@ -6,9 +6,9 @@
 //! the index, runs the requests and saves. Tabs take turns writing through a Web Lock, and a counter in
 //! `localStorage` tells a tab that another one wrote, so it reloads before changing anything.
 //!
-//! Not yet as the design wants it: the reconciliation here (what is pending, saving, resizing, the cache of
-//! question vectors) is decided in this module and kept in a `thread_local!`, rather than in a core type with
-//! native tests held by a service.
+//! Its state is held in [`crate::ui::state::Services`]. Not yet as the design wants it: the reconciliation
+//! here (what is pending, saving, resizing, the cache of question vectors) is decided in this module rather
+//! than in a core type with native tests.
 
 use crate::core::context::{self, ContextPlan, PlanInput, Signals};
 use crate::core::embeddings::{default_dims, embed, fingerprint, Embedded};
@@ -28,7 +28,6 @@ use crate::web::runtime::{sleep_ms, BrowserRuntime};
 use crate::web::tabs::{exclusive_lock, set_shared_counter, shared_counter};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 /// Bumped by a tab after it saved vectors.
@@ -45,8 +44,9 @@ const SAVE_EVERY: usize = 2048;
 /// Which document ids a removal takes.
 type Doomed = Box<dyn Fn(&str) -> bool>;
 
+/// The vector memory's state, held by [`crate::ui::state::Services`].
 #[derive(Default)]
-struct Memory {
+pub struct Memory {
     /// The embedding space `index` belongs to.
     space: String,
     /// `None` until loaded.
@@ -66,10 +66,6 @@ struct Memory {
     offered: Vec<(String, Vec<f32>)>,
     /// The notice that some texts could not be embedded, taken down once a later run embeds everything.
     failure_notice: Option<Notice>,
-}
-
-thread_local! {
-    static MEMORY: RefCell<Memory> = RefCell::new(Memory::default());
 }
 
 fn settings_dims(settings: &Settings) -> Option<usize> {
@@ -93,13 +89,13 @@ pub fn remember_image(state: AppState, image: &ImageMeta) {
 }
 
 fn remember(state: AppState, doc: String, text: String) {
-    MEMORY.with(|m| m.borrow_mut().pending.insert(doc, text));
+    state.svc.memory.with_value(|m| m.borrow_mut().pending.insert(doc, text));
     run(state);
 }
 
 fn forget(state: AppState, doomed: impl Fn(&str) -> bool + 'static) {
     let settings = state.settings.get_untracked();
-    MEMORY.with(|m| {
+    state.svc.memory.with_value(|m| {
         let mut m = m.borrow_mut();
         let m = &mut *m;
         // What the vectors of what goes were made from: the vectors kept of questions asked moments ago (to save
@@ -146,7 +142,7 @@ pub fn start(state: AppState) {
 
 /// Runs the memory worker soon, unless it is running (then it runs again after).
 fn run(state: AppState) {
-    let busy = MEMORY.with(|m| {
+    let busy = state.svc.memory.with_value(|m| {
         let mut m = m.borrow_mut();
         m.again = m.running;
         std::mem::replace(&mut m.running, true)
@@ -159,7 +155,7 @@ fn run(state: AppState) {
         sleep_ms(150).await;
         loop {
             work(state).await;
-            let again = MEMORY.with(|m| {
+            let again = state.svc.memory.with_value(|m| {
                 let mut m = m.borrow_mut();
                 m.running = std::mem::take(&mut m.again);
                 m.running
@@ -178,12 +174,12 @@ fn run(state: AppState) {
 /// the result is `false`: a settings change from another tab that arrives that early must not take the empty
 /// list for the truth and drop every stored vector.
 async fn ensure_loaded(state: AppState, db: &IdbStore, settings: &Settings) -> bool {
-    if with_search(|_| ()).is_none() {
+    if with_search(state, |_| ()).is_none() {
         return false;
     }
     let space = settings.embedding_space();
     let counter = shared_counter(COUNTER);
-    let current = MEMORY.with(|m| {
+    let current = state.svc.memory.with_value(|m| {
         let m = m.borrow();
         m.index.is_some() && m.space == space && m.rev == counter
     });
@@ -201,24 +197,26 @@ async fn ensure_loaded(state: AppState, db: &IdbStore, settings: &Settings) -> b
     };
     // A failure leaves other spaces' records for the next load to delete; this one is unaffected.
     let _ = db.delete_other_spaces(&space).await;
-    let Some(known) = with_search(|l| l.ids().map(str::to_owned).collect::<HashSet<String>>()) else { return false };
-    MEMORY.with(|m| {
+    let Some(known) = with_search(state, |l| l.ids().map(str::to_owned).collect::<HashSet<String>>()) else {
+        return false;
+    };
+    state.svc.memory.with_value(|m| {
         let mut m = m.borrow_mut();
         m.space = space;
         m.rev = counter;
         let index = m.index.insert(index);
         index.remove_where(|d| !known.contains(d));
     });
-    queue_missing(db).await;
+    queue_missing(state, db).await;
     true
 }
 
 /// Queues every message and image that has no vector in the loaded index, with its text.
-async fn queue_missing(db: &IdbStore) {
-    let missing: Vec<String> = MEMORY.with(|m| {
+async fn queue_missing(state: AppState, db: &IdbStore) {
+    let missing: Vec<String> = state.svc.memory.with_value(|m| {
         let m = m.borrow();
         let index = m.index.as_ref();
-        with_search(|l| l.ids().filter(|d| !index.is_some_and(|i| i.contains(d))).map(str::to_owned).collect())
+        with_search(state, |l| l.ids().filter(|d| !index.is_some_and(|i| i.contains(d))).map(str::to_owned).collect())
             .unwrap_or_default()
     });
     if missing.is_empty() {
@@ -232,7 +230,7 @@ async fn queue_missing(db: &IdbStore) {
         texts.extend(search::chat_documents(db, &chat).await);
     }
     let missing: HashSet<String> = missing.into_iter().collect();
-    MEMORY.with(|m| {
+    state.svc.memory.with_value(|m| {
         let mut m = m.borrow_mut();
         for (doc, text) in texts.into_iter().filter(|(d, _)| missing.contains(d)) {
             m.pending.entry(doc).or_insert(text);
@@ -252,11 +250,11 @@ async fn work(state: AppState) {
     }
 
     // What is pending and still exists, and whose text, model or size differs from what its vector was made of.
-    let todo: Vec<(String, String, String)> = MEMORY.with(|m| {
+    let todo: Vec<(String, String, String)> = state.svc.memory.with_value(|m| {
         let mut m = m.borrow_mut();
         let pending = std::mem::take(&mut m.pending);
         let index = m.index.as_ref();
-        with_search(|l| {
+        with_search(state, |l| {
             pending
                 .into_iter()
                 .filter(|(d, _)| l.contains(d))
@@ -270,7 +268,7 @@ async fn work(state: AppState) {
         .unwrap_or_default()
     });
     // Questions embedded moments ago need no second request.
-    let todo: Vec<(String, String, String)> = MEMORY.with(|m| {
+    let todo: Vec<(String, String, String)> = state.svc.memory.with_value(|m| {
         let mut m = m.borrow_mut();
         let Memory { index, offered, .. } = &mut *m;
         let Some(index) = index.as_mut() else { return todo };
@@ -299,20 +297,20 @@ async fn work(state: AppState) {
             let Embedded { vectors, error } =
                 embed(&transport, &rt, &settings, &texts, &mut |made, _| progress(done + made)).await;
             done += vectors.len();
-            if let Some((before, now)) = keep_vectors(&run[..vectors.len()], &vectors) {
+            if let Some((before, now)) = keep_vectors(state, &run[..vectors.len()], &vectors) {
                 state.notice.set(Some(Notice::MemoryResized {
                     model: settings.embedding_model.trim().to_owned(),
                     before,
                     now,
                 }));
-                queue_missing(&db).await;
-                MEMORY.with(|m| m.borrow_mut().again = true);
+                queue_missing(state, &db).await;
+                state.svc.memory.with_value(|m| m.borrow_mut().again = true);
                 break;
             }
             if let Some(e) = error {
                 let notice = Notice::MemoryIncomplete { left: total - done, error: e.redacted(&settings.api_key) };
                 // Keep what is left for the next change (or reload), and the notice, to take it down then.
-                MEMORY.with(|m| {
+                state.svc.memory.with_value(|m| {
                     let mut m = m.borrow_mut();
                     for (doc, text, _) in &todo[done..] {
                         m.pending.entry(doc.clone()).or_insert_with(|| text.clone());
@@ -329,10 +327,10 @@ async fn work(state: AppState) {
         }
     } else if !todo.is_empty() {
         // No key yet: keep them for later.
-        MEMORY.with(|m| m.borrow_mut().pending.extend(todo.into_iter().map(|(d, t, _)| (d, t))));
+        state.svc.memory.with_value(|m| m.borrow_mut().pending.extend(todo.into_iter().map(|(d, t, _)| (d, t))));
     }
     // Nothing waits any more (embedded, or deleted meanwhile): an earlier failure's notice is no longer true.
-    let failure = MEMORY.with(|m| {
+    let failure = state.svc.memory.with_value(|m| {
         let mut m = m.borrow_mut();
         if m.pending.is_empty() {
             m.failure_notice.take()
@@ -351,8 +349,8 @@ async fn work(state: AppState) {
 /// Puts freshly made vectors (one per `(doc, text, tag)`) into the index. When they are all of one size other
 /// than the index's, the model changed what it gives: the index is replaced by an empty one of the new size,
 /// and the old and new sizes are returned.
-fn keep_vectors(made: &[(String, String, String)], vectors: &[Vec<f32>]) -> Option<(usize, usize)> {
-    MEMORY.with(|m| {
+fn keep_vectors(state: AppState, made: &[(String, String, String)], vectors: &[Vec<f32>]) -> Option<(usize, usize)> {
+    state.svc.memory.with_value(|m| {
         let mut m = m.borrow_mut();
         let Memory { index, offered, .. } = &mut *m;
         let index = index.get_or_insert_with(|| VectorIndex::new(0));
@@ -369,7 +367,7 @@ fn keep_vectors(made: &[(String, String, String)], vectors: &[Vec<f32>]) -> Opti
             index.adopt_dims(v.len());
             // Removed while it was being embedded: stays removed. (A vector of a size unlike the batch's first is
             // a broken response; that text waits for its next change.)
-            if with_search(|l| l.contains(doc)) == Some(true) {
+            if with_search(state, |l| l.contains(doc)) == Some(true) {
                 let _ = index.upsert_tagged(doc, v, tag);
             }
         }
@@ -378,7 +376,7 @@ fn keep_vectors(made: &[(String, String, String)], vectors: &[Vec<f32>]) -> Opti
 }
 
 async fn save(state: AppState, db: &IdbStore) {
-    let taken = MEMORY.with(|m| {
+    let taken = state.svc.memory.with_value(|m| {
         let mut m = m.borrow_mut();
         let dirty = m.index.as_ref().is_some_and(VectorIndex::is_dirty);
         if dirty {
@@ -396,7 +394,7 @@ async fn save(state: AppState, db: &IdbStore) {
     // Read back: where localStorage cannot be written, the counter stays as it is, and this tab must not take
     // that for another tab's save (and reload before every turn).
     let rev = shared_counter(COUNTER);
-    MEMORY.with(|m| {
+    state.svc.memory.with_value(|m| {
         let mut m = m.borrow_mut();
         if result.is_ok() {
             m.rev = rev;
@@ -422,19 +420,22 @@ fn tag_of(settings: &Settings, text: &str) -> String {
 /// A query's embedding (a question, or a search), or why there is none. The last few are kept, so storing the
 /// question, a Regenerate or a repeated search reuses them instead of asking again.
 pub async fn embed_query(
+    state: AppState,
     settings: &Settings,
     text: &str,
     signal: Option<web_sys::AbortSignal>,
 ) -> Result<Vec<f32>, ApiError> {
     let tag = tag_of(settings, text);
-    if let Some(v) = MEMORY.with(|m| m.borrow().offered.iter().find(|(t, _)| *t == tag).map(|(_, v)| v.clone())) {
+    if let Some(v) =
+        state.svc.memory.with_value(|m| m.borrow().offered.iter().find(|(t, _)| *t == tag).map(|(_, v)| v.clone()))
+    {
         return Ok(v);
     }
     let rt = BrowserRuntime::with_signal(signal.clone());
     let texts = [text.to_owned()];
     let mut vectors = embed(&FetchTransport::new(signal), &rt, settings, &texts, &mut |_, _| {}).await.into_result()?;
     let v = vectors.pop().unwrap_or_default();
-    MEMORY.with(|m| {
+    state.svc.memory.with_value(|m| {
         let mut m = m.borrow_mut();
         m.offered.push((tag, v.clone()));
         let extra = m.offered.len().saturating_sub(4);
@@ -446,7 +447,7 @@ pub async fn embed_query(
 /// Brings the memory up to date before a question (another tab may have saved), without embedding anything.
 pub async fn refresh(state: AppState) {
     let Some(db) = store(state) else { return };
-    if MEMORY.with(|m| m.borrow().running) {
+    if state.svc.memory.with_value(|m| m.borrow().running) {
         return;
     }
     // Under the lock, so it never reads a save halfway or deletes a space another tab is building.
@@ -457,12 +458,17 @@ pub async fn refresh(state: AppState) {
 
 /// Ids (chat, message) of other chats' messages that match the question, by words or by vector. Each search
 /// ranks only other chats' messages, so this chat's own documents and the images cannot crowd them out.
-pub fn foreign_hits(question: &str, query_vector: Option<&[f32]>, chat_id: &str) -> Vec<(String, String)> {
+pub fn foreign_hits(
+    state: AppState,
+    question: &str,
+    query_vector: Option<&[f32]>,
+    chat_id: &str,
+) -> Vec<(String, String)> {
     let foreign = |doc: &str| {
         search::parse_doc(doc).is_some_and(|(kind, chat, _)| kind == search::HitKind::Message && chat != chat_id)
     };
-    let lexical = with_search(|l| l.search_where(question, 20, foreign)).unwrap_or_default();
-    let vector = MEMORY.with(|m| {
+    let lexical = with_search(state, |l| l.search_where(question, 20, foreign)).unwrap_or_default();
+    let vector = state.svc.memory.with_value(|m| {
         let m = m.borrow();
         match (m.index.as_ref(), query_vector) {
             (Some(i), Some(q)) if q.len() == i.dims() => i.search_where(q, 20, foreign).unwrap_or_default(),
@@ -496,38 +502,44 @@ impl Recall for MemoryRecall {
         refresh(self.state).await;
     }
     async fn embed_query(&self, settings: &Settings, text: &str) -> Result<Vec<f32>, ApiError> {
-        embed_query(settings, text, self.signal.clone()).await
+        embed_query(self.state, settings, text, self.signal.clone()).await
     }
     fn foreign_hits(&self, question: &str, query_vector: Option<&[f32]>, chat_id: &str) -> Vec<(String, String)> {
-        foreign_hits(question, query_vector, chat_id)
+        foreign_hits(self.state, question, query_vector, chat_id)
     }
     fn plan(&self, input: PlanInput<'_>) -> ContextPlan {
-        plan(input)
+        plan(self.state, input)
     }
 }
 
 /// Ranks with both signals (the memory's vectors and the search index) and decides what the question carries.
-pub fn plan(input: PlanInput<'_>) -> ContextPlan {
-    MEMORY.with(|m| {
+pub fn plan(state: AppState, input: PlanInput<'_>) -> ContextPlan {
+    state.svc.memory.with_value(|m| {
         let m = m.borrow();
         let plan = |lexical: Option<&LexicalIndex>| {
             let signals = Signals { vectors: m.index.as_ref(), lexical, ..input.signals };
             context::plan(&PlanInput { signals, ..input })
         };
         // Before the search index has loaded, the plan ranks by vectors alone.
-        with_search(|l| plan(Some(l))).unwrap_or_else(|| plan(None))
+        with_search(state, |l| plan(Some(l))).unwrap_or_else(|| plan(None))
     })
 }
 
 /// Hybrid "Search chats": the vector hits of the query, to fuse with the lexical hits already found. `None` when
 /// there is nothing to search by meaning (no key, or no vectors yet); an error says why the query could not be
 /// embedded.
-pub async fn search_vector_hits(settings: &Settings, query: &str) -> Result<Option<Vec<(String, f32)>>, ApiError> {
-    if !settings.has_key() || MEMORY.with(|m| m.borrow().index.as_ref().is_none_or(VectorIndex::is_empty)) {
+pub async fn search_vector_hits(
+    state: AppState,
+    settings: &Settings,
+    query: &str,
+) -> Result<Option<Vec<(String, f32)>>, ApiError> {
+    if !settings.has_key()
+        || state.svc.memory.with_value(|m| m.borrow().index.as_ref().is_none_or(VectorIndex::is_empty))
+    {
         return Ok(None);
     }
-    let q = embed_query(settings, query, None).await.map_err(|e| e.redacted(&settings.api_key))?;
-    Ok(MEMORY.with(|m| {
+    let q = embed_query(state, settings, query, None).await.map_err(|e| e.redacted(&settings.api_key))?;
+    Ok(state.svc.memory.with_value(|m| {
         let m = m.borrow();
         let hits = m.index.as_ref()?.search(&q, 20).ok()?;
         Some(hits.into_iter().map(|h| (h.id, h.score)).collect())

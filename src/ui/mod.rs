@@ -1,8 +1,7 @@
 //! Views: Leptos components, one per file, that hold signals and call the core and the adapters through
 //! [`controller`], and say everything in the person's language through [`i18n`]. A turn's decisions are the
-//! core's (`core::pipeline`); what the controller and the memory still decide themselves, and the state they
-//! still keep in `thread_local!`s, is listed in their module headers, to move into the core and into
-//! services provided per concern.
+//! core's (`core::pipeline`); what the memory still decides itself is said in its header, to move into the
+//! core. No app state lives in `thread_local!`s: see `state::Services`.
 
 pub mod chat_pane;
 pub mod composer;

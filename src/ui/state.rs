@@ -5,8 +5,13 @@
 
 use crate::core::model::{Chat, ImageMeta, Language, Message, Settings};
 use crate::core::notice::{Alert, Notice};
+use crate::core::retrieval::lexical::LexicalIndex;
+use crate::ui::memory::Memory;
 use crate::web::idb_store::IdbStore;
+use crate::web::tabs::{AnswerLock, TabChannel};
 use leptos::prelude::*;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use web_sys::AbortController;
 
 /// An image as shown: its record and an object URL for its thumbnail.
@@ -36,8 +41,47 @@ pub struct SearchResult {
     pub item_id: String,
 }
 
+/// What the controller and the memory keep between events that is not reactive: held by the app's reactive
+/// owner (created once by [`provide_app_state`], reached through [`AppState::svc`]), never in a
+/// `thread_local!`. One field per concern.
+#[derive(Clone, Copy)]
+pub struct Services {
+    /// The lexical index behind "Search chats" (which also lists every message and image); `None` until it
+    /// has loaded.
+    pub search: StoredValue<RefCell<Option<LexicalIndex>>, LocalStorage>,
+    /// A save of the search index is due.
+    pub search_save_pending: StoredValue<Cell<bool>, LocalStorage>,
+    /// The channel to other tabs of Boda.
+    pub tabs: StoredValue<RefCell<Option<TabChannel>>, LocalStorage>,
+    /// How many deletions (here or in another tab) this tab has forgotten on screen: a turn that sees it change
+    /// while its answer streamed shows the answer as the store kept it.
+    pub deletions: StoredValue<Cell<u64>, LocalStorage>,
+    /// Locks held for the answers this tab is streaming, by message id.
+    pub live: StoredValue<RefCell<HashMap<String, AnswerLock>>, LocalStorage>,
+    /// The newest version of the streaming answer, not yet shown.
+    pub pending: StoredValue<RefCell<Option<Message>>, LocalStorage>,
+    /// The vector memory (see `ui::memory`).
+    pub memory: StoredValue<RefCell<Memory>, LocalStorage>,
+}
+
+impl Services {
+    fn new() -> Services {
+        Services {
+            search: StoredValue::new_local(RefCell::new(None)),
+            search_save_pending: StoredValue::new_local(Cell::new(false)),
+            tabs: StoredValue::new_local(RefCell::new(None)),
+            deletions: StoredValue::new_local(Cell::new(0)),
+            live: StoredValue::new_local(RefCell::new(HashMap::new())),
+            pending: StoredValue::new_local(RefCell::new(None)),
+            memory: StoredValue::new_local(RefCell::new(Memory::default())),
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 pub struct AppState {
+    /// Non-reactive state of the services.
+    pub svc: Services,
     pub store: RwSignal<Option<IdbStore>, LocalStorage>,
     pub settings: RwSignal<Settings>,
     pub models: RwSignal<Vec<String>>,
@@ -79,6 +123,7 @@ pub struct AppState {
 impl AppState {
     pub fn new() -> AppState {
         AppState {
+            svc: Services::new(),
             store: RwSignal::new_local(None),
             settings: RwSignal::new(Settings::default()),
             models: RwSignal::new(Vec::new()),
