@@ -17,7 +17,7 @@ use crate::core::retrieval::lexical::LexicalIndex;
 use crate::core::search;
 use crate::core::turn::TurnEvent;
 use crate::ui::memory;
-use crate::ui::state::{AppState, ResultKind, SearchResult, ShownImage};
+use crate::ui::state::{store, with_search, AppState, ResultKind, SearchResult, ShownImage};
 use crate::web::files::{blob_bytes, object_url, prepare_image, revoke_object_url, BlobBytes};
 use crate::web::http::FetchTransport;
 use crate::web::idb_store::IdbStore;
@@ -26,17 +26,6 @@ use crate::web::tabs::{hold_answer_lock, live_answers, Change, TabChannel};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
-
-pub(crate) fn store(state: AppState) -> Option<IdbStore> {
-    state.store.get_untracked()
-}
-
-/// Reads the search index (the lexical index behind "Search chats", which also lists every message and image),
-/// or `None` while it has not loaded: then nothing may be judged by what it lists (an empty list would make
-/// every stored vector look orphaned).
-pub(crate) fn with_search<R>(state: AppState, f: impl FnOnce(&LexicalIndex) -> R) -> Option<R> {
-    state.svc.search.with_value(|s| s.borrow().as_ref().map(f))
-}
 
 /// Changes the search index, and saves it a moment later (several changes in a row are saved once). Before
 /// the index has loaded there is nothing to change: its load catches up with what the store holds then.

@@ -20,15 +20,15 @@ use crate::core::ports::VectorStore;
 use crate::core::retrieval::lexical::LexicalIndex;
 use crate::core::retrieval::vector::VectorIndex;
 use crate::core::search;
-use crate::ui::controller::{store, with_search};
 use crate::ui::state::AppState;
+use crate::ui::state::{store, with_search, Memory};
 use crate::web::http::FetchTransport;
 use crate::web::idb_store::IdbStore;
 use crate::web::runtime::{sleep_ms, BrowserRuntime};
 use crate::web::tabs::{exclusive_lock, set_shared_counter, shared_counter};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// Bumped by a tab after it saved vectors.
 const COUNTER: &str = "boda-memory-rev";
@@ -40,33 +40,6 @@ const PROGRESS_FROM: usize = 16;
 /// texts (eight full batches), so a tab closed during the run loses at most one such part. (A failed batch
 /// loses nothing: what was made is kept and stored.)
 const SAVE_EVERY: usize = 2048;
-
-/// Which document ids a removal takes.
-type Doomed = Box<dyn Fn(&str) -> bool>;
-
-/// The vector memory's state, held by [`crate::ui::state::Services`].
-#[derive(Default)]
-pub struct Memory {
-    /// The embedding space `index` belongs to.
-    space: String,
-    /// `None` until loaded.
-    index: Option<VectorIndex>,
-    /// The shared counter the loaded index matches.
-    rev: u64,
-    /// Documents to embed (or check), with their text.
-    pending: HashMap<String, String>,
-    running: bool,
-    /// A change arrived while running: run again after.
-    again: bool,
-    /// The index is out of `index` while it is written to storage.
-    saving: bool,
-    /// Removals that arrived during a save, applied when the index is back.
-    forget_after_save: Vec<Doomed>,
-    /// Vectors made for questions, by fingerprint, so the stored question is not embedded a second time.
-    offered: Vec<(String, Vec<f32>)>,
-    /// The notice that some texts could not be embedded, taken down once a later run embeds everything.
-    failure_notice: Option<Notice>,
-}
 
 fn settings_dims(settings: &Settings) -> Option<usize> {
     settings.embedding_dimensions.map(|d| d as usize).or_else(|| default_dims(&settings.embedding_model))

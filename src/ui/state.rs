@@ -6,7 +6,7 @@
 use crate::core::model::{Chat, ImageMeta, Language, Message, Settings};
 use crate::core::notice::{Alert, Notice};
 use crate::core::retrieval::lexical::LexicalIndex;
-use crate::ui::memory::Memory;
+use crate::core::retrieval::vector::VectorIndex;
 use crate::web::idb_store::IdbStore;
 use crate::web::tabs::{AnswerLock, TabChannel};
 use leptos::prelude::*;
@@ -39,6 +39,45 @@ pub struct SearchResult {
     pub kind: ResultKind,
     pub snippet: String,
     pub item_id: String,
+}
+
+/// The open database, once it is open.
+pub(crate) fn store(state: AppState) -> Option<IdbStore> {
+    state.store.get_untracked()
+}
+
+/// Reads the search index (the lexical index behind "Search chats", which also lists every message and image),
+/// or `None` while it has not loaded: then nothing may be judged by what it lists (an empty list would make
+/// every stored vector look orphaned).
+pub(crate) fn with_search<R>(state: AppState, f: impl FnOnce(&LexicalIndex) -> R) -> Option<R> {
+    state.svc.search.with_value(|s| s.borrow().as_ref().map(f))
+}
+
+/// Which document ids a removal takes.
+pub type Doomed = Box<dyn Fn(&str) -> bool>;
+
+/// The vector memory's state (`ui::memory` keeps it in step), held by [`Services`].
+#[derive(Default)]
+pub struct Memory {
+    /// The embedding space `index` belongs to.
+    pub(crate) space: String,
+    /// `None` until loaded.
+    pub(crate) index: Option<VectorIndex>,
+    /// The shared counter the loaded index matches.
+    pub(crate) rev: u64,
+    /// Documents to embed (or check), with their text.
+    pub(crate) pending: HashMap<String, String>,
+    pub(crate) running: bool,
+    /// A change arrived while running: run again after.
+    pub(crate) again: bool,
+    /// The index is out of `index` while it is written to storage.
+    pub(crate) saving: bool,
+    /// Removals that arrived during a save, applied when the index is back.
+    pub(crate) forget_after_save: Vec<Doomed>,
+    /// Vectors made for questions, by fingerprint, so the stored question is not embedded a second time.
+    pub(crate) offered: Vec<(String, Vec<f32>)>,
+    /// The notice that some texts could not be embedded, taken down once a later run embeds everything.
+    pub(crate) failure_notice: Option<Notice>,
 }
 
 /// What the controller and the memory keep between events that is not reactive: held by the app's reactive
