@@ -197,11 +197,75 @@ pub async fn list_models<T: Transport, R: Runtime>(
 pub(crate) mod fakes {
     //! In-memory stand-ins for the ports, and a tiny executor for futures that never wait on real I/O.
     use super::*;
+    use crate::core::model::{ImageMeta, Message};
+    use crate::core::ports::{ImageRepo, MessageRepo, StoreError};
     use std::cell::{Cell, RefCell};
     use std::collections::VecDeque;
     use std::future::Future;
     use std::pin::pin;
     use std::task::{Context, Poll, Waker};
+
+    /// Messages and images of any number of chats, in memory; an image's "Blob" is its bytes. `full` makes
+    /// every message write fail as a full disk does, `broken` every message read.
+    #[derive(Default)]
+    pub struct MemStore {
+        pub messages: RefCell<Vec<Message>>,
+        pub images: Vec<(ImageMeta, Vec<u8>)>,
+        /// Message writes so far.
+        pub writes: RefCell<u32>,
+        /// Every version of a message written, in order.
+        pub history: RefCell<Vec<Message>>,
+        pub full: bool,
+        pub broken: bool,
+    }
+
+    impl MessageRepo for MemStore {
+        async fn load_messages(&self, chat_id: &str) -> Result<Vec<Message>, StoreError> {
+            if self.broken {
+                return Err(StoreError::Other("NotReadableError".into()));
+            }
+            Ok(self.messages.borrow().iter().filter(|m| m.chat_id == chat_id).cloned().collect())
+        }
+        async fn put_message(&self, m: &Message) -> Result<(), StoreError> {
+            if self.full {
+                return Err(StoreError::QuotaExceeded);
+            }
+            *self.writes.borrow_mut() += 1;
+            self.history.borrow_mut().push(m.clone());
+            let mut v = self.messages.borrow_mut();
+            match v.iter_mut().find(|x| x.id == m.id) {
+                Some(x) => *x = m.clone(),
+                None => v.push(m.clone()),
+            }
+            Ok(())
+        }
+        async fn delete_message(&self, id: &str) -> Result<(), StoreError> {
+            self.messages.borrow_mut().retain(|m| m.id != id);
+            Ok(())
+        }
+    }
+
+    impl ImageRepo for MemStore {
+        type Blob = Vec<u8>;
+        async fn load_images(&self, chat_id: &str) -> Result<Vec<ImageMeta>, StoreError> {
+            Ok(self.images.iter().filter(|(m, _)| m.chat_id == chat_id).map(|(m, _)| m.clone()).collect())
+        }
+        async fn load_images_with_blobs(&self, chat_id: &str) -> Result<Vec<(ImageMeta, Vec<u8>)>, StoreError> {
+            Ok(self.images.iter().filter(|(m, _)| m.chat_id == chat_id).cloned().collect())
+        }
+        async fn put_image(&self, _: &ImageMeta, _: &Vec<u8>) -> Result<(), StoreError> {
+            unreachable!("the fakes' images are fixed")
+        }
+        async fn image_blob(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+            Ok(self.images.iter().find(|(m, _)| m.id == id).map(|(_, b)| b.clone()))
+        }
+        async fn update_image_meta(&self, _: &ImageMeta) -> Result<bool, StoreError> {
+            unreachable!("the fakes' images are fixed")
+        }
+        async fn delete_image(&self, _: &str) -> Result<(), StoreError> {
+            unreachable!("the fakes' images are fixed")
+        }
+    }
 
     pub fn block_on<F: Future>(f: F) -> F::Output {
         let mut f = pin!(f);

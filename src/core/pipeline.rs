@@ -207,61 +207,9 @@ mod tests {
     use crate::core::client::fakes::*;
     use crate::core::context;
     use crate::core::model::MessageStatus;
-    use crate::core::ports::StoreError;
     use crate::core::search::tests::image;
     use std::cell::RefCell;
     use std::collections::HashMap;
-
-    /// Messages and images of several chats, in memory; an image's "Blob" is its bytes.
-    #[derive(Default)]
-    struct MemStore {
-        messages: RefCell<Vec<Message>>,
-        images: Vec<(ImageMeta, Vec<u8>)>,
-        broken: bool,
-    }
-
-    impl MessageRepo for MemStore {
-        async fn load_messages(&self, chat_id: &str) -> Result<Vec<Message>, StoreError> {
-            if self.broken {
-                return Err(StoreError::Other("NotReadableError".into()));
-            }
-            Ok(self.messages.borrow().iter().filter(|m| m.chat_id == chat_id).cloned().collect())
-        }
-        async fn put_message(&self, m: &Message) -> Result<(), StoreError> {
-            let mut v = self.messages.borrow_mut();
-            match v.iter_mut().find(|x| x.id == m.id) {
-                Some(x) => *x = m.clone(),
-                None => v.push(m.clone()),
-            }
-            Ok(())
-        }
-        async fn delete_message(&self, id: &str) -> Result<(), StoreError> {
-            self.messages.borrow_mut().retain(|m| m.id != id);
-            Ok(())
-        }
-    }
-
-    impl ImageRepo for MemStore {
-        type Blob = Vec<u8>;
-        async fn load_images(&self, _: &str) -> Result<Vec<ImageMeta>, StoreError> {
-            unreachable!("a turn reads images with their bytes")
-        }
-        async fn load_images_with_blobs(&self, chat_id: &str) -> Result<Vec<(ImageMeta, Vec<u8>)>, StoreError> {
-            Ok(self.images.iter().filter(|(m, _)| m.chat_id == chat_id).cloned().collect())
-        }
-        async fn put_image(&self, _: &ImageMeta, _: &Vec<u8>) -> Result<(), StoreError> {
-            unreachable!()
-        }
-        async fn image_blob(&self, _: &str) -> Result<Option<Vec<u8>>, StoreError> {
-            unreachable!()
-        }
-        async fn update_image_meta(&self, _: &ImageMeta) -> Result<bool, StoreError> {
-            unreachable!()
-        }
-        async fn delete_image(&self, _: &str) -> Result<(), StoreError> {
-            unreachable!()
-        }
-    }
 
     /// Reads a "Blob" as itself; an empty one cannot be read.
     struct Bytes;

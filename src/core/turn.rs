@@ -263,40 +263,6 @@ mod tests {
     use crate::core::client::fakes::*;
     use crate::core::model::Usage;
     use crate::core::ports::{StoreError, TransportError};
-    use std::cell::RefCell;
-
-    /// Only messages matter to a turn, so the fake is a message repository only.
-    #[derive(Default)]
-    struct MemStore {
-        messages: RefCell<Vec<Message>>,
-        writes: RefCell<u32>,
-        /// Every version written, in order.
-        history: RefCell<Vec<Message>>,
-        full: bool,
-    }
-
-    impl MessageRepo for MemStore {
-        async fn load_messages(&self, _: &str) -> Result<Vec<Message>, StoreError> {
-            Ok(self.messages.borrow().clone())
-        }
-        async fn put_message(&self, m: &Message) -> Result<(), StoreError> {
-            if self.full {
-                return Err(StoreError::QuotaExceeded);
-            }
-            *self.writes.borrow_mut() += 1;
-            self.history.borrow_mut().push(m.clone());
-            let mut v = self.messages.borrow_mut();
-            match v.iter_mut().find(|x| x.id == m.id) {
-                Some(x) => *x = m.clone(),
-                None => v.push(m.clone()),
-            }
-            Ok(())
-        }
-        async fn delete_message(&self, id: &str) -> Result<(), StoreError> {
-            self.messages.borrow_mut().retain(|m| m.id != id);
-            Ok(())
-        }
-    }
 
     fn settings() -> Settings {
         Settings { api_key: "sk-test-123456789".into(), base_url: "http://h/v1".into(), ..Settings::default() }
