@@ -1,14 +1,13 @@
 //! The vector memory behind retrieval and hybrid search: an embedding of every caption and message, kept in
 //! step with the chats, made in batches (with progress when there are many) and saved in IndexedDB.
 //!
-//! What needs embedding (a fingerprint of text, model and size), how candidates rank and what a question
-//! carries are the core's decisions ([`crate::core::embeddings`], [`crate::core::context`]); this module holds
-//! the index, runs the requests and saves. Tabs take turns writing through a Web Lock, and a counter in
-//! `localStorage` tells a tab that another one wrote, so it reloads before changing anything.
-//!
-//! Its state is held in [`crate::ui::state::Services`]. Not yet as the design wants it: the reconciliation
-//! here (what is pending, saving, resizing, the cache of question vectors) is decided in this module rather
-//! than in a core type with native tests.
+//! What needs embedding, what a batch of vectors or a removal does to the index, what a save hands out and
+//! takes back, and which question vectors are kept are decided by the core's
+//! [`crate::core::retrieval::memory::VectorMemory`] (held in [`crate::ui::state::Services`]); how candidates
+//! rank and what a question carries by [`crate::core::context`]. This module does the I/O in between: it
+//! loads and saves the index, sends the embedding requests, and shows progress and notices. Tabs take turns
+//! writing through a Web Lock, and a counter in `localStorage` tells a tab that another one wrote, so it
+//! reloads before changing anything.
 
 use crate::core::context::{self, ContextPlan, PlanInput, Signals};
 use crate::core::embeddings::{default_dims, embed, fingerprint, Embedded};
@@ -18,10 +17,11 @@ use crate::core::openai::ApiError;
 use crate::core::pipeline::Recall;
 use crate::core::ports::VectorStore;
 use crate::core::retrieval::lexical::LexicalIndex;
+use crate::core::retrieval::memory::Todo;
 use crate::core::retrieval::vector::VectorIndex;
 use crate::core::search;
 use crate::ui::state::AppState;
-use crate::ui::state::{store, with_search, Memory};
+use crate::ui::state::{store, with_search};
 use crate::web::http::FetchTransport;
 use crate::web::idb_store::IdbStore;
 use crate::web::runtime::{sleep_ms, BrowserRuntime};
@@ -62,37 +62,13 @@ pub fn remember_image(state: AppState, image: &ImageMeta) {
 }
 
 fn remember(state: AppState, doc: String, text: String) {
-    state.svc.memory.with_value(|m| m.borrow_mut().pending.insert(doc, text));
+    state.svc.memory.with_value(|m| m.borrow_mut().remember(doc, text));
     run(state);
 }
 
 fn forget(state: AppState, doomed: impl Fn(&str) -> bool + 'static) {
     let settings = state.settings.get_untracked();
-    state.svc.memory.with_value(|m| {
-        let mut m = m.borrow_mut();
-        let m = &mut *m;
-        // What the vectors of what goes were made from: the vectors kept of questions asked moments ago (to save
-        // a request) go too when they are of those texts.
-        let mut tags: Vec<String> =
-            m.pending.iter().filter(|(d, _)| doomed(d)).map(|(_, text)| tag_of(&settings, text)).collect();
-        m.pending.retain(|d, _| !doomed(d));
-        match m.index.as_mut() {
-            Some(index) => {
-                let of_doomed = index.ids().iter().filter(|d| doomed(d)).filter_map(|d| index.tag(d));
-                tags.extend(of_doomed.map(str::to_owned));
-                index.remove_where(&doomed);
-                m.offered.retain(|(tag, _)| !tags.contains(tag));
-            }
-            // Without the index its tags are unknown: none of the kept question vectors is kept.
-            None => {
-                m.offered.clear();
-                // The index is out being saved: remove when it is back.
-                if m.saving {
-                    m.forget_after_save.push(Box::new(doomed));
-                }
-            }
-        }
-    });
+    state.svc.memory.with_value(|m| m.borrow_mut().forget(doomed, |text| tag_of(&settings, text)));
     run(state);
 }
 
@@ -206,7 +182,7 @@ async fn queue_missing(state: AppState, db: &IdbStore) {
     state.svc.memory.with_value(|m| {
         let mut m = m.borrow_mut();
         for (doc, text) in texts.into_iter().filter(|(d, _)| missing.contains(d)) {
-            m.pending.entry(doc).or_insert(text);
+            m.queue(doc, text);
         }
     });
 }
@@ -222,38 +198,9 @@ async fn work(state: AppState) {
         return;
     }
 
-    // What is pending and still exists, and whose text, model or size differs from what its vector was made of.
-    let todo: Vec<(String, String, String)> = state.svc.memory.with_value(|m| {
-        let mut m = m.borrow_mut();
-        let pending = std::mem::take(&mut m.pending);
-        let index = m.index.as_ref();
-        with_search(state, |l| {
-            pending
-                .into_iter()
-                .filter(|(d, _)| l.contains(d))
-                .map(|(d, t)| {
-                    let tag = tag_of(&settings, &t);
-                    (d, t, tag)
-                })
-                .filter(|(d, _, tag)| index.and_then(|i| i.tag(d)) != Some(tag.as_str()))
-                .collect()
-        })
-        .unwrap_or_default()
-    });
-    // Questions embedded moments ago need no second request.
-    let todo: Vec<(String, String, String)> = state.svc.memory.with_value(|m| {
-        let mut m = m.borrow_mut();
-        let Memory { index, offered, .. } = &mut *m;
-        let Some(index) = index.as_mut() else { return todo };
-        todo.into_iter()
-            .filter(|(doc, _, tag)| match offered.iter().find(|(t, _)| t == tag) {
-                Some((_, v)) => {
-                    index.adopt_dims(v.len());
-                    index.upsert_tagged(doc, v, tag).is_err()
-                }
-                None => true,
-            })
-            .collect()
+    // What waits and still exists, and needs a vector made (a question asked moments ago has one already).
+    let todo: Vec<Todo> = state.svc.memory.with_value(|m| {
+        m.borrow_mut().todo(|d| with_search(state, |l| l.contains(d)) == Some(true), |t| tag_of(&settings, t))
     });
     if !todo.is_empty() && settings.has_key() {
         let total = todo.len();
@@ -270,7 +217,9 @@ async fn work(state: AppState) {
             let Embedded { vectors, error } =
                 embed(&transport, &rt, &settings, &texts, &mut |made, _| progress(done + made)).await;
             done += vectors.len();
-            if let Some((before, now)) = keep_vectors(state, &run[..vectors.len()], &vectors) {
+            let listed = |d: &str| with_search(state, |l| l.contains(d)) == Some(true);
+            let resized = state.svc.memory.with_value(|m| m.borrow_mut().keep(&run[..vectors.len()], &vectors, listed));
+            if let Some((before, now)) = resized {
                 state.notice.set(Some(Notice::MemoryResized {
                     model: settings.embedding_model.trim().to_owned(),
                     before,
@@ -283,13 +232,7 @@ async fn work(state: AppState) {
             if let Some(e) = error {
                 let notice = Notice::MemoryIncomplete { left: total - done, error: e.redacted(&settings.api_key) };
                 // Keep what is left for the next change (or reload), and the notice, to take it down then.
-                state.svc.memory.with_value(|m| {
-                    let mut m = m.borrow_mut();
-                    for (doc, text, _) in &todo[done..] {
-                        m.pending.entry(doc.clone()).or_insert_with(|| text.clone());
-                    }
-                    m.failure_notice = Some(notice.clone());
-                });
+                state.svc.memory.with_value(|m| m.borrow_mut().failed(&todo[done..], notice.clone()));
                 state.notice.set(Some(notice));
                 break;
             }
@@ -300,17 +243,10 @@ async fn work(state: AppState) {
         }
     } else if !todo.is_empty() {
         // No key yet: keep them for later.
-        state.svc.memory.with_value(|m| m.borrow_mut().pending.extend(todo.into_iter().map(|(d, t, _)| (d, t))));
+        state.svc.memory.with_value(|m| m.borrow_mut().wait(&todo));
     }
     // Nothing waits any more (embedded, or deleted meanwhile): an earlier failure's notice is no longer true.
-    let failure = state.svc.memory.with_value(|m| {
-        let mut m = m.borrow_mut();
-        if m.pending.is_empty() {
-            m.failure_notice.take()
-        } else {
-            None
-        }
-    });
+    let failure = state.svc.memory.with_value(|m| m.borrow_mut().settled());
     if let Some(notice) = failure {
         if state.notice.with_untracked(|n| n.as_ref() == Some(&notice)) {
             state.notice.set(None);
@@ -319,46 +255,8 @@ async fn work(state: AppState) {
     save(state, &db).await;
 }
 
-/// Puts freshly made vectors (one per `(doc, text, tag)`) into the index. When they are all of one size other
-/// than the index's, the model changed what it gives: the index is replaced by an empty one of the new size,
-/// and the old and new sizes are returned.
-fn keep_vectors(state: AppState, made: &[(String, String, String)], vectors: &[Vec<f32>]) -> Option<(usize, usize)> {
-    state.svc.memory.with_value(|m| {
-        let mut m = m.borrow_mut();
-        let Memory { index, offered, .. } = &mut *m;
-        let index = index.get_or_insert_with(|| VectorIndex::new(0));
-        // Only a whole batch of one other size counts: one malformed vector must not cost the memory.
-        let size = vectors.first().map_or(0, Vec::len);
-        let resized =
-            (size > 0 && !index.is_empty() && size != index.dims() && vectors.iter().all(|v| v.len() == size))
-                .then_some((index.dims(), size));
-        if resized.is_some() {
-            *index = VectorIndex::replacing(index, size);
-            offered.retain(|(_, v)| v.len() == size);
-        }
-        for ((doc, _, tag), v) in made.iter().zip(vectors) {
-            index.adopt_dims(v.len());
-            // Removed while it was being embedded: stays removed. (A vector of a size unlike the batch's first is
-            // a broken response; that text waits for its next change.)
-            if with_search(state, |l| l.contains(doc)) == Some(true) {
-                let _ = index.upsert_tagged(doc, v, tag);
-            }
-        }
-        resized
-    })
-}
-
 async fn save(state: AppState, db: &IdbStore) {
-    let taken = state.svc.memory.with_value(|m| {
-        let mut m = m.borrow_mut();
-        let dirty = m.index.as_ref().is_some_and(VectorIndex::is_dirty);
-        if dirty {
-            m.saving = true;
-            m.index.take().map(|i| (m.space.clone(), i))
-        } else {
-            None
-        }
-    });
+    let taken = state.svc.memory.with_value(|m| m.borrow_mut().take_for_save());
     let Some((space, mut index)) = taken else { return };
     let result = db.save_vectors(&space, &mut index).await;
     if result.is_ok() {
@@ -367,19 +265,7 @@ async fn save(state: AppState, db: &IdbStore) {
     // Read back: where localStorage cannot be written, the counter stays as it is, and this tab must not take
     // that for another tab's save (and reload before every turn).
     let rev = shared_counter(COUNTER);
-    state.svc.memory.with_value(|m| {
-        let mut m = m.borrow_mut();
-        if result.is_ok() {
-            m.rev = rev;
-        }
-        m.saving = false;
-        for doomed in std::mem::take(&mut m.forget_after_save) {
-            index.remove_where(|d| doomed(d));
-        }
-        if m.index.is_none() && m.space == space {
-            m.index = Some(index);
-        }
-    });
+    state.svc.memory.with_value(|m| m.borrow_mut().saved(&space, index, result.is_ok().then_some(rev)));
     if let Err(e) = result {
         state.alert(Alert::MemoryNotSaved(e));
     }
@@ -399,21 +285,14 @@ pub async fn embed_query(
     signal: Option<web_sys::AbortSignal>,
 ) -> Result<Vec<f32>, ApiError> {
     let tag = tag_of(settings, text);
-    if let Some(v) =
-        state.svc.memory.with_value(|m| m.borrow().offered.iter().find(|(t, _)| *t == tag).map(|(_, v)| v.clone()))
-    {
+    if let Some(v) = state.svc.memory.with_value(|m| m.borrow().offered(&tag)) {
         return Ok(v);
     }
     let rt = BrowserRuntime::with_signal(signal.clone());
     let texts = [text.to_owned()];
     let mut vectors = embed(&FetchTransport::new(signal), &rt, settings, &texts, &mut |_, _| {}).await.into_result()?;
     let v = vectors.pop().unwrap_or_default();
-    state.svc.memory.with_value(|m| {
-        let mut m = m.borrow_mut();
-        m.offered.push((tag, v.clone()));
-        let extra = m.offered.len().saturating_sub(4);
-        m.offered.drain(..extra);
-    });
+    state.svc.memory.with_value(|m| m.borrow_mut().offer(tag, v.clone()));
     Ok(v)
 }
 

@@ -1,7 +1,7 @@
 //! Views: Leptos components, one per file, that hold signals and call the core and the adapters through
 //! [`controller`], and say everything in the person's language through [`i18n`]. A turn's decisions are the
-//! core's (`core::pipeline`); what the memory still decides itself is said in its header, to move into the
-//! core. No app state lives in `thread_local!`s: see `state::Services`.
+//! core's (`core::pipeline`), and so are the vector memory's (`core::retrieval::memory`). No app state lives
+//! in `thread_local!`s: see `state::Services`.
 
 pub mod chat_pane;
 pub mod composer;

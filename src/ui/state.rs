@@ -6,7 +6,7 @@
 use crate::core::model::{Chat, ImageMeta, Language, Message, Settings};
 use crate::core::notice::{Alert, Notice};
 use crate::core::retrieval::lexical::LexicalIndex;
-use crate::core::retrieval::vector::VectorIndex;
+use crate::core::retrieval::memory::VectorMemory;
 use crate::web::idb_store::IdbStore;
 use crate::web::tabs::{AnswerLock, TabChannel};
 use leptos::prelude::*;
@@ -53,33 +53,6 @@ pub(crate) fn with_search<R>(state: AppState, f: impl FnOnce(&LexicalIndex) -> R
     state.svc.search.with_value(|s| s.borrow().as_ref().map(f))
 }
 
-/// Which document ids a removal takes.
-pub type Doomed = Box<dyn Fn(&str) -> bool>;
-
-/// The vector memory's state (`ui::memory` keeps it in step), held by [`Services`].
-#[derive(Default)]
-pub struct Memory {
-    /// The embedding space `index` belongs to.
-    pub(crate) space: String,
-    /// `None` until loaded.
-    pub(crate) index: Option<VectorIndex>,
-    /// The shared counter the loaded index matches.
-    pub(crate) rev: u64,
-    /// Documents to embed (or check), with their text.
-    pub(crate) pending: HashMap<String, String>,
-    pub(crate) running: bool,
-    /// A change arrived while running: run again after.
-    pub(crate) again: bool,
-    /// The index is out of `index` while it is written to storage.
-    pub(crate) saving: bool,
-    /// Removals that arrived during a save, applied when the index is back.
-    pub(crate) forget_after_save: Vec<Doomed>,
-    /// Vectors made for questions, by fingerprint, so the stored question is not embedded a second time.
-    pub(crate) offered: Vec<(String, Vec<f32>)>,
-    /// The notice that some texts could not be embedded, taken down once a later run embeds everything.
-    pub(crate) failure_notice: Option<Notice>,
-}
-
 /// What the controller and the memory keep between events that is not reactive: held by the app's reactive
 /// owner (created once by [`provide_app_state`], reached through [`AppState::svc`]), never in a
 /// `thread_local!`. One field per concern.
@@ -99,8 +72,8 @@ pub struct Services {
     pub live: StoredValue<RefCell<HashMap<String, AnswerLock>>, LocalStorage>,
     /// The newest version of the streaming answer, not yet shown.
     pub pending: StoredValue<RefCell<Option<Message>>, LocalStorage>,
-    /// The vector memory (see `ui::memory`).
-    pub memory: StoredValue<RefCell<Memory>, LocalStorage>,
+    /// The vector memory (`core::retrieval::memory` decides, `ui::memory` does the I/O).
+    pub memory: StoredValue<RefCell<VectorMemory>, LocalStorage>,
 }
 
 impl Services {
@@ -112,7 +85,7 @@ impl Services {
             deletions: StoredValue::new_local(Cell::new(0)),
             live: StoredValue::new_local(RefCell::new(HashMap::new())),
             pending: StoredValue::new_local(RefCell::new(None)),
-            memory: StoredValue::new_local(RefCell::new(Memory::default())),
+            memory: StoredValue::new_local(RefCell::new(VectorMemory::default())),
         }
     }
 }

@@ -1,7 +1,8 @@
-//! Retrieval: the vector index, the lexical (BM25) index, and their fusion.
+//! Retrieval: the vector index, the lexical (BM25) index, their fusion, and the vector memory's bookkeeping.
 
 pub mod half;
 pub mod lexical;
+pub mod memory;
 pub mod vector;
 
 /// Sorts (id, score) pairs best first, ties by id ascending.
