@@ -515,26 +515,12 @@ async fn the_runtime_sleeps_and_makes_v4_uuids() {
     assert!(stoppable.now_ms() - before < 1_000.0);
 }
 
-/// The plain f32 dot product in the order `dot_halves` documents, over values already converted to f32.
-fn reference_dot(unit: &[f32], values: &[f32]) -> f32 {
-    const LANES: [usize; 16] = [0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15];
-    let full = values.len() / 16 * 16;
-    let mut acc = [0f32; 16];
-    for i in 0..full {
-        acc[LANES[i % 16]] += values[i] * unit[i];
-    }
-    let lane = |l: usize| (acc[l] + acc[4 + l]) + (acc[8 + l] + acc[12 + l]);
-    let mut total = ((lane(0) + lane(1)) + lane(2)) + lane(3);
-    for i in full..values.len() {
-        total += values[i] * unit[i];
-    }
-    total
-}
-
 #[wasm_bindgen_test]
 fn the_simd_search_equals_an_f32_search_over_the_same_halves_bit_for_bit() {
     use boda::core::retrieval::half::from_half;
-    use boda::core::retrieval::vector::{clustered, dot_halves, dot_halves_portable, normalize, Query, VectorIndex};
+    use boda::core::retrieval::vector::{
+        clustered, dot_halves, dot_halves_portable, normalize, reference_dot, Query, VectorIndex,
+    };
     const { assert!(cfg!(target_feature = "simd128"), "the wasm build enables simd128") };
     // Every finite half, through the SIMD kernel, the portable one and the reference.
     let finite: Vec<u16> = (0..=u16::MAX).filter(|h| h & 0x7c00 != 0x7c00).collect();

@@ -325,6 +325,20 @@ impl IdbStore {
     }
 }
 
+impl IdbStore {
+    /// Deletes a message or an image (from `store`) and, in the same transaction, makes the answers that used it
+    /// forget it and takes it out of the stored search index.
+    async fn delete_item(&self, store: &str, item_id: &str) -> Result<(), StoreError> {
+        let stores: &[&str] = if store == MESSAGES { &[MESSAGES, INDEXES] } else { &[store, MESSAGES, INDEXES] };
+        let tx = self.tx(stores, TransactionMode::ReadWrite)?;
+        let key = Query::from(JsValue::from_str(item_id));
+        tx.object_store(store).map_err(store_error)?.delete(key).map_err(store_error)?.await.map_err(store_error)?;
+        Self::forget_in_messages(&tx, item_id, Message::forget_item_in_context).await?;
+        Self::forget_in_search_index(&tx, |index| search::remove_item(index, item_id)).await?;
+        Self::finish(tx).await
+    }
+}
+
 fn lexical_record(json: &str) -> Result<JsValue, StoreError> {
     record(&[("id", &LEXICAL_KEY.into()), ("json", &json.into())])
 }
@@ -426,12 +440,7 @@ impl MessageRepo for IdbStore {
     }
 
     async fn delete_message(&self, message_id: &str) -> Result<(), StoreError> {
-        let tx = self.tx(&[MESSAGES, INDEXES], TransactionMode::ReadWrite)?;
-        let key = Query::from(JsValue::from_str(message_id));
-        tx.object_store(MESSAGES).map_err(store_error)?.delete(key).map_err(store_error)?.await.map_err(store_error)?;
-        Self::forget_in_messages(&tx, message_id, Message::forget_item_in_context).await?;
-        Self::forget_in_search_index(&tx, |index| search::remove_item(index, message_id)).await?;
-        Self::finish(tx).await
+        self.delete_item(MESSAGES, message_id).await
     }
 }
 
@@ -489,12 +498,7 @@ impl ImageRepo for IdbStore {
     }
 
     async fn delete_image(&self, image_id: &str) -> Result<(), StoreError> {
-        let tx = self.tx(&[IMAGES, MESSAGES, INDEXES], TransactionMode::ReadWrite)?;
-        let key = Query::from(JsValue::from_str(image_id));
-        tx.object_store(IMAGES).map_err(store_error)?.delete(key).map_err(store_error)?.await.map_err(store_error)?;
-        Self::forget_in_messages(&tx, image_id, Message::forget_item_in_context).await?;
-        Self::forget_in_search_index(&tx, |index| search::remove_item(index, image_id)).await?;
-        Self::finish(tx).await
+        self.delete_item(IMAGES, image_id).await
     }
 }
 

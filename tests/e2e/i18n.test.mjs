@@ -9,6 +9,7 @@ import path from 'node:path';
 import { errors as apiErrors, lastUserText } from './standin.mjs';
 import { startWorld, openApp, makeImage, addImages, waitIdle, chatRequests, captionRequests, log, until, KEY } from './app.mjs';
 import { REPO_ROOT } from './openapi.mjs';
+import { readStore } from './harness.mjs';
 
 const opts = { timeout: 90_000 };
 
@@ -172,18 +173,7 @@ test('switching the language re-renders everything at once, a stored error and i
     await page.getByRole('alert').filter({ hasText: 'The connection dropped' }).waitFor();
 
     // The stored record keeps a kind, not a sentence.
-    const stored = await page.evaluate(
-      () =>
-        new Promise((ok, fail) => {
-          const r = indexedDB.open('boda');
-          r.onerror = () => fail(r.error);
-          r.onsuccess = () => {
-            const all = r.result.transaction('messages').objectStore('messages').getAll();
-            all.onsuccess = () => ok(all.result);
-            all.onerror = () => fail(all.error);
-          };
-        }),
-    );
+    const stored = await readStore(page, 'boda', 'messages');
     const failed = stored.find((m) => m.role === 'assistant');
     assert.deepEqual(failed.error, { api: { error: 'stream_cut' } });
 

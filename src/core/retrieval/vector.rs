@@ -1035,6 +1035,25 @@ pub fn clustered(n: usize, dims: usize, clusters: usize, spread: f32, seed: u64)
         .collect()
 }
 
+/// The plain f32 dot product in the order [`dot_halves`] documents (lane by lane, then the lanes paired), over
+/// values already converted to f32: what the SIMD and portable kernels must equal bit for bit. Tests (native
+/// and in Chromium) compare against it; nothing else calls it.
+pub fn reference_dot(unit: &[f32], values: &[f32]) -> f32 {
+    // Accumulator of value `r` of a block of 16, written out.
+    const LANES: [usize; 16] = [0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15];
+    let full = values.len() / 16 * 16;
+    let mut acc = [0f32; 16];
+    for i in 0..full {
+        acc[LANES[i % 16]] += values[i] * unit[i];
+    }
+    let lane = |l: usize| (acc[l] + acc[4 + l]) + (acc[8 + l] + acc[12 + l]);
+    let mut total = ((lane(0) + lane(1)) + lane(2)) + lane(3);
+    for i in full..values.len() {
+        total += values[i] * unit[i];
+    }
+    total
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1149,24 +1168,6 @@ mod tests {
             let self_score = index.search_exact(v, 1).unwrap()[0].score;
             assert!((self_score - 1.0).abs() < 1e-4, "{self_score}");
         }
-    }
-
-    /// Accumulator of value `r` of a block of 16, written out (the order [`dot_halves`] documents).
-    const LANES: [usize; 16] = [0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15];
-
-    /// The plain f32 dot product in the documented order, over values already converted to f32.
-    fn reference_dot(unit: &[f32], values: &[f32]) -> f32 {
-        let full = values.len() / 16 * 16;
-        let mut acc = [0f32; 16];
-        for i in 0..full {
-            acc[LANES[i % 16]] += values[i] * unit[i];
-        }
-        let lane = |l: usize| (acc[l] + acc[4 + l]) + (acc[8 + l] + acc[12 + l]);
-        let mut total = ((lane(0) + lane(1)) + lane(2)) + lane(3);
-        for i in full..values.len() {
-            total += values[i] * unit[i];
-        }
-        total
     }
 
     /// An f32 search over the same half-precision values: every half converted to f32 up front (the copy the
