@@ -6,6 +6,7 @@
 pub mod client;
 pub mod context;
 pub mod embeddings;
+pub mod eval;
 pub mod image_plan;
 pub mod markdown;
 pub mod model;
