@@ -26,12 +26,12 @@ pub fn ChatPane() -> impl IntoView {
     let state = use_app_state();
     let i18n = use_i18n();
     let dragging = RwSignal::new(false);
-    let title = move || match state.current_chat() {
+    let title = move || match state.session.current_chat() {
         Some(c) if !c.is_untitled() => c.title,
         Some(_) => t_string!(i18n, new_chat).to_owned(),
         None => t_string!(i18n, page_title).to_owned(),
     };
-    let detail = move || state.current_chat().map(|c| c.detail).unwrap_or_default();
+    let detail = move || state.session.current_chat().map(|c| c.detail).unwrap_or_default();
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
@@ -73,12 +73,12 @@ pub fn ChatPane() -> impl IntoView {
                             .collect_view()}
                     </select>
                 </label>
-                <button class="secondary" on:click=move |_| state.settings_open.set(true)>
+                <button class="secondary" on:click=move |_| state.session.settings_open.set(true)>
                     {t!(i18n, settings)}
                 </button>
             </header>
             <Alerts />
-            <Show when=move || state.missing.with(Option::is_none) fallback=MissingChat>
+            <Show when=move || state.session.missing.with(Option::is_none) fallback=MissingChat>
                 <ImageStrip />
                 <MessageList />
                 <Composer />
@@ -108,10 +108,10 @@ fn MissingChat() -> impl IntoView {
 fn Alerts() -> impl IntoView {
     let state = use_app_state();
     let i18n = use_i18n();
-    let key = move || state.settings.with(|s| s.api_key.clone());
+    let key = move || state.session.settings.with(|s| s.api_key.clone());
     view! {
         <div class="alerts" role="alert">
-            <For each=move || state.alerts.get() key=|a| format!("{a:?}") let:alert>
+            <For each=move || state.notices.alerts.get() key=|a| format!("{a:?}") let:alert>
                 <p class="alert">
                     <span>{
                         let alert = alert.clone();
@@ -120,7 +120,7 @@ fn Alerts() -> impl IntoView {
                     <button
                         class="icon"
                         aria-label=move || t_string!(i18n, dismiss)
-                        on:click=move |_| state.alerts.update(|v| v.retain(|a| *a != alert))
+                        on:click=move |_| state.notices.alerts.update(|v| v.retain(|a| *a != alert))
                     >
                         "×"
                     </button>
@@ -128,10 +128,11 @@ fn Alerts() -> impl IntoView {
             </For>
         </div>
         <p class="notice" role="status">
-            {move || state.notice.get().map(|n| text::notice(i18n.get_locale(), &n, &key()))}
+            {move || state.notices.notice.get().map(|n| text::notice(i18n.get_locale(), &n, &key()))}
         </p>
         {move || {
             state
+                .memory
                 .indexing
                 .get()
                 .map(|(done, total)| {

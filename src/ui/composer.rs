@@ -18,10 +18,11 @@ pub fn file_list(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
 pub fn Composer() -> impl IntoView {
     let state = use_app_state();
     let i18n = use_i18n();
-    let streaming = move || state.is_streaming();
+    let streaming = move || state.session.is_streaming();
     let can_regenerate = move || {
         !streaming()
             && state
+                .session
                 .messages
                 .with(|v| v.last().is_some_and(|m| m.role == Role::Assistant && m.status != MessageStatus::Streaming))
     };
@@ -61,8 +62,8 @@ pub fn Composer() -> impl IntoView {
                 aria-label=move || t_string!(i18n, message)
                 placeholder=move || t_string!(i18n, message_placeholder)
                 rows="2"
-                prop:value=move || state.draft.get()
-                on:input=move |ev| state.draft.set(event_target_value(&ev))
+                prop:value=move || state.session.draft.get()
+                on:input=move |ev| state.session.draft.set(event_target_value(&ev))
                 on:keydown=on_keydown
                 on:paste=on_paste
             ></textarea>
@@ -79,8 +80,8 @@ pub fn Composer() -> impl IntoView {
                             <button
                                 type="submit"
                                 class="primary"
-                                title=move || (state.preparing.get() > 0).then(|| t_string!(i18n, still_preparing_tip))
-                                disabled=move || { state.draft.with(|d| d.trim().is_empty()) || state.preparing.get() > 0 }
+                                title=move || (state.session.preparing.get() > 0).then(|| t_string!(i18n, still_preparing_tip))
+                                disabled=move || { state.session.draft.with(|d| d.trim().is_empty()) || state.session.preparing.get() > 0 }
                             >
                                 {t!(i18n, send)}
                             </button>

@@ -3,7 +3,7 @@
 //! the core's: a question goes through `core::pipeline::run` with the browser's ports, and what it reports
 //! (kinds, not sentences) lands in the state for the views to word. This module only wires them together.
 //! What it keeps between events (the search index, the tab channel, the answer locks) lives in
-//! [`crate::ui::state::Services`], owned by the app's reactive root, not in `thread_local!`s.
+//! the state's concern contexts (`ui::state`), owned by the app's reactive root, not in `thread_local!`s.
 
 use crate::core::client::{complete, list_models};
 use crate::core::model::{recover_interrupted, validate_base_url, Chat, Detail, Message, MessageStatus, Settings};
@@ -30,14 +30,14 @@ use wasm_bindgen::JsCast;
 /// Changes the search index, and saves it a moment later (several changes in a row are saved once). Before
 /// the index has loaded there is nothing to change: its load catches up with what the store holds then.
 fn update_search(state: AppState, change: impl FnOnce(&mut LexicalIndex)) {
-    if state.svc.search.with_value(|s| s.borrow_mut().as_mut().map(change)).is_some() {
+    if state.search.index.with_value(|s| s.borrow_mut().as_mut().map(change)).is_some() {
         save_search_soon(state);
     }
 }
 
 /// Makes `index` the search index; `save` when it differs from the stored one.
 fn install_search(state: AppState, index: LexicalIndex, save: bool) {
-    state.svc.search.with_value(|s| *s.borrow_mut() = Some(index));
+    state.search.index.with_value(|s| *s.borrow_mut() = Some(index));
     if save {
         save_search_soon(state);
     } else {
@@ -46,17 +46,17 @@ fn install_search(state: AppState, index: LexicalIndex, save: bool) {
 }
 
 fn save_search_soon(state: AppState) {
-    if state.svc.search_save_pending.with_value(|p| p.replace(true)) {
+    if state.search.save_pending.with_value(|p| p.replace(true)) {
         return;
     }
     spawn_local(async move {
         crate::web::runtime::sleep_ms(300).await;
-        state.svc.search_save_pending.with_value(|p| p.set(false));
+        state.search.save_pending.with_value(|p| p.set(false));
         let Some(json) = with_search(state, search::store_index) else { return };
         let Some(db) = store(state) else { return };
         match db.save_search_index(&json).await {
             Ok(()) => announce(state, Change::Search),
-            Err(e) => state.alert(Alert::Store(e)),
+            Err(e) => state.notices.alert(Alert::Store(e)),
         }
         refresh_search(state);
     });
@@ -72,18 +72,18 @@ fn make_findable(state: AppState, meta: &ImageMeta) {
 /// open chat's answers that used it keep only how they did, and search results of it go. (`forget` says what
 /// an answer forgets, `gone` which results go.)
 fn forget_on_screen(state: AppState, forget: impl Fn(&mut Message) -> bool, gone: impl Fn(&SearchResult) -> bool) {
-    state.svc.deletions.with_value(|d| d.set(d.get() + 1));
+    state.session.deletions.with_value(|d| d.set(d.get() + 1));
     let mut changed = false;
-    state.messages.update(|ms| {
+    state.session.messages.update(|ms| {
         for m in ms.iter_mut() {
             changed |= forget(m);
         }
     });
     if changed {
         // A chat being loaded meanwhile is read again, so it cannot show what was read before the deletion.
-        state.messages_rev.update(|r| *r += 1);
+        state.session.messages_rev.update(|r| *r += 1);
     }
-    state.search_results.update(|rs| rs.retain(|r| !gone(r)));
+    state.search.results.update(|rs| rs.retain(|r| !gone(r)));
 }
 
 /// Takes a message or image out of the search index and the memory.
@@ -96,7 +96,7 @@ fn make_unfindable(state: AppState, item_id: &str) {
 
 /// Runs the open search again (the index has loaded or changed under it).
 fn refresh_search(state: AppState) {
-    let query = state.search_query.get_untracked();
+    let query = state.search.query.get_untracked();
     if !query.trim().is_empty() {
         search_chats(state, query);
     }
@@ -141,27 +141,27 @@ async fn load_search(state: AppState, db: &IdbStore) {
 /// "Search chats": finds messages and images in every chat by their words at once (also offline), then, after
 /// a pause in typing and when the memory has vectors, by meaning too: both lists fused by rank.
 pub fn search_chats(state: AppState, query: String) {
-    state.search_query.set(query.clone());
+    state.search.query.set(query.clone());
     if query.trim().is_empty() {
-        state.search_results.set(Vec::new());
+        state.search.results.set(Vec::new());
         return;
     }
     let lexical = with_search(state, |s| s.search(&query, 20)).unwrap_or_default();
     spawn_local(async move {
         show_hits(state, &query, search::fuse(&lexical, &[], 20)).await;
         crate::web::runtime::sleep_ms(400).await;
-        if state.search_query.get_untracked() != query {
+        if state.search.query.get_untracked() != query {
             return;
         }
-        let settings = state.settings.get_untracked();
+        let settings = state.session.settings.get_untracked();
         let vector = memory::search_vector_hits(state, &settings, &query).await;
-        if state.search_query.get_untracked() != query {
+        if state.search.query.get_untracked() != query {
             return;
         }
         match vector {
             Ok(Some(vector)) => show_hits(state, &query, search::fuse(&lexical, &vector, 20)).await,
             Ok(None) => {}
-            Err(why) => state.notice.set(Some(Notice::SearchByWords(why))),
+            Err(why) => state.notices.notify(Notice::SearchByWords(why)),
         }
     });
 }
@@ -191,14 +191,14 @@ async fn show_hits(state: AppState, query: &str, hits: Vec<search::SearchHit>) {
             item_id: hit.item_id,
         });
     }
-    if state.search_query.get_untracked() == query {
-        state.search_results.set(results);
+    if state.search.query.get_untracked() == query {
+        state.search.results.set(results);
     }
 }
 
 /// Tells other tabs that something changed.
 fn announce(state: AppState, change: Change) {
-    state.svc.tabs.with_value(|t| {
+    state.session.tabs.with_value(|t| {
         if let Some(t) = t.borrow().as_ref() {
             t.announce(&change);
         }
@@ -211,7 +211,7 @@ async fn on_remote_change(state: AppState, change: Change) {
     match change {
         Change::Settings => {
             if let Ok(s) = db.load_settings().await {
-                state.settings.set(s);
+                state.session.settings.set(s);
                 memory::start(state);
             }
         }
@@ -223,52 +223,52 @@ async fn on_remote_change(state: AppState, change: Change) {
         }
         Change::Chat(id) => {
             if let Ok(chats) = db.load_chats().await {
-                state.chats.set(chats);
+                state.session.chats.set(chats);
             }
-            let here = state.current.get_untracked();
-            let busy_here = state.streaming_chat.get_untracked().is_some_and(|c| c == id);
-            let nothing_open = here.is_none() && state.missing.get_untracked().is_none();
+            let here = state.session.current.get_untracked();
+            let busy_here = state.session.streaming_chat.get_untracked().is_some_and(|c| c == id);
+            let nothing_open = here.is_none() && state.session.missing.get_untracked().is_none();
             if (nothing_open || here.as_deref() == Some(id.as_str())) && !busy_here {
                 select_chat(state, id).await;
             }
         }
         Change::Deleted(id) => {
-            state.chats.update(|cs| cs.retain(|c| c.id != id));
+            state.session.chats.update(|cs| cs.retain(|c| c.id != id));
             forget_on_screen(state, |m| m.forget_chat_in_context(&id), |r| r.chat_id == id);
             // The tab that deleted it saves the search index and the memory; this one only stops holding it, so
             // a save of its own cannot bring it back.
             // (Before its index has loaded there is nothing to take out: the load reads a store without it.)
-            state.svc.search.with_value(|s| s.borrow_mut().as_mut().map(|i| search::remove_chat(i, &id)));
+            state.search.index.with_value(|s| s.borrow_mut().as_mut().map(|i| search::remove_chat(i, &id)));
             memory::forget_chat(state, &id);
-            if state.current.get_untracked().as_deref() == Some(id.as_str()) {
+            if state.session.current.get_untracked().as_deref() == Some(id.as_str()) {
                 show_first_chat(state).await;
             }
         }
         Change::Removed(id) => {
             forget_on_screen(state, |m| m.forget_item_in_context(&id), |r| r.item_id == id);
-            state.images.update(|v| {
+            state.session.images.update(|v| {
                 if let Some(i) = v.iter().position(|img| img.meta.id == id) {
                     revoke_object_url(&v.remove(i).url);
                 }
             });
-            state.svc.search.with_value(|s| s.borrow_mut().as_mut().map(|i| search::remove_item(i, &id)));
+            state.search.index.with_value(|s| s.borrow_mut().as_mut().map(|i| search::remove_item(i, &id)));
             memory::forget_item(state, &id);
         }
     }
 }
 
 async fn show_first_chat(state: AppState) {
-    state.current.set(None);
-    state.messages.set(Vec::new());
+    state.session.current.set(None);
+    state.session.messages.set(Vec::new());
     set_images(state, Vec::new());
-    if let Some(next) = state.chats.with_untracked(|cs| cs.first().map(|c| c.id.clone())) {
+    if let Some(next) = state.session.chats.with_untracked(|cs| cs.first().map(|c| c.id.clone())) {
         select_chat(state, next).await;
     }
 }
 
 fn report(state: AppState, result: Result<(), StoreError>) {
     if let Err(e) = result {
-        state.alert(Alert::Store(e));
+        state.notices.alert(Alert::Store(e));
     }
 }
 
@@ -278,34 +278,34 @@ pub fn start(state: AppState) {
         let db = match IdbStore::open().await {
             Ok(db) => db,
             Err(e) => {
-                state.alert(Alert::StorageUnavailable { detail: e.to_string() });
-                state.loaded.set(true);
+                state.notices.alert(Alert::StorageUnavailable { detail: e.to_string() });
+                state.session.loaded.set(true);
                 return;
             }
         };
-        state.store.set(Some(db.clone()));
+        state.session.store.set(Some(db.clone()));
         let channel = TabChannel::open(move |change| spawn_local(on_remote_change(state, change)));
-        state.svc.tabs.with_value(|t| *t.borrow_mut() = Some(channel));
+        state.session.tabs.with_value(|t| *t.borrow_mut() = Some(channel));
         match db.load_settings().await {
-            Ok(s) => state.settings.set(s),
-            Err(e) => state.alert(Alert::Store(e)),
+            Ok(s) => state.session.settings.set(s),
+            Err(e) => state.notices.alert(Alert::Store(e)),
         }
         load_search(state, &db).await;
         memory::start(state);
         // Which chat opens is the address's business (see `ui::route_sync`), once the list is here.
         match db.load_chats().await {
-            Ok(chats) => state.chats.set(chats),
-            Err(e) => state.alert(Alert::Store(e)),
+            Ok(chats) => state.session.chats.set(chats),
+            Err(e) => state.notices.alert(Alert::Store(e)),
         }
-        state.loaded.set(true);
-        if !state.settings.get_untracked().has_key() {
-            state.notice.set(Some(Notice::Welcome));
+        state.session.loaded.set(true);
+        if !state.session.settings.get_untracked().has_key() {
+            state.notices.notify(Notice::Welcome);
         }
     });
 }
 
 fn set_images(state: AppState, images: Vec<ShownImage>) {
-    state.images.update(|old| {
+    state.session.images.update(|old| {
         for img in old.iter() {
             revoke_object_url(&img.url);
         }
@@ -316,11 +316,11 @@ fn set_images(state: AppState, images: Vec<ShownImage>) {
 /// Shows a chat: its images, and its messages (answers cut off by a reload marked interrupted).
 pub async fn select_chat(state: AppState, chat_id: String) {
     let Some(db) = store(state) else { return };
-    state.missing.set(None);
-    state.current.set(Some(chat_id.clone()));
-    let is_current = || state.current.get_untracked().as_deref() == Some(chat_id.as_str());
+    state.session.missing.set(None);
+    state.session.current.set(Some(chat_id.clone()));
+    let is_current = || state.session.current.get_untracked().as_deref() == Some(chat_id.as_str());
     let images = db.load_images_with_blobs(&chat_id).await.unwrap_or_else(|e| {
-        state.alert(Alert::Store(e));
+        state.notices.alert(Alert::Store(e));
         Vec::new()
     });
     let shown: Vec<ShownImage> = images
@@ -332,9 +332,9 @@ pub async fn select_chat(state: AppState, chat_id: String) {
     let mut messages = Vec::new();
     let mut looked_again = false;
     for _ in 0..5 {
-        let rev = state.messages_rev.get_untracked();
+        let rev = state.session.messages_rev.get_untracked();
         messages = db.load_messages(&chat_id).await.unwrap_or_else(|e| {
-            state.alert(Alert::Store(e));
+            state.notices.alert(Alert::Store(e));
             Vec::new()
         });
         // An answer some tab is still streaming is live; any other `Streaming` record was cut off by a reload.
@@ -352,12 +352,12 @@ pub async fn select_chat(state: AppState, chat_id: String) {
                 report(state, db.put_message(&m).await);
             }
         }
-        if state.messages_rev.get_untracked() == rev {
+        if state.session.messages_rev.get_untracked() == rev {
             break;
         }
     }
     if is_current() {
-        state.messages.set(messages);
+        state.session.messages.set(messages);
         set_images(state, shown);
     } else {
         // The person moved on while this loaded: free what was made for nothing.
@@ -373,12 +373,12 @@ pub fn open_chat(state: AppState, chat_id: String) {
 
 /// Opens the most recent chat, or the empty start when there is none (the address `/`).
 pub fn open_latest(state: AppState) {
-    state.missing.set(None);
-    match state.chats.with_untracked(|cs| cs.first().map(|c| c.id.clone())) {
+    state.session.missing.set(None);
+    match state.session.chats.with_untracked(|cs| cs.first().map(|c| c.id.clone())) {
         Some(id) => open_chat(state, id),
         None => {
-            state.current.set(None);
-            state.messages.set(Vec::new());
+            state.session.current.set(None);
+            state.session.messages.set(Vec::new());
             set_images(state, Vec::new());
         }
     }
@@ -386,10 +386,10 @@ pub fn open_latest(state: AppState) {
 
 /// Shows that the chat an address names does not exist (any more), with nothing of any other chat.
 pub fn show_missing(state: AppState, chat_id: String) {
-    state.current.set(None);
-    state.messages.set(Vec::new());
+    state.session.current.set(None);
+    state.session.messages.set(Vec::new());
     set_images(state, Vec::new());
-    state.missing.set(Some(chat_id));
+    state.session.missing.set(Some(chat_id));
 }
 
 /// Opens a "Search chats" result: its chat (unless open), then the message or image it found, in view and
@@ -402,7 +402,7 @@ pub fn open_result(state: AppState, result: &SearchResult) {
         crate::web::dom::message_element(&result.item_id)
     };
     spawn_local(async move {
-        if state.current.get_untracked().as_deref() != Some(chat_id.as_str()) {
+        if state.session.current.get_untracked().as_deref() != Some(chat_id.as_str()) {
             select_chat(state, chat_id).await;
         }
         crate::web::dom::reveal(&element).await;
@@ -411,8 +411,8 @@ pub fn open_result(state: AppState, result: &SearchResult) {
 
 /// Makes a fresh chat current, reusing the current one when it is still empty.
 pub async fn new_chat(state: AppState) -> Option<Chat> {
-    if let Some(chat) = state.current_chat() {
-        if state.messages.with_untracked(Vec::is_empty) && state.images.with_untracked(Vec::is_empty) {
+    if let Some(chat) = state.session.current_chat() {
+        if state.session.messages.with_untracked(Vec::is_empty) && state.session.images.with_untracked(Vec::is_empty) {
             return Some(chat);
         }
     }
@@ -420,19 +420,19 @@ pub async fn new_chat(state: AppState) -> Option<Chat> {
     let rt = BrowserRuntime::default();
     let chat = Chat::new(rt.new_id(), rt.now_ms());
     if let Err(e) = db.put_chat(&chat).await {
-        state.alert(Alert::Store(e));
+        state.notices.alert(Alert::Store(e));
         return None;
     }
-    state.chats.update(|cs| cs.insert(0, chat.clone()));
-    state.missing.set(None);
-    state.current.set(Some(chat.id.clone()));
-    state.messages.set(Vec::new());
+    state.session.chats.update(|cs| cs.insert(0, chat.clone()));
+    state.session.missing.set(None);
+    state.session.current.set(Some(chat.id.clone()));
+    state.session.messages.set(Vec::new());
     set_images(state, Vec::new());
     Some(chat)
 }
 
 async fn ensure_chat(state: AppState) -> Option<Chat> {
-    match state.current_chat() {
+    match state.session.current_chat() {
         Some(c) => Some(c),
         None => new_chat(state).await,
     }
@@ -440,7 +440,7 @@ async fn ensure_chat(state: AppState) -> Option<Chat> {
 
 /// Shows the changed chat at once, then stores it.
 async fn save_chat(state: AppState, chat: Chat) {
-    state.chats.update(|cs| {
+    state.session.chats.update(|cs| {
         cs.retain(|c| c.id != chat.id);
         cs.insert(0, chat.clone());
         cs.sort_by(|a, b| b.updated_ms.total_cmp(&a.updated_ms));
@@ -453,7 +453,7 @@ async fn save_chat(state: AppState, chat: Chat) {
 
 /// The chat as it is now (it may have been renamed or changed while an answer streamed).
 fn chat_by_id(state: AppState, chat_id: &str) -> Option<Chat> {
-    state.chats.with_untracked(|cs| cs.iter().find(|c| c.id == chat_id).cloned())
+    state.session.chats.with_untracked(|cs| cs.iter().find(|c| c.id == chat_id).cloned())
 }
 
 pub fn rename_chat(state: AppState, chat_id: String, title: String) {
@@ -467,7 +467,7 @@ pub fn rename_chat(state: AppState, chat_id: String, title: String) {
 }
 
 pub fn set_detail(state: AppState, detail: Detail) {
-    if let Some(mut chat) = state.current_chat() {
+    if let Some(mut chat) = state.session.current_chat() {
         chat.detail = detail;
         spawn_local(save_chat(state, chat));
     }
@@ -478,22 +478,24 @@ pub fn delete_chat(state: AppState, chat_id: String) {
     spawn_local(async move {
         let Some(db) = store(state) else { return };
         // A turn still writing into this chat would leave records behind: stop it and let it finish first.
-        if state.busy.get_untracked() && state.current.get_untracked().as_deref() == Some(chat_id.as_str()) {
+        if state.session.busy.get_untracked()
+            && state.session.current.get_untracked().as_deref() == Some(chat_id.as_str())
+        {
             stop(state);
             turn_finished(state).await;
         }
         if let Err(e) = db.delete_chat(&chat_id).await {
-            state.alert(Alert::Store(e));
+            state.notices.alert(Alert::Store(e));
             return;
         }
-        state.chats.update(|cs| cs.retain(|c| c.id != chat_id));
+        state.session.chats.update(|cs| cs.retain(|c| c.id != chat_id));
         forget_on_screen(state, |m| m.forget_chat_in_context(&chat_id), |r| r.chat_id == chat_id);
         update_search(state, |s| {
             search::remove_chat(s, &chat_id);
         });
         memory::forget_chat(state, &chat_id);
         announce(state, Change::Deleted(chat_id.clone()));
-        if state.current.get_untracked().as_deref() == Some(chat_id.as_str()) {
+        if state.session.current.get_untracked().as_deref() == Some(chat_id.as_str()) {
             show_first_chat(state).await;
         }
     });
@@ -504,11 +506,11 @@ pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
     if files.is_empty() {
         return;
     }
-    state.preparing.update(|n| *n += files.len() as u32);
+    state.session.preparing.update(|n| *n += files.len() as u32);
     spawn_local(async move {
         let chat = ensure_chat(state).await;
         for file in files {
-            state.preparing.update(|n| *n = n.saturating_sub(1));
+            state.session.preparing.update(|n| *n = n.saturating_sub(1));
             let Some(chat) = &chat else { continue };
             let Some(db) = store(state) else { continue };
             let rt = BrowserRuntime::default();
@@ -516,7 +518,7 @@ pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
                 Ok(_) if chat_by_id(state, &chat.id).is_none() => {} // The chat was deleted meanwhile.
                 Ok(prepared) => {
                     if let Err(error) = db.put_image(&prepared.meta, &prepared.blob).await {
-                        state.alert(Alert::ImageNotStored { name: prepared.meta.name.clone(), error });
+                        state.notices.alert(Alert::ImageNotStored { name: prepared.meta.name.clone(), error });
                         continue;
                     }
                     announce(state, Change::Chat(chat.id.clone()));
@@ -526,12 +528,12 @@ pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
                     } else {
                         make_findable(state, &prepared.meta);
                     }
-                    if state.current.get_untracked().as_deref() == Some(chat.id.as_str()) {
+                    if state.session.current.get_untracked().as_deref() == Some(chat.id.as_str()) {
                         let url = object_url(&prepared.blob).unwrap_or_default();
-                        state.images.update(|v| v.push(ShownImage { meta: prepared.meta, url }));
+                        state.session.images.update(|v| v.push(ShownImage { meta: prepared.meta, url }));
                     }
                 }
-                Err((name, problem)) => state.alert(Alert::File { name, problem }),
+                Err((name, problem)) => state.notices.alert(Alert::File { name, problem }),
             }
         }
     });
@@ -540,7 +542,7 @@ pub fn add_files(state: AppState, files: Vec<web_sys::File>) {
 /// Shows a changed image record, if its chat is open, and lets search find it by its new caption.
 fn show_image_meta(state: AppState, meta: ImageMeta) {
     make_findable(state, &meta);
-    state.images.update(|v| {
+    state.session.images.update(|v| {
         if let Some(img) = v.iter_mut().find(|i| i.meta.id == meta.id) {
             img.meta = meta;
         }
@@ -551,15 +553,15 @@ fn show_image_meta(state: AppState, meta: ImageMeta) {
 /// Without a key nothing is asked; once a working key is saved, [`describe_uncaptioned`] asks.
 /// True when it asked (the image's vector is then made from its caption, or from its name if that fails).
 fn describe_image(state: AppState, meta: ImageMeta) -> bool {
-    let settings = state.settings.get_untracked();
-    if !settings.has_key() || state.describing.with_untracked(|d| d.contains(&meta.id)) {
+    let settings = state.session.settings.get_untracked();
+    if !settings.has_key() || state.session.describing.with_untracked(|d| d.contains(&meta.id)) {
         return false;
     }
-    state.describing.update(|d| d.push(meta.id.clone()));
+    state.session.describing.update(|d| d.push(meta.id.clone()));
     spawn_local(async move {
         let id = meta.id.clone();
         if let Err(alert) = write_caption(state, &settings, meta).await {
-            state.alert(alert);
+            state.notices.alert(alert);
             // Findable by meaning with what it has (its name, or a caption written meanwhile), also when its
             // chat is no longer the open one.
             let now = match store(state) {
@@ -570,7 +572,7 @@ fn describe_image(state: AppState, meta: ImageMeta) -> bool {
                 memory::remember_image(state, &now);
             }
         }
-        state.describing.update(|d| d.retain(|x| *x != id));
+        state.session.describing.update(|d| d.retain(|x| *x != id));
     });
     true
 }
@@ -578,7 +580,7 @@ fn describe_image(state: AppState, meta: ImageMeta) -> bool {
 /// Asks for the captions of every image, in every chat, that has none: run when a new key or server has
 /// just passed the key check, so images added before there was one are described.
 fn describe_uncaptioned(state: AppState) {
-    let chats: Vec<String> = state.chats.with_untracked(|c| c.iter().map(|c| c.id.clone()).collect());
+    let chats: Vec<String> = state.session.chats.with_untracked(|c| c.iter().map(|c| c.id.clone()).collect());
     spawn_local(async move {
         let Some(db) = store(state) else { return };
         for chat in chats {
@@ -592,7 +594,7 @@ fn describe_uncaptioned(state: AppState) {
 
 /// The language captions are written in: the one set in Settings, else the interface's.
 fn caption_language(state: AppState, settings: &Settings) -> Language {
-    settings.caption_language.unwrap_or_else(|| state.language.get_untracked())
+    settings.caption_language.unwrap_or_else(|| state.session.language.get_untracked())
 }
 
 async fn write_caption(state: AppState, settings: &Settings, meta: ImageMeta) -> Result<(), Alert> {
@@ -607,7 +609,7 @@ async fn write_caption(state: AppState, settings: &Settings, meta: ImageMeta) ->
     // A caption the person wrote (here or in another tab) while the model was at work is theirs to keep.
     let Some(now) = db.load_image(&meta.id).await.map_err(Alert::Store)? else { return Ok(()) };
     if now.caption != meta.caption {
-        state.notice.set(Some(Notice::KeptCaption { name: meta.name.clone() }));
+        state.notices.notify(Notice::KeptCaption { name: meta.name.clone() });
         return Ok(());
     }
     // The record as it is now: nothing else changed meanwhile is undone.
@@ -624,14 +626,14 @@ async fn write_caption(state: AppState, settings: &Settings, meta: ImageMeta) ->
 
 /// The record of an image the open chat shows.
 fn shown_meta(state: AppState, image_id: &str) -> Option<ImageMeta> {
-    state.images.with_untracked(|v| v.iter().find(|i| i.meta.id == image_id).map(|i| i.meta.clone()))
+    state.session.images.with_untracked(|v| v.iter().find(|i| i.meta.id == image_id).map(|i| i.meta.clone()))
 }
 
 /// "Describe again": a fresh caption from the model, replacing the current one.
 pub fn describe_again(state: AppState, image_id: String) {
     let Some(meta) = shown_meta(state, &image_id) else { return };
-    if !state.settings.get_untracked().has_key() {
-        state.alert(Alert::CaptionNeedsKey);
+    if !state.session.settings.get_untracked().has_key() {
+        state.notices.alert(Alert::CaptionNeedsKey);
         return;
     }
     describe_image(state, meta);
@@ -654,7 +656,7 @@ pub fn edit_caption(state: AppState, image_id: String, text: String) {
                 show_image_meta(state, meta);
             }
             Ok(false) => {}
-            Err(e) => state.alert(Alert::Store(e)),
+            Err(e) => state.notices.alert(Alert::Store(e)),
         }
     });
 }
@@ -664,11 +666,11 @@ pub fn remove_image(state: AppState, image_id: String) {
     spawn_local(async move {
         let Some(db) = store(state) else { return };
         if let Err(e) = db.delete_image(&image_id).await {
-            state.alert(Alert::Store(e));
+            state.notices.alert(Alert::Store(e));
             return;
         }
         let mut chat_id = None;
-        state.images.update(|v| {
+        state.session.images.update(|v| {
             if let Some(i) = v.iter().position(|img| img.meta.id == image_id) {
                 revoke_object_url(&v[i].url);
                 chat_id = Some(v.remove(i).meta.chat_id);
@@ -688,8 +690,8 @@ pub fn remove_image(state: AppState, image_id: String) {
 const RENDER_EVERY_MS: i32 = 40;
 
 fn show_message(state: AppState, m: Message) {
-    state.messages_rev.update(|r| *r += 1);
-    state.messages.update(|v| match v.iter_mut().find(|x| x.id == m.id) {
+    state.session.messages_rev.update(|r| *r += 1);
+    state.session.messages.update(|v| match v.iter_mut().find(|x| x.id == m.id) {
         Some(x) => *x = m,
         None => v.push(m),
     });
@@ -697,8 +699,8 @@ fn show_message(state: AppState, m: Message) {
 
 /// Shows the pending streaming answer, if any.
 fn flush_pending(state: AppState) {
-    if let Some(m) = state.svc.pending.with_value(|p| p.borrow_mut().take()) {
-        if state.current.get_untracked().as_deref() == Some(m.chat_id.as_str()) {
+    if let Some(m) = state.session.pending.with_value(|p| p.borrow_mut().take()) {
+        if state.session.current.get_untracked().as_deref() == Some(m.chat_id.as_str()) {
             show_message(state, m);
         }
     }
@@ -708,7 +710,7 @@ fn apply_event(state: AppState, event: TurnEvent) {
     match event {
         TurnEvent::Upsert(m) if m.status == MessageStatus::Streaming && !m.content.is_empty() => {
             // Coalesce: keep only the newest text and show it on the next tick.
-            let first = state.svc.pending.with_value(|p| p.borrow_mut().replace(m).is_none());
+            let first = state.session.pending.with_value(|p| p.borrow_mut().replace(m).is_none());
             if first {
                 let cb = wasm_bindgen::closure::Closure::once_into_js(move || flush_pending(state));
                 let _ = web_sys::window().map(|w| {
@@ -718,9 +720,9 @@ fn apply_event(state: AppState, event: TurnEvent) {
         }
         TurnEvent::Upsert(m) => {
             // A final (or first) version replaces anything pending, which is older.
-            state.svc.pending.with_value(|p| p.borrow_mut().take());
+            state.session.pending.with_value(|p| p.borrow_mut().take());
             // Hold the "live" lock while this tab streams the answer, so other tabs leave it alone.
-            state.svc.live.with_value(|l| {
+            state.session.live.with_value(|l| {
                 let mut l = l.borrow_mut();
                 if m.status == MessageStatus::Streaming {
                     l.entry(m.id.clone()).or_insert_with(|| hold_answer_lock(&m.id));
@@ -733,64 +735,63 @@ fn apply_event(state: AppState, event: TurnEvent) {
                 update_search(state, |s| search::index_message(s, &m));
                 memory::remember_message(state, &m);
             }
-            if state.current.get_untracked().as_deref() != Some(m.chat_id.as_str()) {
+            if state.session.current.get_untracked().as_deref() != Some(m.chat_id.as_str()) {
                 return;
             }
             if m.trimmed > 0 {
-                state.notice.set(Some(Notice::Trimmed { count: m.trimmed }));
+                state.notices.notify(Notice::Trimmed { count: m.trimmed });
             }
             show_message(state, m);
         }
         TurnEvent::Removed(id) => {
             make_unfindable(state, &id);
-            state.messages_rev.update(|r| *r += 1);
-            state.messages.update(|v| v.retain(|m| m.id != id));
+            state.session.messages_rev.update(|r| *r += 1);
+            state.session.messages.update(|v| v.retain(|m| m.id != id));
         }
-        TurnEvent::Retrying { attempt, wait_ms } => state.notice.set(Some(Notice::Retrying {
+        TurnEvent::Retrying { attempt, wait_ms } => state.notices.notify(Notice::Retrying {
             attempt,
             of: crate::core::openai::MAX_RETRIES + 1,
             wait_s: wait_ms.div_ceil(1000),
-        })),
-        TurnEvent::StoreFailed(e) => state.alert(Alert::Store(e)),
+        }),
+        TurnEvent::StoreFailed(e) => state.notices.alert(Alert::Store(e)),
     }
 }
 
 fn run_turn(state: AppState, kind: Turn) {
-    if state.busy.get_untracked() {
+    if state.session.busy.get_untracked() {
         return;
     }
-    if state.preparing.get_untracked() > 0 {
-        state.alert(Alert::StillPreparing);
+    if state.session.preparing.get_untracked() > 0 {
+        state.notices.alert(Alert::StillPreparing);
         return;
     }
-    let settings = state.settings.get_untracked();
+    let settings = state.session.settings.get_untracked();
     if !settings.has_key() {
-        state.alert(Alert::NeedsKey);
-        state.settings_open.set(true);
+        state.notices.alert(Alert::NeedsKey);
+        state.session.settings_open.set(true);
         return;
     }
     // Claim the turn before any await: a double click must not start two.
-    state.busy.set(true);
-    state.alerts.set(Vec::new());
-    state.notice.set(None);
-    let draft = state.draft.get_untracked();
+    state.session.busy.set(true);
+    state.notices.clear();
+    let draft = state.session.draft.get_untracked();
     if matches!(kind, Turn::Ask(_)) {
-        state.draft.set(String::new());
+        state.session.draft.set(String::new());
     }
     spawn_local(async move {
         let outcome = run_turn_inner(state, &settings, kind).await;
-        state.abort.set(None);
-        state.streaming_chat.set(None);
-        state.busy.set(false);
+        state.session.abort.set(None);
+        state.session.streaming_chat.set(None);
+        state.session.busy.set(false);
         match outcome {
             Err(()) => {
                 // The question never got stored: give the text back.
-                if state.draft.with_untracked(String::is_empty) {
-                    state.draft.set(draft);
+                if state.session.draft.with_untracked(String::is_empty) {
+                    state.session.draft.set(draft);
                 }
             }
             Ok(Some(error)) if error != crate::core::openai::ApiError::Aborted => {
-                state.alert(Alert::Answer(error.redacted(&settings.api_key)))
+                state.notices.alert(Alert::Answer(error.redacted(&settings.api_key)))
             }
             Ok(_) => {}
         }
@@ -812,11 +813,11 @@ async fn run_turn_inner(
             save_chat(state, titled).await;
         }
     }
-    let deletions = state.svc.deletions.with_value(|d| d.get());
+    let deletions = state.session.deletions.with_value(|d| d.get());
     let controller = web_sys::AbortController::new().ok();
     let signal = controller.as_ref().map(|c| c.signal());
-    state.abort.set(controller);
-    state.streaming_chat.set(Some(chat.id.clone()));
+    state.session.abort.set(controller);
+    state.session.streaming_chat.set(Some(chat.id.clone()));
     let transport = FetchTransport::new(signal.clone());
     let rt = BrowserRuntime::with_signal(signal.clone());
     let recall = memory::MemoryRecall::new(state, signal);
@@ -824,15 +825,15 @@ async fn run_turn_inner(
     let title = |id: &str| chat_by_id(state, id).map(|c| c.title);
     let mut on = |e| match e {
         pipeline::Event::Turn(e) => apply_event(state, e),
-        pipeline::Event::Notice(n) => state.notice.set(Some(n)),
-        pipeline::Event::Alert(a) => state.alert(a),
+        pipeline::Event::Notice(n) => state.notices.notify(n),
+        pipeline::Event::Alert(a) => state.notices.alert(a),
     };
     let outcome = pipeline::run(ports, settings, &chat, kind, &title, &mut on).await.map_err(|_| ())?;
     // Something the answer used may have been deleted while it streamed: the store forgot it as it wrote the
     // answer, and the screen does too.
-    if let Some(done) = outcome.as_ref().filter(|_| state.svc.deletions.with_value(|d| d.get()) != deletions) {
+    if let Some(done) = outcome.as_ref().filter(|_| state.session.deletions.with_value(|d| d.get()) != deletions) {
         if let Ok(Some(stored)) = db.load_message(&done.answer.id).await {
-            let here = state.current.get_untracked().as_deref() == Some(chat.id.as_str());
+            let here = state.session.current.get_untracked().as_deref() == Some(chat.id.as_str());
             if here && stored.context != done.answer.context {
                 show_message(state, stored);
             }
@@ -847,7 +848,7 @@ async fn run_turn_inner(
 
 /// Sends the draft as a question about the chat's images.
 pub fn send(state: AppState) {
-    let question = state.draft.get_untracked();
+    let question = state.session.draft.get_untracked();
     if question.trim().is_empty() {
         return;
     }
@@ -857,7 +858,7 @@ pub fn send(state: AppState) {
 /// Waits (up to ten seconds) until no turn is running.
 async fn turn_finished(state: AppState) {
     for _ in 0..200 {
-        if !state.busy.get_untracked() {
+        if !state.session.busy.get_untracked() {
             return;
         }
         crate::web::runtime::sleep_ms(50).await;
@@ -871,7 +872,7 @@ pub fn regenerate(state: AppState) {
 
 /// Stops the streaming answer, keeping what arrived.
 pub fn stop(state: AppState) {
-    if let Some(c) = state.abort.get_untracked() {
+    if let Some(c) = state.session.abort.get_untracked() {
         c.abort();
     }
 }
@@ -892,10 +893,10 @@ pub async fn save_settings(state: AppState, settings: Settings) -> SettingsVerdi
         return SettingsVerdict::Store(e);
     }
     // A key (or server) that was not there before: images added meanwhile wait for their captions.
-    let new_key = state.settings.with_untracked(|s| {
+    let new_key = state.session.settings.with_untracked(|s| {
         s.api_key.trim() != settings.api_key.trim() || s.base_url.trim() != settings.base_url.trim()
     });
-    state.settings.set(settings.clone());
+    state.session.settings.set(settings.clone());
     announce(state, Change::Settings);
     // A new embedding model or size makes a new space: the memory is rebuilt in it.
     memory::start(state);
@@ -906,7 +907,7 @@ pub async fn save_settings(state: AppState, settings: Settings) -> SettingsVerdi
         Ok(models) => {
             let n = models.len();
             let known = models.iter().any(|m| m == settings.model.trim());
-            state.models.set(models);
+            state.session.models.set(models);
             if new_key {
                 describe_uncaptioned(state);
             }

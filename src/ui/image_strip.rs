@@ -12,12 +12,12 @@ use leptos::prelude::*;
 pub fn ImageStrip() -> impl IntoView {
     let state = use_app_state();
     let i18n = use_i18n();
-    let preparing = move || state.preparing.get();
+    let preparing = move || state.session.preparing.get();
     view! {
-        <Show when=move || { !state.images.with(Vec::is_empty) || preparing() > 0 }>
+        <Show when=move || { !state.session.images.with(Vec::is_empty) || preparing() > 0 }>
             <ul class="image-strip" aria-label=move || t_string!(i18n, images_in_chat)>
                 <For
-                    each=move || state.images.get()
+                    each=move || state.session.images.get()
                     key=|i| (i.meta.id.clone(), i.meta.caption.clone(), i.meta.caption_model.clone())
                     let:img
                 >
@@ -40,8 +40,8 @@ fn Thumb(img: ShownImage) -> impl IntoView {
     let ShownImage { meta, url } = img;
     let (w, h) = (meta.width, meta.height);
     let tokens = move || {
-        let model = state.settings.with(|s| s.model.clone());
-        let detail = state.current_chat().map(|c| c.detail).unwrap_or_default();
+        let model = state.session.settings.with(|s| s.model.clone());
+        let detail = state.session.current_chat().map(|c| c.detail).unwrap_or_default();
         image_tokens(&model, w, h, detail)
     };
     let id = meta.id.clone();
@@ -61,7 +61,7 @@ fn Thumb(img: ShownImage) -> impl IntoView {
     };
     let describing = Signal::derive({
         let id = id.clone();
-        move || state.describing.with(|d| d.contains(&id))
+        move || state.session.describing.with(|d| d.contains(&id))
     });
     let (edit_id, again_id) = (id.clone(), id.clone());
     let (bytes, original) = (meta.bytes, meta.original_bytes);

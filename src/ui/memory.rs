@@ -3,7 +3,7 @@
 //!
 //! What needs embedding, what a batch of vectors or a removal does to the index, what a save hands out and
 //! takes back, and which question vectors are kept are decided by the core's
-//! [`crate::core::retrieval::memory::VectorMemory`] (held in [`crate::ui::state::Services`]); how candidates
+//! [`crate::core::retrieval::memory::VectorMemory`] (held in [`crate::ui::state::MemoryState`]); how candidates
 //! rank and what a question carries by [`crate::core::context`]. This module does the I/O in between: it
 //! loads and saves the index, sends the embedding requests, and shows progress and notices. Tabs take turns
 //! writing through a Web Lock, and a counter in `localStorage` tells a tab that another one wrote, so it
@@ -62,13 +62,13 @@ pub fn remember_image(state: AppState, image: &ImageMeta) {
 }
 
 fn remember(state: AppState, doc: String, text: String) {
-    state.svc.memory.with_value(|m| m.borrow_mut().remember(doc, text));
+    state.memory.vectors.with_value(|m| m.borrow_mut().remember(doc, text));
     run(state);
 }
 
 fn forget(state: AppState, doomed: impl Fn(&str) -> bool + 'static) {
-    let settings = state.settings.get_untracked();
-    state.svc.memory.with_value(|m| m.borrow_mut().forget(doomed, |text| tag_of(&settings, text)));
+    let settings = state.session.settings.get_untracked();
+    state.memory.vectors.with_value(|m| m.borrow_mut().forget(doomed, |text| tag_of(&settings, text)));
     run(state);
 }
 
@@ -91,7 +91,7 @@ pub fn start(state: AppState) {
 
 /// Runs the memory worker soon, unless it is running (then it runs again after).
 fn run(state: AppState) {
-    let busy = state.svc.memory.with_value(|m| {
+    let busy = state.memory.vectors.with_value(|m| {
         let mut m = m.borrow_mut();
         m.again = m.running;
         std::mem::replace(&mut m.running, true)
@@ -104,7 +104,7 @@ fn run(state: AppState) {
         sleep_ms(150).await;
         loop {
             work(state).await;
-            let again = state.svc.memory.with_value(|m| {
+            let again = state.memory.vectors.with_value(|m| {
                 let mut m = m.borrow_mut();
                 m.running = std::mem::take(&mut m.again);
                 m.running
@@ -113,7 +113,7 @@ fn run(state: AppState) {
                 break;
             }
         }
-        state.indexing.set(None);
+        state.memory.indexing.set(None);
     });
 }
 
@@ -128,7 +128,7 @@ async fn ensure_loaded(state: AppState, db: &IdbStore, settings: &Settings) -> b
     }
     let space = settings.embedding_space();
     let counter = shared_counter(COUNTER);
-    let current = state.svc.memory.with_value(|m| {
+    let current = state.memory.vectors.with_value(|m| {
         let m = m.borrow();
         m.index.is_some() && m.space == space && m.rev == counter
     });
@@ -138,7 +138,7 @@ async fn ensure_loaded(state: AppState, db: &IdbStore, settings: &Settings) -> b
     let index = match db.load_vectors(&space, settings_dims(settings).unwrap_or(0)).await {
         Ok(index) => index,
         Err(e) => {
-            state.notice.set(Some(Notice::MemoryRebuilt { detail: e.to_string() }));
+            state.notices.notify(Notice::MemoryRebuilt { detail: e.to_string() });
             // Its records go, so none of them lingers beyond what the rebuilt index writes.
             let _ = db.delete_other_spaces("").await;
             VectorIndex::new(settings_dims(settings).unwrap_or(0))
@@ -149,7 +149,7 @@ async fn ensure_loaded(state: AppState, db: &IdbStore, settings: &Settings) -> b
     let Some(known) = with_search(state, |l| l.ids().map(str::to_owned).collect::<HashSet<String>>()) else {
         return false;
     };
-    state.svc.memory.with_value(|m| {
+    state.memory.vectors.with_value(|m| {
         let mut m = m.borrow_mut();
         m.space = space;
         m.rev = counter;
@@ -162,7 +162,7 @@ async fn ensure_loaded(state: AppState, db: &IdbStore, settings: &Settings) -> b
 
 /// Queues every message and image that has no vector in the loaded index, with its text.
 async fn queue_missing(state: AppState, db: &IdbStore) {
-    let missing: Vec<String> = state.svc.memory.with_value(|m| {
+    let missing: Vec<String> = state.memory.vectors.with_value(|m| {
         let m = m.borrow();
         let index = m.index.as_ref();
         with_search(state, |l| l.ids().filter(|d| !index.is_some_and(|i| i.contains(d))).map(str::to_owned).collect())
@@ -179,7 +179,7 @@ async fn queue_missing(state: AppState, db: &IdbStore) {
         texts.extend(search::chat_documents(db, &chat).await);
     }
     let missing: HashSet<String> = missing.into_iter().collect();
-    state.svc.memory.with_value(|m| {
+    state.memory.vectors.with_value(|m| {
         let mut m = m.borrow_mut();
         for (doc, text) in texts.into_iter().filter(|(d, _)| missing.contains(d)) {
             m.queue(doc, text);
@@ -192,21 +192,21 @@ async fn work(state: AppState) {
     let Some(db) = store(state) else { return };
     let _lock = exclusive_lock(LOCK).await;
     // Read after the lock: another tab may have changed the embedding model while this one waited.
-    let settings = state.settings.get_untracked();
+    let settings = state.session.settings.get_untracked();
     if !ensure_loaded(state, &db, &settings).await {
         // The search index is still loading; what is pending waits, and the start after its load runs this.
         return;
     }
 
     // What waits and still exists, and needs a vector made (a question asked moments ago has one already).
-    let todo: Vec<Todo> = state.svc.memory.with_value(|m| {
+    let todo: Vec<Todo> = state.memory.vectors.with_value(|m| {
         m.borrow_mut().todo(|d| with_search(state, |l| l.contains(d)) == Some(true), |t| tag_of(&settings, t))
     });
     if !todo.is_empty() && settings.has_key() {
         let total = todo.len();
         let progress = |done: usize| {
             if total >= PROGRESS_FROM {
-                state.indexing.set(Some((done, total)));
+                state.memory.indexing.set(Some((done, total)));
             }
         };
         progress(0);
@@ -218,22 +218,23 @@ async fn work(state: AppState) {
                 embed(&transport, &rt, &settings, &texts, &mut |made, _| progress(done + made)).await;
             done += vectors.len();
             let listed = |d: &str| with_search(state, |l| l.contains(d)) == Some(true);
-            let resized = state.svc.memory.with_value(|m| m.borrow_mut().keep(&run[..vectors.len()], &vectors, listed));
+            let resized =
+                state.memory.vectors.with_value(|m| m.borrow_mut().keep(&run[..vectors.len()], &vectors, listed));
             if let Some((before, now)) = resized {
-                state.notice.set(Some(Notice::MemoryResized {
+                state.notices.notify(Notice::MemoryResized {
                     model: settings.embedding_model.trim().to_owned(),
                     before,
                     now,
-                }));
+                });
                 queue_missing(state, &db).await;
-                state.svc.memory.with_value(|m| m.borrow_mut().again = true);
+                state.memory.vectors.with_value(|m| m.borrow_mut().again = true);
                 break;
             }
             if let Some(e) = error {
                 let notice = Notice::MemoryIncomplete { left: total - done, error: e.redacted(&settings.api_key) };
                 // Keep what is left for the next change (or reload), and the notice, to take it down then.
-                state.svc.memory.with_value(|m| m.borrow_mut().failed(&todo[done..], notice.clone()));
-                state.notice.set(Some(notice));
+                state.memory.vectors.with_value(|m| m.borrow_mut().failed(&todo[done..], notice.clone()));
+                state.notices.notify(notice);
                 break;
             }
             // What this run made is stored before the next run starts: a tab closed meanwhile loses one run.
@@ -243,20 +244,20 @@ async fn work(state: AppState) {
         }
     } else if !todo.is_empty() {
         // No key yet: keep them for later.
-        state.svc.memory.with_value(|m| m.borrow_mut().wait(&todo));
+        state.memory.vectors.with_value(|m| m.borrow_mut().wait(&todo));
     }
     // Nothing waits any more (embedded, or deleted meanwhile): an earlier failure's notice is no longer true.
-    let failure = state.svc.memory.with_value(|m| m.borrow_mut().settled());
+    let failure = state.memory.vectors.with_value(|m| m.borrow_mut().settled());
     if let Some(notice) = failure {
-        if state.notice.with_untracked(|n| n.as_ref() == Some(&notice)) {
-            state.notice.set(None);
+        if state.notices.notice.with_untracked(|n| n.as_ref() == Some(&notice)) {
+            state.notices.notice.set(None);
         }
     }
     save(state, &db).await;
 }
 
 async fn save(state: AppState, db: &IdbStore) {
-    let taken = state.svc.memory.with_value(|m| m.borrow_mut().take_for_save());
+    let taken = state.memory.vectors.with_value(|m| m.borrow_mut().take_for_save());
     let Some((space, mut index)) = taken else { return };
     let result = db.save_vectors(&space, &mut index).await;
     if result.is_ok() {
@@ -265,9 +266,9 @@ async fn save(state: AppState, db: &IdbStore) {
     // Read back: where localStorage cannot be written, the counter stays as it is, and this tab must not take
     // that for another tab's save (and reload before every turn).
     let rev = shared_counter(COUNTER);
-    state.svc.memory.with_value(|m| m.borrow_mut().saved(&space, index, result.is_ok().then_some(rev)));
+    state.memory.vectors.with_value(|m| m.borrow_mut().saved(&space, index, result.is_ok().then_some(rev)));
     if let Err(e) = result {
-        state.alert(Alert::MemoryNotSaved(e));
+        state.notices.alert(Alert::MemoryNotSaved(e));
     }
 }
 
@@ -285,26 +286,26 @@ pub async fn embed_query(
     signal: Option<web_sys::AbortSignal>,
 ) -> Result<Vec<f32>, ApiError> {
     let tag = tag_of(settings, text);
-    if let Some(v) = state.svc.memory.with_value(|m| m.borrow().offered(&tag)) {
+    if let Some(v) = state.memory.vectors.with_value(|m| m.borrow().offered(&tag)) {
         return Ok(v);
     }
     let rt = BrowserRuntime::with_signal(signal.clone());
     let texts = [text.to_owned()];
     let mut vectors = embed(&FetchTransport::new(signal), &rt, settings, &texts, &mut |_, _| {}).await.into_result()?;
     let v = vectors.pop().unwrap_or_default();
-    state.svc.memory.with_value(|m| m.borrow_mut().offer(tag, v.clone()));
+    state.memory.vectors.with_value(|m| m.borrow_mut().offer(tag, v.clone()));
     Ok(v)
 }
 
 /// Brings the memory up to date before a question (another tab may have saved), without embedding anything.
 pub async fn refresh(state: AppState) {
     let Some(db) = store(state) else { return };
-    if state.svc.memory.with_value(|m| m.borrow().running) {
+    if state.memory.vectors.with_value(|m| m.borrow().running) {
         return;
     }
     // Under the lock, so it never reads a save halfway or deletes a space another tab is building.
     let _lock = exclusive_lock(LOCK).await;
-    let settings = state.settings.get_untracked();
+    let settings = state.session.settings.get_untracked();
     let _ = ensure_loaded(state, &db, &settings).await;
 }
 
@@ -320,7 +321,7 @@ pub fn foreign_hits(
         search::parse_doc(doc).is_some_and(|(kind, chat, _)| kind == search::HitKind::Message && chat != chat_id)
     };
     let lexical = with_search(state, |l| l.search_where(question, 20, foreign)).unwrap_or_default();
-    let vector = state.svc.memory.with_value(|m| {
+    let vector = state.memory.vectors.with_value(|m| {
         let m = m.borrow();
         match (m.index.as_ref(), query_vector) {
             (Some(i), Some(q)) if q.len() == i.dims() => i.search_where(q, 20, foreign).unwrap_or_default(),
@@ -366,7 +367,7 @@ impl Recall for MemoryRecall {
 
 /// Ranks with both signals (the memory's vectors and the search index) and decides what the question carries.
 pub fn plan(state: AppState, input: PlanInput<'_>) -> ContextPlan {
-    state.svc.memory.with_value(|m| {
+    state.memory.vectors.with_value(|m| {
         let m = m.borrow();
         let plan = |lexical: Option<&LexicalIndex>| {
             let signals = Signals { vectors: m.index.as_ref(), lexical, ..input.signals };
@@ -386,12 +387,12 @@ pub async fn search_vector_hits(
     query: &str,
 ) -> Result<Option<Vec<(String, f32)>>, ApiError> {
     if !settings.has_key()
-        || state.svc.memory.with_value(|m| m.borrow().index.as_ref().is_none_or(VectorIndex::is_empty))
+        || state.memory.vectors.with_value(|m| m.borrow().index.as_ref().is_none_or(VectorIndex::is_empty))
     {
         return Ok(None);
     }
     let q = embed_query(state, settings, query, None).await.map_err(|e| e.redacted(&settings.api_key))?;
-    Ok(state.svc.memory.with_value(|m| {
+    Ok(state.memory.vectors.with_value(|m| {
         let m = m.borrow();
         let hits = m.index.as_ref()?.search(&q, 20).ok()?;
         Some(hits.into_iter().map(|h| (h.id, h.score)).collect())

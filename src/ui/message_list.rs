@@ -16,7 +16,7 @@ pub fn MessageList() -> impl IntoView {
     let log = NodeRef::<leptos::html::Div>::new();
     // Follow the answer as it grows, unless the person scrolled up to read.
     Effect::new(move |_| {
-        state.messages.track();
+        state.session.messages.track();
         if let Some(el) = log.get() {
             let near_bottom = el.scroll_height() - el.scroll_top() - el.client_height() < 120;
             if near_bottom {
@@ -24,14 +24,14 @@ pub fn MessageList() -> impl IntoView {
             }
         }
     });
-    let last_id = move || state.messages.with(|v| v.last().map(|m| m.id.clone()));
+    let last_id = move || state.session.messages.with(|v| v.last().map(|m| m.id.clone()));
     view! {
         <div class="log" role="log" aria-live="polite" aria-label=move || t_string!(i18n, conversation) node_ref=log>
-            <Show when=move || state.messages.with(Vec::is_empty)>
+            <Show when=move || state.session.messages.with(Vec::is_empty)>
                 <EmptyState />
             </Show>
             <For
-                each=move || state.messages.get()
+                each=move || state.session.messages.get()
                 key=|m| (m.id.clone(), m.content.len(), m.status, m.usage.is_some())
                 let:message
             >
@@ -52,7 +52,7 @@ fn EmptyState() -> impl IntoView {
         <div class="empty">
             <h2>{t!(i18n, empty_title)}</h2>
             <p>{t!(i18n, empty_body)}</p>
-            <Show when=move || !state.settings.with(|s| s.has_key())>
+            <Show when=move || !state.session.settings.with(|s| s.has_key())>
                 <p class="hint">{t!(i18n, empty_hint_key)}</p>
             </Show>
         </div>
@@ -98,15 +98,15 @@ fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl In
     let model = message.model.clone();
     let count = message.trimmed;
     let trimmed = (count > 0).then_some(move || t_string!(i18n, trimmed_meta, count = count));
-    let error = message
-        .error
-        .clone()
-        .map(|e| move || text::answer_error(i18n.get_locale(), &e, &state.settings.with(|s| s.api_key.clone())));
+    let error = message.error.clone().map(|e| {
+        move || text::answer_error(i18n.get_locale(), &e, &state.session.settings.with(|s| s.api_key.clone()))
+    });
     // The Context as it is now: what it names may be deleted (and forgotten) while it shows.
     let context = (!message.context.is_empty()).then(|| {
         let (id, first) = (message.id.clone(), message.context.clone());
         Memo::new(move |_| {
             state
+                .session
                 .messages
                 .with(|ms| ms.iter().find(|m| m.id == id).map_or_else(|| first.clone(), |m| m.context.clone()))
         })
@@ -124,7 +124,7 @@ fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl In
             {error.map(|e| view! { <p class="msg-error">{e}</p> })}
             {context.map(|items| view! { <ContextView items=items /> })}
             <Show when=move || {
-                can_retry && is_last.get() && !state.is_streaming()
+                can_retry && is_last.get() && !state.session.is_streaming()
             }>
                 <button class="retry" on:click=move |_| controller::regenerate(state)>
                     {t!(i18n, retry)}

@@ -1,7 +1,7 @@
 //! Views: Leptos components, one per file, that hold signals and call the core and the adapters through
 //! [`controller`], and say everything in the person's language through [`i18n`]. A turn's decisions are the
 //! core's (`core::pipeline`), and so are the vector memory's (`core::retrieval::memory`). No app state lives
-//! in `thread_local!`s: see `state::Services`.
+//! in `thread_local!`s: each concern (session, search, memory, notices) is a context of its own, see `state`.
 
 pub mod chat_pane;
 pub mod composer;
@@ -44,7 +44,7 @@ fn Shell() -> impl IntoView {
     // Work outside the views (captions) reads the language from the state; the page title follows it too.
     Effect::new(move |_| {
         let locale = i18n.get_locale();
-        state.language.set(i18n::language(locale));
+        state.session.language.set(i18n::language(locale));
         document().set_title(i18n::td_string!(locale, page_title));
     });
     controller::start(state);

@@ -19,17 +19,17 @@ pub fn RouteSync() -> impl IntoView {
     // The address → the open chat, once the chat list has loaded.
     Effect::new(move |_| {
         let path = location.pathname.get();
-        if !state.loaded.get() {
+        if !state.session.loaded.get() {
             return;
         }
         match Route::parse(&path) {
             Route::Chat(id) => {
-                if state.current.get_untracked().as_deref() == Some(id.as_str()) {
+                if state.session.current.get_untracked().as_deref() == Some(id.as_str()) {
                     return;
                 }
-                if state.chats.with_untracked(|cs| cs.iter().any(|c| c.id == id)) {
+                if state.session.chats.with_untracked(|cs| cs.iter().any(|c| c.id == id)) {
                     controller::open_chat(state, id);
-                } else if state.missing.get_untracked().as_deref() != Some(id.as_str()) {
+                } else if state.session.missing.get_untracked().as_deref() != Some(id.as_str()) {
                     controller::show_missing(state, id);
                 }
             }
@@ -39,7 +39,7 @@ pub fn RouteSync() -> impl IntoView {
     // The open chat → the address. `/` is replaced by the chat it opened, so Back does not bounce through it.
     let navigate = use_navigate();
     Effect::new(move |_| {
-        let current = state.current.get();
+        let current = state.session.current.get();
         let path = location.pathname.get_untracked();
         let here = Route::parse(&path);
         let want = match current {
@@ -47,9 +47,9 @@ pub fn RouteSync() -> impl IntoView {
             // Nothing open: the address of a chat that just went (deleted here or in another tab) becomes `/`.
             None => match &here {
                 Route::Chat(id)
-                    if state.loaded.get_untracked()
-                        && state.missing.get_untracked().is_none()
-                        && !state.chats.with_untracked(|cs| cs.iter().any(|c| &c.id == id)) =>
+                    if state.session.loaded.get_untracked()
+                        && state.session.missing.get_untracked().is_none()
+                        && !state.session.chats.with_untracked(|cs| cs.iter().any(|c| &c.id == id)) =>
                 {
                     Route::Home
                 }

@@ -31,10 +31,10 @@ pub fn SettingsDialog() -> impl IntoView {
 
     // Opening fills the fields from the saved settings; closing (Escape, Close, or a good Save) clears them.
     Effect::new(move |_| {
-        let open = state.settings_open.get();
+        let open = state.session.settings_open.get();
         let Some(d) = dialog.get() else { return };
         if open && !d.open() {
-            let s = state.settings.get_untracked();
+            let s = state.session.settings.get_untracked();
             key_field.set(s.api_key);
             base_url.set(s.base_url);
             model.set(s.model);
@@ -90,9 +90,9 @@ pub fn SettingsDialog() -> impl IntoView {
             let result = controller::save_settings(state, settings).await;
             checking.set(false);
             if result.is_good() {
-                state.notice.set(Some(crate::core::notice::Notice::Settings(result.clone())));
-                state.alerts.set(Vec::new());
-                state.settings_open.set(false);
+                state.notices.notice.set(Some(crate::core::notice::Notice::Settings(result.clone())));
+                state.notices.alerts.set(Vec::new());
+                state.session.settings_open.set(false);
             }
             verdict.set(Some(result));
         });
@@ -102,9 +102,9 @@ pub fn SettingsDialog() -> impl IntoView {
         Language::En => "English",
         Language::Ko => "한국어",
     };
-    let key = move || state.settings.with(|s| s.api_key.clone());
+    let key = move || state.session.settings.with(|s| s.api_key.clone());
     view! {
-        <dialog class="settings" node_ref=dialog aria-labelledby="settings-title" on:close=move |_| state.settings_open.set(false)>
+        <dialog class="settings" node_ref=dialog aria-labelledby="settings-title" on:close=move |_| state.session.settings_open.set(false)>
             <form on:submit=save novalidate>
                 <h2 id="settings-title">{t!(i18n, settings)}</h2>
                 <div class="field">
@@ -150,7 +150,7 @@ pub fn SettingsDialog() -> impl IntoView {
                 />
                 <Field id="set-model" label=Signal::derive(move || t_string!(i18n, model)) value=model list="model-options" />
                 <datalist id="model-options">
-                    <For each=move || state.models.get() key=|m| m.clone() let:m>
+                    <For each=move || state.session.models.get() key=|m| m.clone() let:m>
                         <option value=m></option>
                     </For>
                 </datalist>
@@ -235,7 +235,7 @@ pub fn SettingsDialog() -> impl IntoView {
                         })
                 }}
                 <div class="dialog-actions">
-                    <button type="button" class="secondary" on:click=move |_| state.settings_open.set(false)>
+                    <button type="button" class="secondary" on:click=move |_| state.session.settings_open.set(false)>
                         {t!(i18n, close)}
                     </button>
                     <button type="submit" class="primary" disabled=move || checking.get()>

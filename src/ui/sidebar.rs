@@ -30,15 +30,15 @@ pub fn Sidebar() -> impl IntoView {
                 type="search"
                 aria-label=move || t_string!(i18n, search_chats)
                 placeholder=move || t_string!(i18n, search_chats)
-                prop:value=move || state.search_query.get()
+                prop:value=move || state.search.query.get()
                 on:input=move |ev| controller::search_chats(state, event_target_value(&ev))
             />
             <Show
-                when=move || state.search_query.with(|q| !q.trim().is_empty())
+                when=move || state.search.query.with(|q| !q.trim().is_empty())
                 fallback=move || {
                     view! {
                         <ul class="chat-list">
-                            <For each=move || state.chats.get() key=|c| (c.id.clone(), c.title.clone()) let:chat>
+                            <For each=move || state.session.chats.get() key=|c| (c.id.clone(), c.title.clone()) let:chat>
                                 <ChatItem chat=chat />
                             </For>
                         </ul>
@@ -60,7 +60,7 @@ fn SearchResults() -> impl IntoView {
     view! {
         <ul class="search-results" aria-label=move || t_string!(i18n, search_results)>
             <For
-                each=move || state.search_results.get()
+                each=move || state.search.results.get()
                 key=|r| (r.item_id.clone(), r.snippet.clone())
                 let:result
             >
@@ -84,7 +84,7 @@ fn SearchResults() -> impl IntoView {
                     </button>
                 </li>
             </For>
-            <Show when=move || state.search_results.with(Vec::is_empty)>
+            <Show when=move || state.search.results.with(Vec::is_empty)>
                 <li class="no-results">{t!(i18n, no_results)}</li>
             </Show>
         </ul>
@@ -101,7 +101,7 @@ fn ChatItem(chat: Chat) -> impl IntoView {
     let stored_title = chat.title.clone();
     let title = StoredValue::new(chat.title.clone());
     let title = move || if untitled { t_string!(i18n, new_chat).to_owned() } else { title.get_value() };
-    let is_current = move || state.current.get().as_deref() == Some(id.get_value().as_str());
+    let is_current = move || state.session.current.get().as_deref() == Some(id.get_value().as_str());
     let open = move |_| controller::open_chat(state, id.get_value());
     let delete = move |_| {
         let question = t_string!(i18n, confirm_delete, title = title());
