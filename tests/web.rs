@@ -442,6 +442,7 @@ async fn a_streamed_fetch_is_parsed_end_to_end() {
         stream: true,
         stream_options: Some(StreamOptions { include_usage: true }),
         max_completion_tokens: None,
+        temperature: None,
     };
     let transport = RewriteTo { url: url.clone(), inner: FetchTransport::new(None) };
     let mut deltas = Vec::new();

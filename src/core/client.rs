@@ -405,6 +405,7 @@ mod tests {
             stream: true,
             stream_options: None,
             max_completion_tokens: None,
+            temperature: None,
         }
     }
 

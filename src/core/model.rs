@@ -368,6 +368,12 @@ pub struct Settings {
     /// The language captions are written in; `None` follows the interface's language.
     #[serde(default)]
     pub caption_language: Option<Language>,
+    /// Instructions added to the system prompt of every question (an evaluation configuration sets them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<String>,
+    /// The sampling temperature of answers; `None` leaves the model's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f32>,
 }
 
 impl Settings {
@@ -426,6 +432,8 @@ impl Default for Settings {
             context_messages: Settings::default_context_messages(),
             recall_all_chats: false,
             caption_language: None,
+            instructions: None,
+            temperature: None,
         }
     }
 }

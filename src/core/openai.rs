@@ -54,6 +54,9 @@ pub struct ChatRequest {
     /// An upper bound on the answer's tokens (short tasks such as captions set it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_completion_tokens: Option<u32>,
+    /// The sampling temperature (0–2); absent, the model's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -537,6 +540,7 @@ mod tests {
             stream: true,
             stream_options: Some(StreamOptions { include_usage: true }),
             max_completion_tokens: None,
+            temperature: None,
         };
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(

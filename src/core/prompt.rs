@@ -68,6 +68,7 @@ pub fn caption_request(model: &str, image: &PromptImage, language: Language) -> 
         stream: false,
         stream_options: None,
         max_completion_tokens: Some(160),
+        temperature: None,
     }
 }
 
@@ -84,6 +85,9 @@ pub struct PromptInput<'a> {
     pub history_budget: u32,
     /// Earlier messages recalled by retrieval, oldest first.
     pub recalled: &'a [Recalled],
+    /// The person's (or an evaluation configuration's) instructions, added to the system prompt.
+    pub instructions: Option<&'a str>,
+    pub temperature: Option<f32>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -194,6 +198,10 @@ pub fn build(input: &PromptInput) -> BuiltPrompt {
             ));
         }
     }
+    if let Some(extra) = input.instructions.map(str::trim).filter(|t| !t.is_empty()) {
+        system.push_str("\n\n");
+        system.push_str(extra);
+    }
     let mut text_tokens = estimate_tokens(&system) + 4;
     messages.push(ChatMessage::System { content: system });
     if !input.images.is_empty() {
@@ -231,6 +239,7 @@ pub fn build(input: &PromptInput) -> BuiltPrompt {
             stream: true,
             stream_options: Some(StreamOptions { include_usage: true }),
             max_completion_tokens: None,
+            temperature: input.temperature,
         },
         trimmed,
         text_tokens,
@@ -310,6 +319,8 @@ mod tests {
             images: &images,
             history_budget: 8000,
             recalled: &[],
+            instructions: None,
+            temperature: None,
         });
         let v = serde_json::to_value(&built.request).unwrap();
         let msgs = v["messages"].as_array().unwrap();
@@ -353,6 +364,8 @@ mod tests {
             images: &[],
             history_budget: 100,
             recalled: &[],
+            instructions: None,
+            temperature: None,
         });
         assert_eq!(built.request.messages.len(), 2);
         assert!(built.text_tokens > 0);
@@ -373,6 +386,8 @@ mod tests {
             images: &images,
             history_budget: 100,
             recalled: &recalled,
+            instructions: None,
+            temperature: None,
         });
         let v = serde_json::to_value(&built.request).unwrap();
         let msgs = v["messages"].as_array().unwrap();

@@ -161,6 +161,8 @@ async fn answer<S: MessageRepo, T: Transport, R: Runtime>(
         images: input.images,
         history_budget: input.settings.history_budget,
         recalled: input.recalled,
+        instructions: input.settings.instructions.as_deref(),
+        temperature: input.settings.temperature,
     });
     let mut answer = Message {
         status: MessageStatus::Streaming,

@@ -83,6 +83,8 @@ pub fn SettingsDialog() -> impl IntoView {
             context_messages,
             recall_all_chats: all_chats.get_untracked(),
             caption_language: caption_language.get_untracked(),
+            // Not in this dialog: kept as they are.
+            ..state.session.settings.get_untracked()
         };
         checking.set(true);
         verdict.set(None);

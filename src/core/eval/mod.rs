@@ -5,4 +5,5 @@
 //! still has to ask). The answers themselves come from [`crate::core::pipeline`], the same code as a chat's; the
 //! browser reaches this module only through the ports.
 
+pub mod answer;
 pub mod model;
