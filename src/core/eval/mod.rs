@@ -6,3 +6,4 @@
 //! browser reaches this module only through the ports.
 
 pub mod metrics;
+pub mod stats;
