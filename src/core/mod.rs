@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod context;
+pub mod cost;
 pub mod embeddings;
 pub mod eval;
 pub mod image_plan;
