@@ -261,6 +261,8 @@ pub struct Policy {
     pub retry_after_cap_ms: u64,
     /// The seed of the backoff's jitter, so that a run's waits can be replayed.
     pub seed: u64,
+    /// How many stages must have been timed before [`Progress::eta_ms`] guesses.
+    pub eta_min_samples: u32,
 }
 
 impl Default for Policy {
@@ -273,6 +275,7 @@ impl Default for Policy {
             backoff_cap_ms: 60_000,
             retry_after_cap_ms: 600_000,
             seed: 0x0b0d_a5ee_d0f0_2026,
+            eta_min_samples: 3,
         }
     }
 }
@@ -349,6 +352,7 @@ const FAILED: usize = 3;
 struct Flight {
     job: usize,
     stage: Stage,
+    started: f64,
 }
 
 /// A time with a total order, for the queue of delayed stages.
@@ -414,7 +418,7 @@ fn queue_key(job: usize, stage: Stage) -> (bool, usize, Stage) {
 ///
 /// Costs, for J jobs: building is O(J + S) for S stored records (plus O(J log J) for the queue); `next` is
 /// O(log J) per task handed out or delayed stage come due; `finished` is O(log J); `progress` is
-/// O(concurrency); `wake_at` is O(1). The memory is a few dozen bytes per job beside its key.
+/// O(concurrency), as it keeps counts rather than looking at the jobs; `wake_at` is O(1). The memory is a few dozen bytes per job beside its key.
 #[derive(Debug)]
 pub struct Scheduler {
     policy: Policy,
@@ -444,6 +448,10 @@ pub struct Scheduler {
     /// were not judged.
     statuses: [usize; 4],
     not_judged: usize,
+    /// How many stages of each kind are still to be settled (in flight or not), in jobs that did not fail.
+    open: [usize; 3],
+    /// The summed durations of the stages that were done, and how many, by kind.
+    timed: [(f64, u32); 3],
 }
 
 impl Scheduler {
@@ -524,6 +532,8 @@ impl Scheduler {
             clock: 0.0,
             statuses: [0; 4],
             not_judged: 0,
+            open: [0; 3],
+            timed: [(0.0, 0); 3],
         };
         for j in 0..scheduler.jobs.len() {
             let job = &mut scheduler.jobs[j];
@@ -580,7 +590,7 @@ impl Scheduler {
             let task = Task { key: job.key.clone(), stage, attempt: job.asked[i], seq: self.next_seq, job: j };
             self.account(j, true);
             self.next_seq += 1;
-            self.flying.insert(task.seq, Flight { job: j, stage });
+            self.flying.insert(task.seq, Flight { job: j, stage, started: now_ms });
             tasks.push(task);
         }
         tasks
@@ -600,6 +610,11 @@ impl Scheduler {
         let j = flight.job;
         self.account(j, false);
         self.jobs[j].flying = self.jobs[j].flying.saturating_sub(1);
+        if outcome == Outcome::Done {
+            let (total, count) = &mut self.timed[flight.stage.index()];
+            *total += (now_ms - flight.started).max(0.0);
+            *count += 1;
+        }
         let finish = self.settle(j, flight.stage, task.seq, outcome, now_ms);
         self.account(j, true);
         finish
@@ -662,7 +677,6 @@ impl Scheduler {
 
     /// How far the run has come at `now_ms`.
     pub fn progress(&self, now_ms: f64) -> Progress {
-        let _ = now_ms;
         Progress {
             total_jobs: self.jobs.len(),
             done: self.statuses[COMPLETE],
@@ -670,8 +684,46 @@ impl Scheduler {
             failed: self.statuses[FAILED],
             in_flight: self.statuses[IN_FLIGHT],
             pending: self.statuses[PENDING],
-            eta_ms: None,
+            eta_ms: self.eta(now_ms),
         }
+    }
+
+    /// The time left: what is still to be asked, at the mean duration of its kind, shared among the effective
+    /// concurrency, but never less than the longest chain still to go (an answer and then its verdict), plus
+    /// what is left of a rate limit's wait. The backoffs of single stages are not counted.
+    fn eta(&self, now_ms: f64) -> Option<f64> {
+        if self.cancelled {
+            return None;
+        }
+        if self.open.iter().all(|&n| n == 0) {
+            return Some(0.0);
+        }
+        let (total, count) = self.timed.iter().fold((0.0, 0), |(t, c), &(total, count)| (t + total, c + count));
+        if count == 0 || count < self.policy.eta_min_samples {
+            return None;
+        }
+        // A kind not timed yet is guessed at the mean of all.
+        let mean = |stage: Stage| match self.timed[stage.index()] {
+            (_, 0) => total / f64::from(count),
+            (total, count) => total / f64::from(count),
+        };
+        let open = |stage: Stage| self.open[stage.index()] > 0;
+        let verdict = Stage::ALL.into_iter().filter(|s| s.is_verdict() && open(*s)).map(mean).fold(0.0, f64::max);
+        let mut work: f64 = Stage::ALL.into_iter().map(|s| self.open[s.index()] as f64 * mean(s)).sum();
+        let mut waiting = self.open;
+        let mut chain: f64 = 0.0;
+        for flight in self.flying.values().filter(|f| self.jobs[f.job].failure.is_none()) {
+            let expected = mean(flight.stage);
+            let left = (expected - (now_ms - flight.started).max(0.0)).max(0.0);
+            work -= expected - left;
+            waiting[flight.stage.index()] = waiting[flight.stage.index()].saturating_sub(1);
+            chain = chain.max(left + if flight.stage.is_verdict() { 0.0 } else { verdict });
+        }
+        for stage in Stage::ALL.into_iter().filter(|s| waiting[s.index()] > 0) {
+            chain = chain.max(mean(stage) + if stage.is_verdict() { 0.0 } else { verdict });
+        }
+        let wait = self.rate_deadline.map_or(0.0, |deadline| (deadline - now_ms).max(0.0));
+        Some(wait + (work.max(0.0) / self.window as f64).max(chain))
     }
 
     fn limit(&self) -> usize {
@@ -818,10 +870,14 @@ impl Scheduler {
         let job = &self.jobs[j];
         let class = job.class();
         let not_judged = class == COMPLETE && job.not_judged;
+        let open = job.open();
         let step = |count: &mut usize| *count = if add { *count + 1 } else { count.saturating_sub(1) };
         step(&mut self.statuses[class]);
         if not_judged {
             step(&mut self.not_judged);
+        }
+        for stage in open.iter() {
+            step(&mut self.open[stage.index()]);
         }
     }
 }
@@ -865,6 +921,8 @@ mod tests {
         most_in_flight: usize,
         /// The narrowest effective concurrency seen.
         narrowest: usize,
+        /// The time and the progress after each finished task.
+        seen: Vec<(f64, Progress)>,
     }
 
     impl Sim {
@@ -876,6 +934,7 @@ mod tests {
                 records: Vec::new(),
                 most_in_flight: 0,
                 narrowest: usize::MAX,
+                seen: Vec::new(),
             }
         }
 
@@ -896,6 +955,7 @@ mod tests {
 
         fn finish(&mut self, s: &mut Scheduler, task: &Task, outcome: Outcome) -> Finish {
             let finish = s.finished(task, outcome, self.now);
+            self.seen.push((self.now, s.progress(self.now)));
             if let Finish::Record { record, .. } = &finish {
                 self.records.push(StoredStage { key: task.key.clone(), stage: task.stage, record: record.clone() });
             }
@@ -1311,6 +1371,55 @@ mod tests {
         assert!(sim.now < storm_ends + 60_000.0 + 5_000.0, "finished at {}", sim.now);
         assert_eq!(s.concurrency(), 4);
         println!("{in_storm} requests during the storm; finished at {} ms", sim.now);
+    }
+
+    #[test]
+    fn the_time_left_is_guessed_from_what_was_timed() {
+        let mut s = Scheduler::new(jobs(20, 2), &[], policy(4));
+        assert_eq!(s.progress(0.0).eta_ms, None);
+        let mut sim = Sim::new();
+        // Answers take 0.8 to 1.25 s, verdicts 0.3 to 0.5 s, varying from job to job.
+        let duration = |task: &Task| {
+            let spread = (task.key.case_id.len() * 7 + task.key.case_id.bytes().map(usize::from).sum::<usize>()) % 10;
+            let spread = spread as f64 / 10.0;
+            if task.stage == Stage::Answer {
+                800.0 + 450.0 * spread
+            } else {
+                300.0 + 200.0 * spread
+            }
+        };
+        sim.run(&mut s, duration, all_done);
+        let end = sim.now;
+        assert_eq!(s.progress(end).eta_ms, Some(0.0));
+        // No guess before three stages were timed, and one after every later event.
+        let guesses: Vec<(f64, f64)> = sim.seen.iter().filter_map(|(at, p)| p.eta_ms.map(|eta| (*at, eta))).collect();
+        assert_eq!(sim.seen.len() - guesses.len(), 2);
+        // Once a few jobs are complete, the guessed end is within a fifth of the run of the real one, and the
+        // time left hardly ever grows (with steady durations, only when a new kind of stage is first timed).
+        for &(at, eta) in guesses.iter().skip(8) {
+            assert!((at + eta - end).abs() <= end / 5.0, "at {at}: {eta} left, the run ended at {end}");
+        }
+        for pair in guesses.windows(2).skip(4) {
+            let ((_, before), (_, after)) = (pair[0], pair[1]);
+            assert!(after <= before + 500.0, "from {before} to {after}");
+        }
+    }
+
+    #[test]
+    fn a_rate_limit_adds_its_wait_to_the_time_left() {
+        let mut s = Scheduler::new(jobs(4, 1), &[], policy(2));
+        let mut now = 0.0;
+        for _ in 0..2 {
+            for task in s.next(now) {
+                now += 100.0;
+                s.finished(&task, Outcome::Done, now);
+            }
+        }
+        let before = s.progress(now).eta_ms.unwrap();
+        let task = s.next(now).remove(0);
+        s.finished(&task, Outcome::RateLimited { retry_after_ms: Some(30_000) }, now);
+        let after = s.progress(now).eta_ms.unwrap();
+        assert!(after >= before + 30_000.0, "{before} then {after}");
     }
 
     #[test]
