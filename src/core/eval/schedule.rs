@@ -586,7 +586,7 @@ impl Scheduler {
             let job = &mut self.jobs[j];
             job.slots[i] = Slot::Flying;
             job.flying += 1;
-            job.asked[i] += 1;
+            job.asked[i] = job.asked[i].saturating_add(1);
             let task = Task { key: job.key.clone(), stage, attempt: job.asked[i], seq: self.next_seq, job: j };
             self.account(j, true);
             self.next_seq += 1;
@@ -613,7 +613,7 @@ impl Scheduler {
         if outcome == Outcome::Done {
             let (total, count) = &mut self.timed[flight.stage.index()];
             *total += (now_ms - flight.started).max(0.0);
-            *count += 1;
+            *count = count.saturating_add(1);
         }
         let finish = self.settle(j, flight.stage, task.seq, outcome, now_ms);
         self.account(j, true);
@@ -650,9 +650,9 @@ impl Scheduler {
         self.window
     }
 
-    /// Until when a rate limit holds every new request back, if it does.
+    /// Until when a rate limit holds every new request back, if it still does at the latest time given.
     pub fn rate_limited_until(&self) -> Option<f64> {
-        self.rate_deadline
+        self.rate_deadline.filter(|&deadline| deadline > self.clock)
     }
 
     pub fn status(&self, key: &JobKey) -> Option<JobStatus> {
@@ -762,7 +762,7 @@ impl Scheduler {
             }
             Outcome::Transient => {
                 let tries = &mut self.jobs[j].transient[i];
-                *tries += 1;
+                *tries = tries.saturating_add(1);
                 let tries = *tries;
                 if tries > self.policy.transient_retries {
                     return self.fail(j, stage, FailureKind::Unavailable);
@@ -775,7 +775,8 @@ impl Scheduler {
             Outcome::Unreadable => {
                 // The server answered: as far as rate limits go, a success.
                 self.answered(seq);
-                self.jobs[j].unreadable[i] += 1;
+                let tries = &mut self.jobs[j].unreadable[i];
+                *tries = tries.saturating_add(1);
                 if self.jobs[j].unreadable[i] <= self.policy.unreadable_retries {
                     self.make_ready(j, stage);
                     return Finish::Again { not_before_ms: now_ms };
@@ -1420,6 +1421,255 @@ mod tests {
         s.finished(&task, Outcome::RateLimited { retry_after_ms: Some(30_000) }, now);
         let after = s.progress(now).eta_ms.unwrap();
         assert!(after >= before + 30_000.0, "{before} then {after}");
+    }
+
+    /// A small deterministic generator for the randomized test (xorshift64*).
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        fn outcome(&mut self) -> Outcome {
+            match self.below(100) {
+                0..=54 => Outcome::Done,
+                55..=69 => Outcome::RateLimited {
+                    retry_after_ms: if self.below(2) == 0 { None } else { Some(self.below(3000) as u64) },
+                },
+                70..=82 => Outcome::Transient,
+                83..=96 => Outcome::Unreadable,
+                _ => Outcome::Failed(FailureKind::Rejected { status: 400 }),
+            }
+        }
+    }
+
+    /// What the randomized test knows of a run, as the store and the stand-in server see it.
+    #[derive(Default)]
+    struct Model {
+        needs: HashMap<JobKey, Stages>,
+        in_flight: std::collections::HashSet<(JobKey, Stage)>,
+        settled: HashMap<(JobKey, Stage), StageRecord>,
+        failed: std::collections::HashSet<JobKey>,
+        stored: Vec<StoredStage>,
+        requests: usize,
+    }
+
+    impl Model {
+        /// Checks what `next` handed out against everything handed out and recorded so far.
+        fn hand_out(&mut self, s: &Scheduler, tasks: &[Task]) {
+            for task in tasks {
+                let id = (task.key.clone(), task.stage);
+                assert!(self.needs[&task.key].contains(task.stage), "{id:?} is not needed");
+                assert!(!self.in_flight.contains(&id), "{id:?} handed out while in flight");
+                assert!(!self.settled.contains_key(&id), "{id:?} handed out once settled");
+                assert!(!self.failed.contains(&task.key), "{id:?} handed out after its job failed");
+                if task.stage.is_verdict() {
+                    let answer = self.settled.get(&(task.key.clone(), Stage::Answer));
+                    assert_eq!(answer, Some(&StageRecord::Done), "{id:?} handed out before its answer");
+                }
+                self.in_flight.insert(id);
+                self.requests += 1;
+            }
+            assert_eq!(s.in_flight(), self.in_flight.len());
+            assert!(s.in_flight() <= s.limit());
+            assert!(tasks.is_empty() || s.in_flight() <= s.concurrency());
+        }
+
+        /// Checks what `finished` made of a task's outcome, and stores what it says to.
+        fn finish(&mut self, task: &Task, finish: Finish) {
+            let id = (task.key.clone(), task.stage);
+            assert!(self.in_flight.remove(&id), "{id:?} was not in flight");
+            match finish {
+                Finish::Record { record, job } => {
+                    assert!(!self.settled.contains_key(&id), "{id:?} recorded twice");
+                    if let StageRecord::Failed(_) = record {
+                        self.failed.insert(task.key.clone());
+                    }
+                    assert_eq!(matches!(job, JobStatus::Failed { .. }), self.failed.contains(&task.key));
+                    self.stored.push(StoredStage { key: task.key.clone(), stage: task.stage, record: record.clone() });
+                    self.settled.insert(id, record);
+                }
+                Finish::Again { .. } => {}
+                Finish::Dropped => assert!(self.failed.contains(&task.key), "{id:?} dropped from a live job"),
+                Finish::Unknown => panic!("{id:?} unknown"),
+            }
+        }
+    }
+
+    fn check_progress(s: &Scheduler, now: f64) {
+        let p = s.progress(now);
+        assert_eq!(p.done + p.failed + p.in_flight + p.pending, p.total_jobs, "{p:?}");
+        assert!(p.not_judged <= p.done);
+        assert!(p.eta_ms.is_none_or(|eta| eta >= 0.0 && eta.is_finite()), "{p:?}");
+    }
+
+    #[test]
+    fn no_stage_is_handed_out_twice_across_random_interleavings() {
+        let (mut events, mut resumes) = (0, 0);
+        for seed in 1..=24u64 {
+            let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+            let specs = jobs(1 + rng.below(40), 1 + rng.below(4));
+            let policy = Policy {
+                concurrency: 1 + rng.below(6),
+                transient_retries: rng.below(4) as u32,
+                unreadable_retries: rng.below(3) as u32,
+                backoff_base_ms: 50,
+                backoff_cap_ms: 2_000,
+                seed,
+                ..Policy::default()
+            };
+            let mut model =
+                Model { needs: specs.iter().map(|j| (j.key.clone(), j.stages)).collect(), ..Model::default() };
+            let mut s = Scheduler::new(specs.clone(), &[], policy.clone());
+            let mut now = 0.0;
+            let mut flying: Vec<Task> = Vec::new();
+            let mut finished: Vec<Task> = Vec::new();
+            // Random events while the run lasts: requests go out, come back in any order with any outcome,
+            // come back twice, and now and then the run is cancelled and resumed.
+            for _ in 0..20_000 {
+                if s.is_complete() {
+                    break;
+                }
+                events += 1;
+                now += rng.below(400) as f64;
+                match rng.below(200) {
+                    0..=79 => {
+                        let tasks = s.next(now);
+                        model.hand_out(&s, &tasks);
+                        flying.extend(tasks);
+                    }
+                    80..=179 if !flying.is_empty() => {
+                        let task = flying.swap_remove(rng.below(flying.len()));
+                        let outcome = rng.outcome();
+                        model.finish(&task, s.finished(&task, outcome, now));
+                        finished.push(task);
+                    }
+                    180..=189 if !finished.is_empty() => {
+                        let task = &finished[rng.below(finished.len())];
+                        assert_eq!(s.finished(task, Outcome::Done, now), Finish::Unknown);
+                    }
+                    190 => {
+                        // Cancel, drain, and resume from what was stored.
+                        resumes += 1;
+                        s.cancel();
+                        assert!(s.next(now).is_empty());
+                        while let Some(task) = flying.pop() {
+                            let outcome = rng.outcome();
+                            model.finish(&task, s.finished(&task, outcome, now));
+                            assert!(s.next(now).is_empty());
+                        }
+                        assert!(s.is_idle());
+                        let before = s.progress(now);
+                        s = Scheduler::new(specs.clone(), &model.stored, policy.clone());
+                        let after = s.progress(now);
+                        assert_eq!(
+                            (after.done, after.not_judged, after.failed),
+                            (before.done, before.not_judged, before.failed)
+                        );
+                        assert_eq!(after.in_flight, 0);
+                        finished.clear();
+                    }
+                    _ => {}
+                }
+                check_progress(&s, now);
+            }
+
+            // The storm passes: every response is done from now on, and the run completes.
+            for _ in 0..100_000 {
+                let tasks = s.next(now);
+                model.hand_out(&s, &tasks);
+                flying.extend(tasks);
+                if let Some(task) = flying.pop() {
+                    now += 10.0;
+                    model.finish(&task, s.finished(&task, Outcome::Done, now));
+                } else if let Some(at) = s.wake_at().filter(|&at| at > now) {
+                    now = at;
+                } else {
+                    break;
+                }
+                check_progress(&s, now);
+            }
+            assert!(s.is_complete() && s.is_idle(), "seed {seed}: {:?}", s.progress(now));
+            for (key, needs) in &model.needs {
+                if model.failed.contains(key) {
+                    continue;
+                }
+                for stage in needs.iter() {
+                    let record = model.settled.get(&(key.clone(), stage));
+                    assert!(matches!(record, Some(StageRecord::Done | StageRecord::NotJudged)), "{key:?} {stage:?}");
+                }
+            }
+        }
+        println!("{events} random events, {resumes} resumes");
+        assert!(events > 10_000 && resumes > 20);
+    }
+
+    #[test]
+    fn the_bookkeeping_of_a_big_run_is_cheap() {
+        // 200 cases × 4 configurations, each job with both verdicts: 800 jobs, 2400 requests.
+        let specs: Vec<JobSpec> = (0..200)
+            .flat_map(|case| (0..4).map(move |config| (case, config)))
+            .map(|(case, config)| JobSpec::new(key(case, config), &[Stage::Judge, Stage::Faithfulness]))
+            .collect();
+        let started = std::time::Instant::now();
+        let mut s = Scheduler::new(specs, &[], policy(4));
+        let (mut now, mut asked) = (0.0, 0);
+        loop {
+            let tasks = s.next(now);
+            if tasks.is_empty() {
+                break;
+            }
+            for task in tasks {
+                now += 1.0;
+                asked += 1;
+                s.finished(&task, Outcome::Done, now);
+                let _ = (s.progress(now), s.wake_at());
+            }
+        }
+        let elapsed = started.elapsed();
+        assert!(s.is_complete());
+        assert_eq!(asked, 2400);
+        println!("800 jobs × 3 stages: {:.2} ms of bookkeeping", elapsed.as_secs_f64() * 1000.0);
+        // Natively this takes a few milliseconds, even unoptimised; the bound only catches a quadratic slip.
+        assert!(elapsed.as_secs() < 2, "{elapsed:?}");
+    }
+
+    #[test]
+    fn odd_times_and_policies_do_not_panic() {
+        let odd = Policy {
+            concurrency: usize::MAX,
+            transient_retries: u32::MAX,
+            backoff_base_ms: u64::MAX,
+            backoff_cap_ms: u64::MAX,
+            retry_after_cap_ms: u64::MAX,
+            eta_min_samples: 0,
+            ..Policy::default()
+        };
+        for policy in [odd, Policy::default()] {
+            let mut s = Scheduler::new(jobs(3, 2), &[], policy);
+            for now in [f64::NAN, -1e300, f64::INFINITY, 0.0, f64::NEG_INFINITY] {
+                let _ = (s.progress(now), s.wake_at());
+                for task in s.next(now) {
+                    s.finished(&task, Outcome::RateLimited { retry_after_ms: Some(u64::MAX) }, now);
+                    let _ = s.progress(now);
+                }
+                for task in s.next(now) {
+                    s.finished(&task, Outcome::Transient, now);
+                }
+                for task in s.next(now) {
+                    s.finished(&task, Outcome::Done, now);
+                    let _ = s.progress(now);
+                }
+            }
+        }
     }
 
     #[test]
