@@ -11,8 +11,10 @@
 //! It is a pure, synchronous state machine: it does no I/O, spawns nothing and has no clock of its own (every
 //! call that needs the time takes `now_ms`, on any monotone millisecond scale). The browser runner sends the
 //! requests, stores the results, sleeps until [`Scheduler::wake_at`] and calls back in between. Resuming is
-//! building a new scheduler from what was stored. Everything it reports is a typed kind, never a sentence: the
-//! views say it in words.
+//! building a new scheduler from what was stored, once the old one is idle (a request still out from the old
+//! one would otherwise be sent again by the new). It does not build requests, parse verdicts or store
+//! anything, and it knows nothing of cases and configurations beyond their ids. Everything it reports is a
+//! typed kind, never a sentence: the views say it in words.
 
 use crate::core::openai::ApiError;
 use serde::{Deserialize, Serialize};
@@ -230,7 +232,7 @@ pub struct Progress {
     pub total_jobs: usize,
     /// Complete jobs, including those with a verdict that could not be read.
     pub done: usize,
-    /// Of `done`, the jobs with a stage [`StageRecord::NotJudged`].
+    /// Of `done`, the jobs with a verdict recorded as [`StageRecord::NotJudged`].
     pub not_judged: usize,
     pub failed: usize,
     /// Jobs with at least one stage in flight.
@@ -249,7 +251,8 @@ pub struct Policy {
     pub concurrency: usize,
     /// How many times a stage is asked again after network drops and server errors before its job fails.
     pub transient_retries: u32,
-    /// How many times a stage is asked again after an unreadable response before it is not judged.
+    /// How many times a stage is asked again after an unreadable response before it is not judged (a verdict)
+    /// or fails (an answer).
     pub unreadable_retries: u32,
     /// The first wait of an exponential backoff.
     pub backoff_base_ms: u64,
@@ -596,7 +599,10 @@ impl Scheduler {
         tasks
     }
 
-    /// Takes back a task handed out by [`Scheduler::next`], with how its request ended at `now_ms`.
+    /// Takes back a task handed out by [`Scheduler::next`], with how its request ended at `now_ms`. A task
+    /// this scheduler does not have in flight changes nothing and is [`Finish::Unknown`]; a task of another
+    /// scheduler is caught only when it matches none in flight here, so a runner gives each task back to the
+    /// scheduler that handed it out.
     pub fn finished(&mut self, task: &Task, outcome: Outcome, now_ms: f64) -> Finish {
         self.tick(now_ms);
         let Some(flight) = self.flying.get(&task.seq).copied() else { return Finish::Unknown };
