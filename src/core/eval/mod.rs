@@ -9,4 +9,5 @@ pub mod answer;
 pub mod judge;
 pub mod metrics;
 pub mod model;
+pub mod schedule;
 pub mod stats;
