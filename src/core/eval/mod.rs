@@ -4,3 +4,5 @@
 //! its verdicts, and the bookkeeping of a run (which case goes next, what a rate limit does, what a resumed run
 //! still has to ask). The answers themselves come from [`crate::core::pipeline`], the same code as a chat's; the
 //! browser reaches this module only through the ports.
+
+pub mod sample;
