@@ -9,5 +9,6 @@ pub mod answer;
 pub mod judge;
 pub mod metrics;
 pub mod model;
+pub mod sample;
 pub mod schedule;
 pub mod stats;
