@@ -3,11 +3,16 @@
 #![cfg(target_arch = "wasm32")]
 
 use boda::core::client::stream_chat;
+use boda::core::cost::PriceTable;
+use boda::core::eval::model::{Case, CaseImage, ReferenceMode, TestSet};
+use boda::core::eval::run::{CaseResult, Run, RunState};
+use boda::core::eval::schedule::JobKey;
 use boda::core::image_plan::{FileKind, Refusal};
 use boda::core::model::{Chat, ContextItem, ContextUse, Gone, ImageMeta, Message, Role, Settings};
 use boda::core::notice::FileProblem;
 use boda::core::openai::{ChatMessage, ChatRequest, StreamOptions, UserContent};
 use boda::core::ports::{ChatRepo, ImageRepo, IndexRepo, MessageRepo, Runtime, SettingsRepo, StoreError};
+use boda::core::ports::{RunRepo, TestSetRepo};
 use boda::core::retrieval::lexical::LexicalIndex;
 use boda::core::search;
 use boda::web::files::{blob_bytes, prepare_image};
@@ -258,7 +263,21 @@ async fn a_new_database_is_at_the_current_schema_version() {
     assert_eq!(db.version().unwrap(), DB_VERSION);
     let mut stores = db.store_names();
     stores.sort();
-    assert_eq!(stores, ["chats", "images", "indexes", "messages", "settings", "vectors"]);
+    assert_eq!(
+        stores,
+        [
+            "chats",
+            "eval_images",
+            "eval_results",
+            "eval_runs",
+            "images",
+            "indexes",
+            "messages",
+            "settings",
+            "test_sets",
+            "vectors"
+        ]
+    );
     let tx = db.transaction(&["messages"], idb::TransactionMode::ReadOnly).unwrap();
     let mut indexes = tx.object_store("messages").unwrap().index_names();
     indexes.sort();
@@ -310,6 +329,102 @@ async fn a_version_4_database_upgrades_keeping_its_messages_and_indexing_what_th
     // So deleting the chat it recalled from finds it.
     now.delete_chat("b").await.unwrap();
     assert_eq!(now.load_message("a-ans").await.unwrap().unwrap().context[0].gone, Some(Gone::Chat));
+}
+
+/// A one-case test set of the given version, whose case uses the images `ids`.
+fn test_set(id: &str, version: u32, ids: &[&str]) -> TestSet {
+    let images = ids
+        .iter()
+        .map(|i| CaseImage {
+            id: (*i).into(),
+            name: format!("{i}.png"),
+            mime: "image/png".into(),
+            width: 2,
+            height: 2,
+            caption: None,
+            relevant: false,
+        })
+        .collect();
+    TestSet {
+        id: id.into(),
+        version,
+        name: format!("Set {id}"),
+        created_ms: f64::from(version),
+        sample: false,
+        cases: vec![Case {
+            id: "case".into(),
+            question: "두 사진의 공통점이 뭐야?".into(),
+            reference: "둘 다 동물이에요.".into(),
+            mode: ReferenceMode::All,
+            tags: Vec::new(),
+            images,
+        }],
+    }
+}
+
+fn run_of(id: &str, set_id: &str) -> Run {
+    Run {
+        id: id.into(),
+        set_id: set_id.into(),
+        set_version: 1,
+        set_name: "Set".into(),
+        configs: Vec::new(),
+        judge_model: "gpt-4.1".into(),
+        judge_prompt_version: "v".into(),
+        prices: PriceTable::defaults(),
+        concurrency: 2,
+        created_ms: 1.0,
+        state: RunState::Running,
+        finished_ms: None,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_version_5_database_upgrades_to_hold_test_sets_and_runs_keeping_its_chats() {
+    let name = format!("boda-test-{}", new_uuid());
+    let v5 = IdbStore::open_at(&name, 5).await.unwrap();
+    v5.put_chat(&Chat::new("c".into(), 1.0)).await.unwrap();
+    v5.put_message(&message("m", "c", 1.0)).await.unwrap();
+    v5.close();
+    let now = IdbStore::open_named(&name).await.unwrap();
+    assert_eq!(now.load_chats().await.unwrap()[0].id, "c");
+    assert_eq!(now.load_messages("c").await.unwrap().len(), 1);
+    assert!(now.load_test_sets().await.unwrap().is_empty());
+    now.put_test_set(&test_set("s", 1, &["a"]), &[("a".into(), blob_of(b"png a", "image/png"))]).await.unwrap();
+    assert_eq!(now.load_test_sets().await.unwrap().len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn test_set_versions_share_their_images_and_deleting_a_set_leaves_nothing_of_it() {
+    let db = fresh_store().await;
+    db.put_test_set(&test_set("s", 1, &["a"]), &[("a".into(), blob_of(b"png a", "image/png"))]).await.unwrap();
+    // Version 2 adds an image and keeps the first; version 1 stays as it was.
+    db.put_test_set(&test_set("s", 2, &["a", "b"]), &[("b".into(), blob_of(b"png b", "image/png"))]).await.unwrap();
+    db.put_test_set(&test_set("t", 1, &["c"]), &[("c".into(), blob_of(b"png c", "image/png"))]).await.unwrap();
+    assert_eq!(db.load_test_sets().await.unwrap().len(), 3);
+    assert_eq!(db.load_test_set("s", 1).await.unwrap().unwrap().cases[0].images.len(), 1);
+    assert_eq!(db.load_test_set("s", 2).await.unwrap().unwrap().cases[0].question, "두 사진의 공통점이 뭐야?");
+    assert_eq!(blob_bytes(&db.eval_image("a").await.unwrap().unwrap()).await.unwrap(), b"png a");
+
+    let run = run_of("r1", "s");
+    let mut result = CaseResult::new("r1", &JobKey::new("case", "cfg"));
+    db.put_run(&run).await.unwrap();
+    db.put_result(&result).await.unwrap();
+    result.human_tenths = Some(7);
+    db.put_result(&result).await.unwrap();
+    db.put_run_with_results(&run_of("r2", "t"), &[CaseResult::new("r2", &JobKey::new("case", "cfg"))]).await.unwrap();
+    assert_eq!(db.load_results("r1").await.unwrap(), [result], "a result is rewritten in place");
+    assert_eq!(db.load_runs().await.unwrap().len(), 2);
+
+    db.delete_test_set("s").await.unwrap();
+    assert!(db.load_test_set("s", 2).await.unwrap().is_none());
+    assert!(db.eval_image("a").await.unwrap().is_none() && db.eval_image("b").await.unwrap().is_none());
+    assert!(db.load_results("r1").await.unwrap().is_empty());
+    let runs: Vec<String> = db.load_runs().await.unwrap().into_iter().map(|r| r.id).collect();
+    assert_eq!(runs, ["r2"], "the other set's run stays");
+    assert!(db.eval_image("c").await.unwrap().is_some());
+    db.delete_run("r2").await.unwrap();
+    assert!(db.load_runs().await.unwrap().is_empty() && db.load_results("r2").await.unwrap().is_empty());
 }
 
 #[wasm_bindgen_test]

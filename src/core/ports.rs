@@ -4,6 +4,8 @@
 //! implement them with in-memory fakes. Browsers run one thread, so the futures are not `Send` and the traits
 //! use plain `async fn`.
 
+use crate::core::eval::model::TestSet;
+use crate::core::eval::run::{CaseResult, Run};
 use crate::core::model::{Chat, ImageMeta, Message, Settings};
 use crate::core::retrieval::vector::VectorIndex;
 use std::fmt;
@@ -150,6 +152,33 @@ pub trait IndexRepo {
     /// The stored lexical search index (serialised), if one was saved.
     async fn load_search_index(&self) -> Result<Option<String>, StoreError>;
     async fn save_search_index(&self, json: &str) -> Result<(), StoreError>;
+}
+
+/// Test sets (every version) and their images, which versions share.
+pub trait TestSetRepo {
+    /// The adapter's binary type (a `Blob` in the browser).
+    type Blob: Clone;
+
+    /// Every stored version of every set.
+    async fn load_test_sets(&self) -> Result<Vec<TestSet>, StoreError>;
+    async fn load_test_set(&self, set_id: &str, version: u32) -> Result<Option<TestSet>, StoreError>;
+    /// Stores a version with the images it adds, in one transaction: all of it or, on failure, none.
+    async fn put_test_set(&self, set: &TestSet, new_images: &[(String, Self::Blob)]) -> Result<(), StoreError>;
+    async fn eval_image(&self, image_id: &str) -> Result<Option<Self::Blob>, StoreError>;
+    /// Deletes every version of a set and the images only it used.
+    async fn delete_test_set(&self, set_id: &str) -> Result<(), StoreError>;
+}
+
+/// Evaluation runs and their results (one per configuration and case, rewritten as its stages settle).
+pub trait RunRepo {
+    async fn load_runs(&self) -> Result<Vec<Run>, StoreError>;
+    async fn put_run(&self, run: &Run) -> Result<(), StoreError>;
+    async fn load_results(&self, run_id: &str) -> Result<Vec<CaseResult>, StoreError>;
+    async fn put_result(&self, result: &CaseResult) -> Result<(), StoreError>;
+    /// Stores a run with all its results in one transaction (an imported run: all of it or none).
+    async fn put_run_with_results(&self, run: &Run, results: &[CaseResult]) -> Result<(), StoreError>;
+    /// Deletes a run and its results.
+    async fn delete_run(&self, run_id: &str) -> Result<(), StoreError>;
 }
 
 /// Reads the bytes of a stored Blob (the browser reads them asynchronously).

@@ -24,12 +24,15 @@ use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
+mod eval;
+
 pub const DB_NAME: &str = "boda";
 /// The schema version this build writes. Bump it and add a step to [`migrate`] for every schema change.
 /// 1: chats, messages, images, settings. 2: indexes (the stored search index). 3: vectors (vector indexes as
 /// ArrayBuffer chunks plus an id map). 4: no new store; vector chunks hold half-precision values (see
 /// [`migrate`]). 5: messages get the `refs` index (what their Context names), filled for the messages there.
-pub const DB_VERSION: u32 = 5;
+/// 6: the evaluation's stores: test sets (one record per version), their images, runs and results.
+pub const DB_VERSION: u32 = 6;
 
 pub const CHATS: &str = "chats";
 pub const MESSAGES: &str = "messages";
@@ -37,6 +40,14 @@ pub const IMAGES: &str = "images";
 pub const SETTINGS: &str = "settings";
 pub const INDEXES: &str = "indexes";
 pub const VECTORS: &str = "vectors";
+/// One record per version of a test set, keyed by [`crate::core::eval::model::version_key`].
+pub const TEST_SETS: &str = "test_sets";
+/// The pixels of test cases' images (a Blob each), by id.
+pub const EVAL_IMAGES: &str = "eval_images";
+/// Evaluation runs, by id, with a `set_id` index.
+pub const EVAL_RUNS: &str = "eval_runs";
+/// One record per (run, configuration, case), keyed `key`, with a `run_id` index.
+pub const EVAL_RESULTS: &str = "eval_results";
 /// The key of the lexical (BM25) search index in [`INDEXES`].
 pub const LEXICAL_KEY: &str = "lexical";
 const BY_CHAT: &str = "chat_id";
@@ -130,6 +141,33 @@ fn migrate(db: &Database, tx: &idb::Transaction, old_version: u32, new_version: 
                 }
             });
         }
+    }
+    if old_version < 6 && new_version >= 6 {
+        let by_key = || {
+            let mut p = ObjectStoreParams::new();
+            p.key_path(Some(KeyPath::new_single("key")));
+            p
+        };
+        db.create_object_store(TEST_SETS, by_key())?.create_index(
+            eval::BY_SET,
+            KeyPath::new_single("id"),
+            Some(IndexParams::new()),
+        )?;
+        db.create_object_store(EVAL_IMAGES, keyed())?.create_index(
+            eval::BY_SET,
+            KeyPath::new_single(eval::BY_SET),
+            Some(IndexParams::new()),
+        )?;
+        db.create_object_store(EVAL_RUNS, keyed())?.create_index(
+            eval::BY_SET,
+            KeyPath::new_single(eval::BY_SET),
+            Some(IndexParams::new()),
+        )?;
+        db.create_object_store(EVAL_RESULTS, by_key())?.create_index(
+            eval::BY_RUN,
+            KeyPath::new_single(eval::BY_RUN),
+            Some(IndexParams::new()),
+        )?;
     }
     Ok(())
 }
