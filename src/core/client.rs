@@ -174,11 +174,22 @@ pub async fn complete<T: Transport, R: Runtime>(
     settings: &Settings,
     chat: &ChatRequest,
 ) -> Result<String, ApiError> {
-    let body = serde_json::to_string(chat)
+    completion_text(&complete_body(transport, runtime, settings, chat).await?)
+}
+
+/// Sends any non-streamed chat completions body (a judge's structured-output request, say), retrying on rate
+/// limits, and returns the whole response body for the caller to read.
+pub async fn complete_body<T: Transport, R: Runtime>(
+    transport: &T,
+    runtime: &R,
+    settings: &Settings,
+    body: &impl serde::Serialize,
+) -> Result<String, ApiError> {
+    let body = serde_json::to_string(body)
         .map_err(|e| ApiError::Rejected { status: 0, detail: Some(format!("the request could not be built: {e}")) })?;
     let request = HttpRequest::api(settings, "POST", "chat/completions", Some(body));
     let (_, mut body) = send_with_retries(transport, runtime, &request, &mut |_| {}).await?;
-    completion_text(&read_text(&mut body, MAX_BODY).await)
+    Ok(read_text(&mut body, MAX_BODY).await)
 }
 
 /// Checks the key and lists the models it can use (`GET /models`).

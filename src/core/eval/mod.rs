@@ -10,6 +10,7 @@ pub mod judge;
 pub mod metrics;
 pub mod model;
 pub mod run;
+pub mod runner;
 pub mod sample;
 pub mod schedule;
 pub mod stats;

@@ -126,6 +126,8 @@ pub enum FailureKind {
     Unavailable,
     /// The answer could not be read, again after every retry the policy allows.
     Unreadable,
+    /// One of the case's images is no longer stored, so the case cannot be asked.
+    ImageMissing,
 }
 
 /// What is stored for a stage that settled: read back to resume a run.
