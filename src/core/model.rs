@@ -374,6 +374,10 @@ pub struct Settings {
     /// The sampling temperature of answers; `None` leaves the model's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f32>,
+    /// What models cost per token: dated defaults, editable. Answers show their price from it, and an
+    /// evaluation run keeps a copy of it.
+    #[serde(default)]
+    pub prices: crate::core::cost::PriceTable,
 }
 
 impl Settings {
@@ -434,6 +438,7 @@ impl Default for Settings {
             caption_language: None,
             instructions: None,
             temperature: None,
+            prices: crate::core::cost::PriceTable::defaults(),
         }
     }
 }
