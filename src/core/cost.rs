@@ -56,7 +56,7 @@ impl Price {
     }
 
     /// The dollars for `input` prompt tokens, `cached` of them from the cache, and `output` completion tokens.
-    fn usd(&self, input: u32, cached: u32, output: u32) -> f64 {
+    pub fn usd(&self, input: u32, cached: u32, output: u32) -> f64 {
         let cached = cached.min(input);
         let per = |tokens: u32, usd_per_mtok: f64| f64::from(tokens) * usd_per_mtok / 1_000_000.0;
         per(input - cached, self.input_usd_per_mtok)

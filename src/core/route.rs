@@ -1,4 +1,5 @@
-//! The app's addresses: `/` (the most recent chat, or the empty start) and `/chat/<id>` (that chat). Parsing
+//! The app's addresses: `/` (the most recent chat, or the empty start), `/chat/<id>` (that chat), and the
+//! evaluation's `/evaluate` (test sets and runs) and `/evaluate/run/<id>` (one run's report). Parsing
 //! and building them lives here so the rule is one piece of tested code; the views hand the browser's path in
 //! and get a [`Route`] back. Anything else is read as `/`.
 
@@ -9,6 +10,10 @@ pub enum Route {
     Home,
     /// `/chat/<id>`: that chat, or the "does not exist (any more)" state.
     Chat(String),
+    /// `/evaluate`: test sets and runs.
+    Evaluate,
+    /// `/evaluate/run/<id>`: one run, its progress and its report.
+    EvalRun(String),
 }
 
 impl Route {
@@ -16,9 +21,15 @@ impl Route {
     /// empty and never contain a slash; a percent-encoded id is decoded.
     pub fn parse(path: &str) -> Route {
         let rest = path.trim_end_matches('/');
-        match rest.strip_prefix("/chat/") {
-            Some(id) if !id.is_empty() && !id.contains('/') => Route::Chat(percent_decode(id)),
-            _ => Route::Home,
+        let id = |prefix: &str| rest.strip_prefix(prefix).filter(|id| !id.is_empty() && !id.contains('/'));
+        if let Some(id) = id("/chat/") {
+            Route::Chat(percent_decode(id))
+        } else if let Some(id) = id("/evaluate/run/") {
+            Route::EvalRun(percent_decode(id))
+        } else if rest == "/evaluate" {
+            Route::Evaluate
+        } else {
+            Route::Home
         }
     }
 
@@ -27,7 +38,14 @@ impl Route {
         match self {
             Route::Home => "/".to_owned(),
             Route::Chat(id) => format!("/chat/{}", percent_encode(id)),
+            Route::Evaluate => "/evaluate".to_owned(),
+            Route::EvalRun(id) => format!("/evaluate/run/{}", percent_encode(id)),
         }
+    }
+
+    /// Whether the address is one of the evaluation's pages (the chat pane gives way to them).
+    pub fn is_evaluation(&self) -> bool {
+        matches!(self, Route::Evaluate | Route::EvalRun(_))
     }
 }
 
@@ -78,6 +96,17 @@ mod tests {
             assert_eq!(Route::parse(home), Route::Home, "{home}");
         }
         assert_eq!(Route::Home.path(), "/");
+    }
+
+    #[test]
+    fn the_evaluation_has_addresses() {
+        assert_eq!(Route::parse("/evaluate"), Route::Evaluate);
+        assert_eq!(Route::parse("/evaluate/"), Route::Evaluate);
+        assert_eq!(Route::parse("/evaluate/run/r1"), Route::EvalRun("r1".into()));
+        assert_eq!(Route::EvalRun("a b".into()).path(), "/evaluate/run/a%20b");
+        assert_eq!(Route::parse("/evaluate/run/"), Route::Home);
+        assert_eq!(Route::parse("/evaluate/other"), Route::Home);
+        assert!(Route::Evaluate.is_evaluation() && !Route::Home.is_evaluation());
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub fn RouteSync() -> impl IntoView {
                 }
             }
             Route::Home => controller::open_latest(state),
+            // The evaluation's pages leave the open chat as it is.
+            Route::Evaluate | Route::EvalRun(_) => {}
         }
     });
     // The open chat → the address. `/` is replaced by the chat it opened, so Back does not bounce through it.

@@ -6,6 +6,7 @@
 //! browser reaches this module only through the ports.
 
 pub mod answer;
+pub mod estimate;
 pub mod judge;
 pub mod metrics;
 pub mod model;

@@ -13,6 +13,8 @@
 //! languages that describes the drawing neutrally; a caption stands in for a picture that retrieval leaves out,
 //! so it never says what a question asks to read off the picture (a total, a time, a number on a sign).
 
+use crate::core::eval::model::{Case, CaseImage, ReferenceMode, TestSet};
+
 /// One picture of the sample set: a file under `static/sample/` and what it shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SampleImage {
@@ -537,10 +539,71 @@ pub fn image(file: &str) -> Option<&'static SampleImage> {
     IMAGES.iter().find(|image| image.file == file)
 }
 
+/// The id a sample picture is stored under: one per file, shared by every case that shows it.
+pub fn image_id(file: &str) -> String {
+    format!("{SAMPLE_SET_ID}:{file}")
+}
+
+/// The sample set as a test set, named `name` (the views give it in the person's language). Each case's
+/// pictures carry the caption in the case's language; the PNGs are stored under [`image_id`].
+pub fn test_set(name: &str, now_ms: f64) -> TestSet {
+    let cases = CASES
+        .iter()
+        .map(|c| {
+            let korean = c.tags.first() == Some(&"ko");
+            let images = c
+                .images
+                .iter()
+                .filter_map(|file| image(file))
+                .map(|i| CaseImage {
+                    id: image_id(i.file),
+                    name: i.file.replace(".svg", ".png"),
+                    mime: "image/png".to_owned(),
+                    width: i.width,
+                    height: i.height,
+                    caption: Some(if korean { i.caption_ko } else { i.caption_en }.to_owned()),
+                    relevant: c.relevant.contains(&i.file),
+                })
+                .collect();
+            Case {
+                id: c.id.to_owned(),
+                question: c.question.to_owned(),
+                reference: c.reference.to_owned(),
+                mode: if c.any { ReferenceMode::Any } else { ReferenceMode::All },
+                tags: c.tags.iter().map(|t| (*t).to_owned()).collect(),
+                images,
+            }
+        })
+        .collect();
+    TestSet {
+        id: SAMPLE_SET_ID.to_owned(),
+        version: SAMPLE_VERSION,
+        name: name.to_owned(),
+        created_ms: now_ms,
+        sample: true,
+        cases,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn the_sample_set_is_a_valid_test_set_with_captions_in_each_case_language() {
+        let set = test_set("Sample set", 1.0);
+        assert_eq!(set.cases.len(), CASES.len());
+        assert!(set.cases.iter().all(|c| c.problem().is_none()), "every case is usable");
+        assert_eq!(set.image_ids().len(), IMAGES.len());
+        let ko = set.cases.iter().find(|c| c.question == "두 사진의 공통점이 뭐야?").unwrap();
+        assert!(ko
+            .images
+            .iter()
+            .all(|i| i.caption.as_deref().is_some_and(|t| t.chars().any(|ch| ('가'..='힣').contains(&ch)))));
+        assert!(set.cases.iter().filter(|c| c.declares_relevant()).count() >= 5);
+        assert!(set.cases.iter().flat_map(|c| &c.images).all(|i| i.name.ends_with(".png")));
+    }
 
     /// The font stack the SVGs use for Korean text; Latin text uses plain `sans-serif`.
     const KOREAN_FONTS: &str = "'Noto Sans CJK KR', 'Apple SD Gothic Neo', 'Malgun Gothic', sans-serif";

@@ -1,0 +1,208 @@
+//! What a run will cost before it starts: per configuration, its answers (with what its images alone cost)
+//! and the judging of them, from each model's image-token rule and the price table.
+//!
+//! An estimate assumes answers of [`EXPECTED_ANSWER_TOKENS`] and, with retrieval, that the first `k` images
+//! of each case go as pictures (images of one case are usually of one size, so which ones hardly matters) and
+//! the others as their captions. It also says when a configuration pays more per image than one on a model
+//! whose tokens cost more: at high detail gpt-4o-mini counts 2,833 + 5,667 tokens per tile, so a picture can
+//! cost it more than it costs gpt-4o. It sends nothing and stores nothing.
+
+use crate::core::cost::{estimate_answer, estimate_judging, Estimate, JudgingPlan, PriceTable};
+use crate::core::eval::answer::RunConfig;
+use crate::core::eval::model::TestSet;
+use crate::core::image_plan::image_tokens;
+use crate::core::prompt::{estimate_tokens, SYSTEM};
+
+/// The answer length estimates assume, in tokens.
+pub const EXPECTED_ANSWER_TOKENS: u32 = 150;
+
+/// One configuration's part of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigEstimate {
+    pub config_id: String,
+    /// Every case's answer.
+    pub answers: Estimate,
+    /// Every answer's verdicts (correctness, and faithfulness with retrieval).
+    pub judging: Estimate,
+    /// Pictures sent in all, and the input tokens they count for.
+    pub images: u32,
+    pub image_tokens: u32,
+    /// What those tokens cost, when the model has a price.
+    pub image_usd: Option<f64>,
+}
+
+impl ConfigEstimate {
+    pub fn total(&self) -> Estimate {
+        self.answers.plus(self.judging)
+    }
+
+    /// The average cost of one picture.
+    pub fn usd_per_image(&self) -> Option<f64> {
+        (self.images > 0).then_some(()).and(self.image_usd).map(|usd| usd / f64::from(self.images))
+    }
+}
+
+/// Something the person should see before starting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EstimateNote {
+    /// `config_id` pays more per picture than `than`, although its model's tokens are cheaper.
+    ImagesDearer { config_id: String, than: String },
+    /// A model has no price in the table: its part is not in the total.
+    Unpriced { model: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunEstimate {
+    pub configs: Vec<ConfigEstimate>,
+    pub notes: Vec<EstimateNote>,
+}
+
+impl RunEstimate {
+    /// Everything together; the cost is `None` when any part has no price.
+    pub fn total(&self) -> Estimate {
+        self.configs.iter().fold(Estimate { usd: Some(0.0), ..Estimate::default() }, |sum, c| sum.plus(c.total()))
+    }
+}
+
+/// Estimates a run of `configs` on `set`, judged by `judge_model`.
+pub fn estimate_run(set: &TestSet, configs: &[RunConfig], judge_model: &str, prices: &PriceTable) -> RunEstimate {
+    let mut out = Vec::with_capacity(configs.len());
+    let mut notes = Vec::new();
+    for config in configs {
+        let mut answers = Estimate { usd: Some(0.0), ..Estimate::default() };
+        let mut judging = Estimate { usd: Some(0.0), ..Estimate::default() };
+        let (mut images, mut tokens) = (0u32, 0u32);
+        let system = match config.instructions.as_deref() {
+            Some(extra) => format!("{SYSTEM}\n\n{extra}"),
+            None => SYSTEM.to_owned(),
+        };
+        for case in &set.cases {
+            let k = config.retrieval.map_or(case.images.len(), |k| (k as usize).min(case.images.len()));
+            let sent: Vec<(u32, u32)> = case.images.iter().take(k).map(|i| (i.width, i.height)).collect();
+            // Captions of the images left out travel as text with the question.
+            let captions: String =
+                case.images.iter().skip(k).filter_map(|i| i.caption.as_deref()).collect::<Vec<_>>().join(" ");
+            let question = format!("{} {captions}", case.question);
+            answers = answers.plus(estimate_answer(
+                prices,
+                &config.model,
+                config.detail,
+                &sent,
+                &question,
+                &system,
+                EXPECTED_ANSWER_TOKENS,
+            ));
+            images += sent.len() as u32;
+            tokens += sent.iter().map(|&(w, h)| image_tokens(&config.model, w, h, config.detail)).sum::<u32>();
+            let context: u32 = case.images.iter().filter_map(|i| i.caption.as_deref()).map(estimate_tokens).sum();
+            let plan = JudgingPlan {
+                judge_model,
+                question: &case.question,
+                reference: &case.reference,
+                expected_answer_tokens: EXPECTED_ANSWER_TOKENS,
+                retrieved_context_tokens: config.retrieval.map(|_| context),
+            };
+            judging = judging.plus(estimate_judging(prices, &plan).total());
+        }
+        let image_usd = prices.price(&config.model).map(|p| p.usd(tokens, 0, 0));
+        for model in [config.model.as_str(), judge_model] {
+            if prices.price(model).is_none() && !notes.contains(&EstimateNote::Unpriced { model: model.to_owned() }) {
+                notes.push(EstimateNote::Unpriced { model: model.to_owned() });
+            }
+        }
+        out.push(ConfigEstimate {
+            config_id: config.id.clone(),
+            answers,
+            judging,
+            images,
+            image_tokens: tokens,
+            image_usd,
+        });
+    }
+    for (a, ca) in out.iter().zip(configs) {
+        for (b, cb) in out.iter().zip(configs) {
+            let (Some(pa), Some(pb)) = (prices.price(&ca.model), prices.price(&cb.model)) else { continue };
+            let (Some(ia), Some(ib)) = (a.usd_per_image(), b.usd_per_image()) else { continue };
+            if pa.input_usd_per_mtok < pb.input_usd_per_mtok && ia > ib {
+                notes.push(EstimateNote::ImagesDearer { config_id: a.config_id.clone(), than: b.config_id.clone() });
+            }
+        }
+    }
+    RunEstimate { configs: out, notes }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::eval::model::{Case, CaseImage, ReferenceMode};
+    use crate::core::model::Detail;
+
+    fn set() -> TestSet {
+        let image = |i: usize| CaseImage {
+            id: format!("i{i}"),
+            name: "x.png".into(),
+            mime: "image/png".into(),
+            width: 1024,
+            height: 1024,
+            caption: Some("a picture of something".into()),
+            relevant: false,
+        };
+        let case = |id: &str| Case {
+            id: id.into(),
+            question: "What is it?".into(),
+            reference: "A thing.".into(),
+            mode: ReferenceMode::All,
+            tags: Vec::new(),
+            images: (0..4).map(image).collect(),
+        };
+        TestSet {
+            id: "s".into(),
+            version: 1,
+            name: "S".into(),
+            created_ms: 0.0,
+            sample: false,
+            cases: vec![case("a"), case("b")],
+        }
+    }
+
+    fn config(id: &str, model: &str, detail: Detail, retrieval: Option<u32>) -> RunConfig {
+        RunConfig { id: id.into(), model: model.into(), detail, retrieval, instructions: None, temperature: None }
+    }
+
+    #[test]
+    fn at_high_detail_the_small_model_pays_more_per_picture_and_the_estimate_says_so() {
+        let configs = [config("mini", "gpt-4o-mini", Detail::High, None), config("big", "gpt-4o", Detail::High, None)];
+        let e = estimate_run(&set(), &configs, "gpt-4.1", &PriceTable::defaults());
+        assert_eq!(e.configs[0].images, 8);
+        // 1024×1024 at high detail: 2 × 2 tiles.
+        assert_eq!(e.configs[0].image_tokens, 8 * (2833 + 4 * 5667));
+        assert_eq!(e.configs[1].image_tokens, 8 * (85 + 4 * 170));
+        assert!(e.configs[0].usd_per_image().unwrap() > e.configs[1].usd_per_image().unwrap());
+        assert_eq!(e.notes, [EstimateNote::ImagesDearer { config_id: "mini".into(), than: "big".into() }]);
+        assert!(e.total().usd.unwrap() > 0.0);
+    }
+
+    #[test]
+    fn retrieval_sends_fewer_pictures_and_adds_a_faithfulness_check() {
+        let all = config("all", "gpt-4o", Detail::Low, None);
+        let two = config("two", "gpt-4o", Detail::Low, Some(2));
+        let e = estimate_run(&set(), &[all, two], "gpt-4.1", &PriceTable::defaults());
+        assert_eq!((e.configs[0].images, e.configs[1].images), (8, 4));
+        assert!(e.configs[1].answers.input_tokens < e.configs[0].answers.input_tokens);
+        assert!(e.configs[1].judging.input_tokens > e.configs[0].judging.input_tokens);
+        assert!(e.notes.is_empty());
+    }
+
+    #[test]
+    fn an_unpriced_model_leaves_the_total_unpriced_and_is_named() {
+        let e = estimate_run(
+            &set(),
+            &[config("x", "my-local-model", Detail::Low, None)],
+            "gpt-4.1",
+            &PriceTable::defaults(),
+        );
+        assert_eq!(e.total().usd, None);
+        assert_eq!(e.notes, [EstimateNote::Unpriced { model: "my-local-model".into() }]);
+        assert!(e.total().input_tokens > 0);
+    }
+}
