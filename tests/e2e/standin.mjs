@@ -10,14 +10,15 @@
 // normally so the app flow continues; tests assert `violations` is empty).
 // Error bodies mirror the real OpenAI shapes.
 //
-// It also plays the evaluation's judge. Judge requests (not streamed, with a
+// It also plays the evaluation's parts. Judge requests (not streamed, with a
 // `response_format.json_schema.name` of JUDGE_SCHEMAS) are answered from their
 // own queue (`scriptJudge`), else by `judgeMode`: by default with a verdict
 // computed from the request's data by word overlap (correctnessVerdict,
 // faithfulnessClaims, pairwiseVerdict say how, so tests can predict scores),
-// or with one of the unreadable replies of JUDGE_MODES, with the usage of
-// `usageFor` so tests can predict cost. `count`, `judgeRequests` and
-// `judgeData` say what came.
+// or with one of the unreadable replies of JUDGE_MODES. Streamed requests are
+// answered by `answerFor` (e.g. answersByModel) when their queue is empty,
+// with the usage of `usageFor` so tests can predict cost. `count`,
+// `judgeRequests` and `judgeData` say what came.
 //
 // Does not: generate meaningful answers (the default reply is an echo), judge
 // meaning (the computed verdicts only count shared words), count tokens
@@ -94,6 +95,8 @@ const HANG_CAP_MS = 60_000;
  * @property {JudgeMode} judgeMode  how judge requests are answered when the judge queue is empty ('compute')
  * @property {'first'|'second'|null} pairwiseBias  a computed pairwise verdict always names this position (null:
  *   by content)
+ * @property {((body: any) => string|undefined) | null} answerFor  the answer to a streamed request when the
+ *   streamed queue is empty (see {@link answersByModel}); undefined falls back to the echo
  * @property {(...entries: JudgeEntry[]) => void} scriptJudge  queue judge replies, one consumed per judge request
  *   before `judgeMode` is consulted
  * @property {() => JudgeEntry[]} pendingJudge  the not-yet-consumed judge queue (copy)
@@ -326,7 +329,7 @@ function embeddingInputs(input) {
 }
 
 // ---------------------------------------------------------------------------
-// Usage
+// Evaluation answers
 // ---------------------------------------------------------------------------
 
 /**
@@ -340,7 +343,7 @@ export function wordCount(text) {
 }
 
 /**
- * The usage the stand-in reports for a computed reply (a judge reply), so tests can
+ * The usage the stand-in reports for a computed reply (an `answerFor` answer or a judge reply), so tests can
  * predict cost: `prompt_tokens` = 100 × the image parts across all messages + ⌈code points of the last user
  * message's text ÷ 4⌉; `completion_tokens` = {@link wordCount} of the reply (of the refusal, for a refusal);
  * `total_tokens` is their sum.
@@ -351,6 +354,27 @@ export function usageFor(body, reply) {
   const prompt = 100 * imageParts(body).length + Math.ceil(Array.from(lastUserText(body)).length / 4);
   const completion = wordCount(reply);
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+/**
+ * An `answerFor` that gives canned answers per model: `table[model]` (else `table['*']`) maps question
+ * substrings to answers, and the answer is that of the first key (in the object's order) found in the last
+ * user message's text, compared without case. No table or no key found: undefined (the echo answers).
+ * @example standin.answerFor = answersByModel({ 'gpt-4o': { receipt: 'The total is $9.75.' } });
+ * @param {Record<string, Record<string, string>>} table
+ * @returns {(body: any) => string | undefined}
+ */
+export function answersByModel(table) {
+  return (body) => {
+    const question = lastUserText(body).toLowerCase();
+    for (const answers of [table[body?.model], table['*']]) {
+      if (!answers) continue;
+      for (const [key, answer] of Object.entries(answers)) {
+        if (question.includes(key.toLowerCase())) return answer;
+      }
+    }
+    return undefined;
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -654,9 +678,10 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
 
   /** @type {RecordedRequest[]} */ const requests = [];
   /**
-   * @type {{embeddingSize: number|null, judgeMode: JudgeMode, pairwiseBias: 'first'|'second'|null}}
+   * @type {{embeddingSize: number|null, judgeMode: JudgeMode, pairwiseBias: 'first'|'second'|null,
+   *   answerFor: ((body: any) => string|undefined) | null}}
    */
-  const control = { embeddingSize: null, judgeMode: 'compute', pairwiseBias: null };
+  const control = { embeddingSize: null, judgeMode: 'compute', pairwiseBias: null, answerFor: null };
   /** Every request that passed auth, JSON parsing and the model check, classified. @type {Call[]} */
   const calls = [];
   /** @type {RecordedPreflight[]} */ const preflights = [];
@@ -919,10 +944,13 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
     // Streaming requests (chat turns) and plain ones (e.g. image captions) have separate script queues, so
     // background captioning never takes an answer scripted for a turn; judge requests have their own too.
     const next = call.kind === 'judge' ? undefined : streamReq ? queue.shift() : plainQueue.shift();
+    const answer = next === undefined && streamReq && control.answerFor ? control.answerFor(body) : undefined;
     if (call.kind === 'judge') {
       r = judgeResponse(body);
     } else if (next === undefined && !streamReq && imageParts(body).length > 0) {
       r = { kind: 'json', content: captionFor(body) };
+    } else if (typeof answer === 'string') {
+      r = { kind: 'stream', chunks: splitChunks(answer, 8), delayMs: 5, usage: usageFor(body, answer) };
     } else if (next === undefined) {
       const text = echoText(body);
       r = streamReq ? { kind: 'stream', chunks: splitChunks(text, 8), delayMs: 10 } : { kind: 'json', content: text };
@@ -1099,6 +1127,13 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
       }
       control.pairwiseBias = bias;
     },
+    get answerFor() {
+      return control.answerFor;
+    },
+    set answerFor(fn) {
+      if (fn !== null && typeof fn !== 'function') throw new TypeError('answerFor must be a function or null');
+      control.answerFor = fn;
+    },
     scriptJudge(...entries) {
       for (const e of entries) if (!e || typeof e !== 'object') checkJudgeMode(e);
       judgeQueue.push(...entries);
@@ -1111,6 +1146,7 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
       control.embeddingSize = null;
       control.judgeMode = 'compute';
       control.pairwiseBias = null;
+      control.answerFor = null;
       calls.length = 0;
       judgeQueue.length = 0;
       requests.length = 0;

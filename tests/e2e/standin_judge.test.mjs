@@ -2,8 +2,8 @@
 //
 // Does: sends judge requests shaped exactly as src/core/eval/judge.rs builds them and checks the computed
 // verdicts (English and Korean, "all" and "any" references, claims, pairwise with and without position bias),
-// the unreadable judge modes and the judge queue; the counting helpers; and that judge bodies pass the spec
-// validation.
+// the unreadable judge modes and the judge queue; canned answers per model with their predictable usage; the
+// counting helpers; and that judge bodies pass the spec validation.
 //
 // Does not: run the app, or say anything about how well a real judge grades.
 //
@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import {
   startStandin,
   errors,
+  answersByModel,
   usageFor,
   wordCount,
   tokens,
@@ -402,6 +403,57 @@ test('scriptJudge: the first verdict unreadable, the retry computed', T, async (
   assert.throws(() => api.scriptJudge(/** @type {any} */ ('nonsense')), TypeError);
   assert.equal(api.count({ kind: 'judge' }), 7);
   assert.equal(api.count({ kind: 'judge', status: 503 }), 1);
+});
+
+// ---------------------------------------------------------------------------
+// Evaluation answers
+// ---------------------------------------------------------------------------
+
+test('answersByModel: canned answers per model and question, with predictable usage', T, async () => {
+  api.answerFor = answersByModel({
+    'gpt-4o': { receipt: 'The total is $9.75.', 영수증: '합계는 9,750원입니다.' },
+    'gpt-4o-mini': { RECEIPT: 'It is about ten dollars.' },
+    '*': { sign: 'It says OPEN.' },
+  });
+  const question = 'What is the total on this receipt?';
+  const big = await streamed(answerBody('gpt-4o', question));
+  assert.equal(big.text, 'The total is $9.75.');
+  // One image part (100) and a 34-character question (9): 109 in; 4 words out.
+  assert.equal(question.length, 34);
+  assert.equal(big.usage.prompt_tokens, 109);
+  assert.equal(big.usage.completion_tokens, 4);
+  assert.equal(big.usage.total_tokens, 113);
+
+  const small = await streamed(answerBody('gpt-4o-mini', question, 3));
+  assert.equal(small.text, 'It is about ten dollars.');
+  assert.equal(small.usage.prompt_tokens, 309);
+  assert.equal(small.usage.completion_tokens, 5);
+
+  const korean = await streamed(answerBody('gpt-4o', '이 영수증의 합계는 얼마인가요?', 2));
+  assert.equal(korean.text, '합계는 9,750원입니다.');
+  assert.equal(korean.usage.prompt_tokens, 200 + Math.ceil('이 영수증의 합계는 얼마인가요?'.length / 4));
+  assert.equal(korean.usage.completion_tokens, 2);
+
+  // The '*' table answers for every model; a question no key matches gets the echo.
+  assert.equal((await streamed(answerBody('gpt-4.1-mini', 'What does the sign say?', 0))).text, 'It says OPEN.');
+  assert.match((await streamed(answerBody('gpt-4o', 'What colour is the cat?'))).text, /^You asked: What colour is the cat\?/);
+
+  // The streamed queue still wins when it holds something.
+  api.script({ kind: 'stream', chunks: ['Scripted.'] });
+  assert.equal((await streamed(answerBody('gpt-4o', question))).text, 'Scripted.');
+  assert.equal((await streamed(answerBody('gpt-4o', question))).text, 'The total is $9.75.');
+
+  // Plain requests are not answers.
+  const plain = await (
+    await post('/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: question }] })
+  ).json();
+  assert.match(plain.choices[0].message.content, /^You asked/);
+  assert.equal(api.count({ kind: 'answer' }), 7);
+  assert.equal(api.count({ kind: 'answer', model: 'gpt-4o' }), 5);
+  assert.throws(() => {
+    api.answerFor = /** @type {any} */ ('The total is $9.75.');
+  }, TypeError);
+  assert.deepEqual(api.violations, []);
 });
 
 // ---------------------------------------------------------------------------
