@@ -17,14 +17,14 @@
 // faithfulnessClaims, pairwiseVerdict say how, so tests can predict scores),
 // or with one of the unreadable replies of JUDGE_MODES. Streamed requests are
 // answered by `answerFor` (e.g. answersByModel) when their queue is empty,
-// with the usage of `usageFor` so tests can predict cost. `count`,
-// `judgeRequests` and `judgeData` say what came.
+// with the usage of `usageFor` so tests can predict cost. `rateLimit` starts a
+// 429 storm on demand; `count`, `judgeRequests` and `judgeData` say what came.
 //
 // Does not: generate meaningful answers (the default reply is an echo), judge
 // meaning (the computed verdicts only count shared words), count tokens
 // properly (usage numbers are fixed, or follow usageFor's formula),
-// implement any other endpoint (those get an OpenAI-shaped 404), enforce rate
-// limits on its own, or need the network.
+// implement any other endpoint (those get an OpenAI-shaped 404), rate-limit
+// on its own (only the storms a test asks for), or need the network.
 
 import http from 'node:http';
 import crypto from 'node:crypto';
@@ -86,7 +86,7 @@ const HANG_CAP_MS = 60_000;
  * @property {RecordedPreflight[]} preflights every OPTIONS request
  * @property {Violation[]} violations       request bodies that failed spec validation
  * @property {(...responses: ScriptEntry[]) => void} script  queue responses for streamed POST /v1/chat/completions;
- *   one is consumed per streamed request that passes auth, JSON parsing and the model check
+ *   one is consumed per streamed request that passes auth, JSON parsing, the model check and any rate-limit storm
  * @property {(...responses: ScriptEntry[]) => void} scriptPlain  the same for plain (not streamed) requests other
  *   than judge requests
  * @property {(...responses: ErrorResponse[]) => void} scriptEmbeddings  errors for the next /embeddings requests
@@ -100,6 +100,9 @@ const HANG_CAP_MS = 60_000;
  * @property {(...entries: JudgeEntry[]) => void} scriptJudge  queue judge replies, one consumed per judge request
  *   before `judgeMode` is consulted
  * @property {() => JudgeEntry[]} pendingJudge  the not-yet-consumed judge queue (copy)
+ * @property {(storm: {count: number, retryAfterSeconds?: number, kind?: CallKind|CallKind[]}) => void} rateLimit
+ *   answer the next `count` chat requests (of those kinds; every chat kind by default) with 429 and
+ *   Retry-After, consuming no queue; replaces any storm still under way
  * @property {(filter?: CallFilter) => number} count  how many calls match
  * @property {(filter?: CallFilter) => Call[]} judgeRequests  the judge calls that match, in arrival order
  * @property {(filter?: CallFilter) => any[]} judgeData  their data objects (parsed user messages)
@@ -122,14 +125,17 @@ export function errorBody(message, type = 'invalid_request_error', param = null,
 
 /** Constructors for common scripted error responses (pass to `standin.script(...)`). */
 export const errors = {
-  /** 429 rate limit with Retry-After. @param {number} [retryAfterSeconds] @returns {ErrorResponse} */
-  rateLimit(retryAfterSeconds = 1) {
+  /**
+   * 429 rate limit with Retry-After.
+   * @param {number} [retryAfterSeconds] @param {string} [model] named in the message @returns {ErrorResponse}
+   */
+  rateLimit(retryAfterSeconds = 1, model = 'gpt-4o-mini') {
     return {
       kind: 'error',
       status: 429,
       headers: { 'Retry-After': String(retryAfterSeconds) },
       body: errorBody(
-        `Rate limit reached for gpt-4o-mini in organization org-standin on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in ${retryAfterSeconds}s. Visit https://platform.openai.com/account/rate-limits to learn more.`,
+        `Rate limit reached for ${model} in organization org-standin on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in ${retryAfterSeconds}s. Visit https://platform.openai.com/account/rate-limits to learn more.`,
         'requests',
         null,
         'rate_limit_exceeded',
@@ -679,9 +685,10 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
   /** @type {RecordedRequest[]} */ const requests = [];
   /**
    * @type {{embeddingSize: number|null, judgeMode: JudgeMode, pairwiseBias: 'first'|'second'|null,
-   *   answerFor: ((body: any) => string|undefined) | null}}
+   *   answerFor: ((body: any) => string|undefined) | null,
+   *   storm: {left: number, retryAfterSeconds: number, kinds: CallKind[]} | null}}
    */
-  const control = { embeddingSize: null, judgeMode: 'compute', pairwiseBias: null, answerFor: null };
+  const control = { embeddingSize: null, judgeMode: 'compute', pairwiseBias: null, answerFor: null, storm: null };
   /** Every request that passed auth, JSON parsing and the model check, classified. @type {Call[]} */
   const calls = [];
   /** @type {RecordedPreflight[]} */ const preflights = [];
@@ -870,6 +877,16 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
     /** @type {Call} */
     const call = { kind, model: body.model, schema, data: schema ? judgeDataOf(body) : null, status: null, body };
     calls.push(call);
+
+    // A rate-limit storm answers before any queue is consumed, so a retried request gets what was scripted.
+    const storm = control.storm;
+    if (storm && storm.left > 0 && storm.kinds.includes(kind)) {
+      storm.left -= 1;
+      if (storm.left === 0) control.storm = null;
+      const limited = errors.rateLimit(storm.retryAfterSeconds, body.model);
+      call.status = limited.status;
+      return send(res, limited.status, limited.body, limited.headers);
+    }
 
     if (isEmb) return embeddings(res, body, call);
     return chat(res, body, call);
@@ -1139,6 +1156,11 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
       judgeQueue.push(...entries);
     },
     pendingJudge: () => [...judgeQueue],
+    rateLimit({ count, retryAfterSeconds = 1, kind = ['answer', 'judge', 'caption', 'plain'] }) {
+      if (!Number.isInteger(count) || count < 0) throw new TypeError('rateLimit count must be a whole number');
+      const kinds = Array.isArray(kind) ? kind : [kind];
+      control.storm = count > 0 ? { left: count, retryAfterSeconds, kinds } : null;
+    },
     count: (filter) => calls.filter((c) => matches(c, filter)).length,
     judgeRequests: (filter) => calls.filter((c) => c.kind === 'judge' && matches(c, filter)),
     judgeData: (filter) => calls.filter((c) => c.kind === 'judge' && matches(c, filter)).map((c) => c.data),
@@ -1147,6 +1169,7 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
       control.judgeMode = 'compute';
       control.pairwiseBias = null;
       control.answerFor = null;
+      control.storm = null;
       calls.length = 0;
       judgeQueue.length = 0;
       requests.length = 0;

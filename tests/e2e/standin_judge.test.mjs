@@ -2,8 +2,8 @@
 //
 // Does: sends judge requests shaped exactly as src/core/eval/judge.rs builds them and checks the computed
 // verdicts (English and Korean, "all" and "any" references, claims, pairwise with and without position bias),
-// the unreadable judge modes and the judge queue; canned answers per model with their predictable usage; the
-// counting helpers; and that judge bodies pass the spec validation.
+// the unreadable judge modes and the judge queue; canned answers per model with their predictable usage; a
+// 429 storm that consumes no queue; the counting helpers; and that judge bodies pass the spec validation.
 //
 // Does not: run the app, or say anything about how well a real judge grades.
 //
@@ -457,8 +457,56 @@ test('answersByModel: canned answers per model and question, with predictable us
 });
 
 // ---------------------------------------------------------------------------
-// Counting
+// Rate-limit storms and counting
 // ---------------------------------------------------------------------------
+
+test('rateLimit: the next n chat requests get 429 with Retry-After, and no queue is consumed', T, async () => {
+  api.answerFor = answersByModel({ 'gpt-4o-mini': { receipt: 'The total is $9.75.' } });
+  api.scriptJudge({ kind: 'json', content: '{"score":0.3,"rationale":"Scripted."}' });
+  api.rateLimit({ count: 3, retryAfterSeconds: 0.2 });
+  const answer = answerBody('gpt-4o-mini', 'What does the receipt say?');
+  const judged = correctness('Two cats', 'Two cats.');
+  const caption = {
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: PNG_DATA_URL } }] }],
+  };
+  for (const body of [answer, judged, caption]) {
+    const res = await post('/chat/completions', body);
+    assert.equal(res.status, 429);
+    assert.equal(res.headers.get('retry-after'), '0.2');
+    const err = (await res.json()).error;
+    assert.equal(err.code, 'rate_limit_exceeded');
+    assert.match(err.message, new RegExp(`for ${body.model} `));
+  }
+  assert.equal(api.pendingJudge().length, 1, 'the storm took nothing from the judge queue');
+  // Embeddings are not chat requests: the storm leaves them alone by default.
+  assert.equal((await post('/embeddings', { model: 'text-embedding-3-small', input: 'x' })).status, 200);
+
+  // After the storm, every retry gets what it would have got.
+  assert.equal((await streamed(answer)).text, 'The total is $9.75.');
+  assert.equal((await verdict(judged)).score, 0.3);
+  assert.equal((await verdict(judged)).score, 1);
+  assert.equal((await post('/chat/completions', caption)).status, 200);
+
+  assert.equal(api.count({ status: 429 }), 3);
+  assert.equal(api.count({ kind: 'judge' }), 3);
+  assert.equal(api.count({ kind: 'judge', status: 429 }), 1);
+  assert.equal(api.count({ kind: 'judge', status: 200 }), 2);
+  assert.equal(api.count({ kind: 'answer', status: 200 }), 1);
+  assert.equal(api.count({ kind: 'caption' }), 2);
+
+  // A storm can be aimed at some kinds only, and a new storm replaces the old.
+  api.rateLimit({ count: 5, kind: 'embeddings' });
+  api.rateLimit({ count: 1, kind: ['judge'] });
+  assert.equal((await post('/embeddings', { model: 'text-embedding-3-small', input: 'x' })).status, 200);
+  assert.equal((await streamed(answer)).text, 'The total is $9.75.');
+  const limited = await post('/chat/completions', judged);
+  assert.equal(limited.status, 429);
+  assert.equal(limited.headers.get('retry-after'), '1');
+  assert.equal((await post('/chat/completions', judged)).status, 200);
+  assert.throws(() => api.rateLimit({ count: -1 }), TypeError);
+  assert.deepEqual(api.violations, []);
+});
 
 test('count and judgeData: what came, by kind, model, schema and status', T, async () => {
   await judge(correctness('Two cats', 'Two cats.'));
