@@ -465,7 +465,10 @@ export function overlap(basis, text) {
   return { found: want.filter((t) => have.has(t)).length, total: want.length };
 }
 
-/** `found / total` in tenths, rounded half up, with integers (0 when `total` is 0). @param {{found: number, total: number}} o */
+/**
+ * `found / total` in tenths, rounded half up, with integers (0 when `total` is 0).
+ * @param {{found: number, total: number}} o
+ */
 function tenthsOf({ found, total }) {
   return total === 0 ? 0 : Math.floor((20 * found + total) / (2 * total));
 }
@@ -497,7 +500,9 @@ export function correctnessVerdict(data) {
   const tenths = Math.max(0, bestTenths);
   return {
     score: tenths / 10,
-    rationale: `The stand-in judge found ${best.found} of ${best.total} reference words in the answer, so the score is ${scoreText(tenths)}.`,
+    rationale:
+      `The stand-in judge found ${best.found} of ${best.total} reference words in the answer, ` +
+      `so the score is ${scoreText(tenths)}.`,
   };
 }
 
@@ -549,7 +554,9 @@ export function pairwiseVerdict(data, bias = null) {
   const of = hasReference ? 'reference' : 'question';
   return {
     winner,
-    rationale: `The stand-in judge found ${a.found} and ${b.found} of ${a.total} ${of} words in the first and second answers, so the verdict is ${winner}.`,
+    rationale:
+      `The stand-in judge found ${a.found} and ${b.found} of ${a.total} ${of} words in the first and second ` +
+      `answers, so the verdict is ${winner}.`,
   };
 }
 

@@ -236,7 +236,8 @@ test('correctness: the share of reference words in the answer, to a tenth, as a 
 
 test('correctness in Korean', T, async () => {
   const reference = '둘 다 동물이에요';
-  const score = async (/** @type {string} */ answer) => (await verdict(correctness(reference, answer, 'all', '둘의 공통점은?'))).score;
+  /** @param {string} answer */
+  const score = async (answer) => (await verdict(correctness(reference, answer, 'all', '둘의 공통점은?'))).score;
   assert.equal(await score('둘 다 동물이에요.'), 1);
   // 둘 and 다 but not 동물이에요: 2 of 3, 0.7.
   assert.equal(await score('둘 다 동물입니다.'), 0.7);
@@ -328,7 +329,16 @@ test('judge modes: each unreadable reply as documented', T, async () => {
   const body = correctness('Two cats', 'Two dogs.');
   const computed = JSON.stringify(correctnessVerdict(JSON.parse(body.messages[1].content)));
   assert.match(computed, /^\{"score":0\.5,"rationale":"[^"]+"\}$/);
-  assert.deepEqual(JUDGE_MODES, ['compute', 'malformed', 'hostile', 'two-objects', 'fenced', 'extra-field', 'refusal', 'truncated']);
+  assert.deepEqual(JUDGE_MODES, [
+    'compute',
+    'malformed',
+    'hostile',
+    'two-objects',
+    'fenced',
+    'extra-field',
+    'refusal',
+    'truncated',
+  ]);
   const content = async (/** @type {any} */ mode, b = body) => {
     api.judgeMode = mode;
     return (await judge(b)).choices[0];
@@ -382,7 +392,8 @@ test('judge modes: each unreadable reply as documented', T, async () => {
 
 test('scriptJudge: the first verdict unreadable, the retry computed', T, async () => {
   const body = correctness('Two cats', 'There are two cats.');
-  api.scriptJudge('malformed', 'hostile', errors.server(503), { kind: 'json', content: '{"score":0.2,"rationale":"Set."}' });
+  const set = { kind: /** @type {const} */ ('json'), content: '{"score":0.2,"rationale":"Set."}' };
+  api.scriptJudge('malformed', 'hostile', errors.server(503), set);
   assert.equal(api.pendingJudge().length, 4);
   const unreadable = async () => {
     const content = (await judge(body)).choices[0].message.content;
@@ -436,7 +447,8 @@ test('answersByModel: canned answers per model and question, with predictable us
 
   // The '*' table answers for every model; a question no key matches gets the echo.
   assert.equal((await streamed(answerBody('gpt-4.1-mini', 'What does the sign say?', 0))).text, 'It says OPEN.');
-  assert.match((await streamed(answerBody('gpt-4o', 'What colour is the cat?'))).text, /^You asked: What colour is the cat\?/);
+  const unmatched = await streamed(answerBody('gpt-4o', 'What colour is the cat?'));
+  assert.match(unmatched.text, /^You asked: What colour is the cat\?/);
 
   // The streamed queue still wins when it holds something.
   api.script({ kind: 'stream', chunks: ['Scripted.'] });
@@ -510,7 +522,8 @@ test('rateLimit: the next n chat requests get 429 with Retry-After, and no queue
 
 test('count and judgeData: what came, by kind, model, schema and status', T, async () => {
   await judge(correctness('Two cats', 'Two cats.'));
-  await judge(judgeBody('correctness_verdict', { question: 'q', reference: 'r', reference_mode: 'any', answer: 'a' }, 'gpt-4o-mini'));
+  const anyData = { question: 'q', reference: 'r', reference_mode: 'any', answer: 'a' };
+  await judge(judgeBody('correctness_verdict', anyData, 'gpt-4o-mini'));
   await judge(judgeBody('faithfulness_claims', { question: 'q', answer: 'A red bicycle.', context: ['red'] }));
   await judge(judgeBody('pairwise_verdict', { question: 'q', first: 'a', second: 'b' }));
   await streamed(answerBody('gpt-4o', 'What is it?'));
@@ -559,7 +572,8 @@ test('count and judgeData: what came, by kind, model, schema and status', T, asy
 
 test('judge bodies pass the spec validation; a non-strict schema is recorded as a violation and answered', T, async () => {
   for (const name of /** @type {(keyof typeof SCHEMAS)[]} */ (Object.keys(SCHEMAS))) {
-    await judge(judgeBody(name, { question: 'q', reference: 'r', reference_mode: 'all', answer: 'a', context: [], first: 'a', second: 'b' }));
+    const data = { question: 'q', reference: 'r', reference_mode: 'all', answer: 'a', context: [], first: 'a', second: 'b' };
+    await judge(judgeBody(name, data));
   }
   // Without temperature and token bound, as reasoning judges are sent, the body is valid too.
   const bare = /** @type {any} */ (correctness('r', 'a'));
@@ -569,12 +583,13 @@ test('judge bodies pass the spec validation; a non-strict schema is recorded as 
   assert.deepEqual(api.violations, []);
 
   const loose = correctness('Two cats', 'Two cats.');
-  loose.response_format.json_schema.schema = { ...SCHEMAS.correctness_verdict, additionalProperties: /** @type {any} */ (true) };
+  /** @type {any} */ (loose.response_format.json_schema).schema = { ...SCHEMAS.correctness_verdict, additionalProperties: true };
   assert.equal((await verdict(loose)).score, 1);
   const bad = correctness('Two cats', 'Two cats.');
   /** @type {any} */ (bad.response_format.json_schema).strict = 'true';
   assert.equal((await verdict(bad)).score, 1);
   assert.equal(api.violations.length, 2);
-  assert.ok(api.violations[0].errors.some((e) => e.includes('additionalProperties')), api.violations[0].errors.join('\n'));
-  assert.ok(api.violations[1].errors.some((e) => e.includes('/response_format/json_schema/strict')));
+  const [open, notStrict] = api.violations;
+  assert.ok(open.errors.some((e) => e.includes('additionalProperties')), open.errors.join('\n'));
+  assert.ok(notStrict.errors.some((e) => e.includes('/response_format/json_schema/strict')), notStrict.errors.join('\n'));
 });
