@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startStandin } from './standin.mjs';
+import { startStandin, judgeSchema } from './standin.mjs';
 import { startStatic } from './static.mjs';
 import { launchBrowser, collectPageErrors, EXPECTED_HTTP_ERRORS } from './harness.mjs';
 import { REPO_ROOT } from './openapi.mjs';
@@ -137,10 +137,10 @@ export function chatRequests(world) {
     .map((r) => r.body);
 }
 
-/** The caption requests (plain, not streamed, chat completions) the stand-in received, parsed. */
+/** The caption requests (plain, not streamed, chat completions other than the judge's) the stand-in received, parsed. */
 export function captionRequests(world) {
   return world.standin.requests
-    .filter((r) => r.path.endsWith('/chat/completions') && r.body?.stream !== true)
+    .filter((r) => r.path.endsWith('/chat/completions') && r.body?.stream !== true && judgeSchema(r.body) === null)
     .map((r) => r.body);
 }
 

@@ -146,6 +146,60 @@ test('validator rejects unknown top-level chat parameters (as the real API does)
   assert.ok(errs && errs.some((e) => e.includes("'max_token'")), String(errs));
 });
 
+/** A Structured Outputs request shaped like the judge's (src/core/eval/judge.rs), with `response_format` overridable. */
+function structuredBody(responseFormat = {}) {
+  return {
+    model: 'gpt-4o',
+    messages: [
+      { role: 'system', content: 'You grade answers.' },
+      { role: 'user', content: '{"question":"q","reference":"r","reference_mode":"all","answer":"a"}' },
+    ],
+    stream: false,
+    max_completion_tokens: 400,
+    temperature: 0,
+    response_format: {
+      type: 'json_schema',
+      json_schema: {
+        name: 'correctness_verdict',
+        strict: true,
+        schema: {
+          type: 'object',
+          properties: { score: { type: 'number' }, rationale: { type: 'string' } },
+          required: ['score', 'rationale'],
+          additionalProperties: false,
+        },
+      },
+      ...responseFormat,
+    },
+  };
+}
+
+test('validator: a strict json_schema response format passes; what the real API refuses is reported', T, () => {
+  assert.equal(v.validateChat(structuredBody()), null);
+  const schema = structuredBody().response_format.json_schema.schema;
+  /** @param {any} jsonSchema */
+  const errsFor = (jsonSchema) => v.validateChat(structuredBody({ json_schema: jsonSchema })) ?? [];
+  assert.ok(errsFor({ name: 'no spaces allowed', strict: true, schema }).some((e) => e.includes('/json_schema/name')));
+  assert.ok(errsFor({ name: 'x'.repeat(65), strict: true, schema }).some((e) => e.includes('/json_schema/name')));
+  assert.ok(errsFor({ name: 'v', strict: 'yes', schema }).some((e) => e.includes('/json_schema/strict')));
+  assert.ok(errsFor({ strict: true, schema }).some((e) => e.includes("required property 'name'")));
+  const open = { ...schema, additionalProperties: true };
+  assert.ok(errsFor({ name: 'v', strict: true, schema: open }).some((e) => e.includes('additionalProperties')));
+  const partly = { ...schema, required: ['score'] };
+  assert.ok(errsFor({ name: 'v', strict: true, schema: partly }).some((e) => e.includes('missing: rationale')));
+  const nested = {
+    ...schema,
+    properties: { claims: { type: 'array', items: { type: 'object', properties: { claim: { type: 'string' } } } } },
+    required: ['claims'],
+  };
+  const nestedErrs = errsFor({ name: 'v', strict: true, schema: nested });
+  assert.ok(nestedErrs.some((e) => e.startsWith('/response_format/json_schema/schema/properties/claims/items ')));
+  assert.ok(errsFor({ name: 'v', strict: true, schema: { anyOf: [schema] } }).some((e) => e.includes('root')));
+  // Without strict mode only the name is the API's business.
+  assert.equal(errsFor({ name: 'v', strict: false, schema: open }).length, 0);
+  assert.equal(v.validateChat(structuredBody({ type: 'json_object', json_schema: undefined })), null);
+});
+
 test('validator: embeddings accept string/array input and reject an object input', T, () => {
   assert.equal(v.validateEmbedding({ model: 'text-embedding-3-small', input: 'hello' }), null);
   assert.equal(

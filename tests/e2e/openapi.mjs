@@ -10,8 +10,15 @@
 // Does not: validate responses, check `format` (validateFormats is off, so
 // e.g. `format: uri` on image URLs is not enforced), interpret
 // `discriminator` (it is ignored; the `oneOf` it decorates is what validates),
-// or touch the network. One deliberate extra over the bare schema: unknown
-// top-level chat parameters are reported, as the real API rejects them.
+// or touch the network. Two deliberate extras over the bare schema, both
+// things the real API rejects with a 400 although the schema does not say so:
+// unknown top-level chat parameters are reported, and so is a
+// `response_format` of type `json_schema` that breaks the rules the spec only
+// describes in prose (a name of 1 to 64 letters, digits, `_` or `-`) or, with
+// `strict: true`, the Structured Outputs subset's core rules (the root is an
+// object without `anyOf`; every object sets `additionalProperties: false` and
+// lists all its properties as required). Keywords of that subset beyond those
+// rules (which ones a model supports) are not checked.
 
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -97,9 +104,72 @@ async function build(specPath) {
   const emb = ajv.compile({ $ref: `${DOC_ID}#/components/schemas/CreateEmbeddingRequest` });
 
   return {
-    validateChat: (body) => (chat(body) ? null : formatErrors(chat.errors)),
+    validateChat: (body) => {
+      const errs = [...(chat(body) ? [] : formatErrors(chat.errors)), ...structuredOutputErrors(body)];
+      return errs.length > 0 ? errs : null;
+    },
     validateEmbedding: (body) => (emb(body) ? null : formatErrors(emb.errors)),
   };
+}
+
+/** The name rule of `json_schema.name`, which the spec gives only in its description. */
+const SCHEMA_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * What the real API rejects in a `json_schema` response format beyond the spec's schema: a name outside
+ * {@link SCHEMA_NAME} and, in strict mode, a schema that breaks the Structured Outputs core rules (see the
+ * header). Other response formats, and bodies without one, have nothing to report here.
+ * @param {any} body a chat completions request body
+ * @returns {string[]}
+ */
+export function structuredOutputErrors(body) {
+  const rf = body?.response_format;
+  if (!rf || typeof rf !== 'object' || rf.type !== 'json_schema') return [];
+  const js = rf.json_schema;
+  if (!js || typeof js !== 'object') return [];
+  const out = [];
+  const at = '/response_format/json_schema';
+  if (typeof js.name === 'string' && !SCHEMA_NAME.test(js.name)) {
+    out.push(`${at}/name must be 1 to 64 letters, digits, '_' or '-' [structured outputs]`);
+  }
+  if (js.strict !== true) return out;
+  const root = js.schema;
+  if (!root || typeof root !== 'object' || Array.isArray(root)) {
+    out.push(`${at}/schema must be a schema object in strict mode [structured outputs]`);
+    return out;
+  }
+  if (root.type !== 'object' || 'anyOf' in root) {
+    out.push(`${at}/schema must be of type "object" without anyOf at the root [structured outputs]`);
+  }
+  /** @param {any} node @param {string} ptr */
+  function walk(node, ptr) {
+    if (!node || typeof node !== 'object' || Array.isArray(node)) return;
+    const types = Array.isArray(node.type) ? node.type : [node.type];
+    if (types.includes('object') || (node.properties && typeof node.properties === 'object')) {
+      if (node.additionalProperties !== false) {
+        out.push(`${ptr} must set additionalProperties to false [structured outputs]`);
+      }
+      const names = Object.keys(node.properties ?? {});
+      const required = Array.isArray(node.required) ? node.required : [];
+      const missing = names.filter((n) => !required.includes(n));
+      if (missing.length > 0) {
+        out.push(`${ptr} must list every property as required (missing: ${missing.join(', ')}) [structured outputs]`);
+      }
+      for (const n of names) walk(node.properties[n], `${ptr}/properties/${escapePtr(n)}`);
+    }
+    if (node.items) walk(node.items, `${ptr}/items`);
+    for (const k of ['anyOf', 'allOf', 'oneOf']) {
+      if (!Array.isArray(node[k])) continue;
+      for (let i = 0; i < node[k].length; i++) walk(node[k][i], `${ptr}/${k}/${i}`);
+    }
+    for (const k of ['$defs', 'definitions']) {
+      if (node[k] && typeof node[k] === 'object') {
+        for (const [n, s] of Object.entries(node[k])) walk(s, `${ptr}/${k}/${escapePtr(n)}`);
+      }
+    }
+  }
+  walk(root, `${at}/schema`);
+  return out;
 }
 
 /**

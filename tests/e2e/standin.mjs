@@ -5,14 +5,26 @@
 // scriptable responses: stream, drop, error, malformed, hang, json) and
 // POST /v1/embeddings (deterministic bigram-hash vectors, float or base64).
 // Every chat/embeddings request body is validated against the official
-// OpenAPI spec; failures are recorded in `violations` (the request is still
-// answered normally so the app flow continues; tests assert `violations` is
-// empty). Error bodies mirror the real OpenAI shapes.
+// OpenAPI spec (with the Structured Outputs rules the API enforces beyond it);
+// failures are recorded in `violations` (the request is still answered
+// normally so the app flow continues; tests assert `violations` is empty).
+// Error bodies mirror the real OpenAI shapes.
 //
-// Does not: generate meaningful answers (default reply is an echo), count
-// tokens properly (usage numbers are fixed/estimated), implement any other
-// endpoint (those get an OpenAI-shaped 404), enforce rate limits on its own,
-// or need the network.
+// It also plays the evaluation's parts. Judge requests (not streamed, with a
+// `response_format.json_schema.name` of JUDGE_SCHEMAS) are answered from their
+// own queue (`scriptJudge`), else by `judgeMode`: by default with a verdict
+// computed from the request's data by word overlap (correctnessVerdict,
+// faithfulnessClaims, pairwiseVerdict say how, so tests can predict scores),
+// or with one of the unreadable replies of JUDGE_MODES. Streamed requests are
+// answered by `answerFor` (e.g. answersByModel) when their queue is empty,
+// with the usage of `usageFor` so tests can predict cost. `rateLimit` starts a
+// 429 storm on demand; `count`, `judgeRequests` and `judgeData` say what came.
+//
+// Does not: generate meaningful answers (the default reply is an echo), judge
+// meaning (the computed verdicts only count shared words), count tokens
+// properly (usage numbers are fixed, or follow usageFor's formula),
+// implement any other endpoint (those get an OpenAI-shaped 404), rate-limit
+// on its own (only the storms a test asks for), or need the network.
 
 import http from 'node:http';
 import crypto from 'node:crypto';
@@ -45,6 +57,24 @@ const HANG_CAP_MS = 60_000;
  * A queued entry may also be a function `(requestBody) => ScriptedResponse`.
  * @typedef {ScriptedResponse | ((body: any) => ScriptedResponse)} ScriptEntry
  *
+ * What a request that passed auth, JSON parsing and the model check was, for counting: a streamed chat
+ * request (a chat turn or an evaluation answer), a judge request (see {@link judgeSchema}), another plain chat
+ * request with an image (a caption) or without one, or an embeddings request.
+ * @typedef {'answer'|'judge'|'caption'|'plain'|'embeddings'} CallKind
+ * @typedef {{kind: CallKind, model: string, schema: string|null, data: any, status: number|null, body: any}} Call
+ *   `schema` is the judge schema's name and `data` the judge request's user message parsed as JSON (null when
+ *   it is not a JSON object, and for other kinds); `status` is the HTTP status answered (null when the
+ *   connection was cut or held without one).
+ * @typedef {{kind?: CallKind, model?: string, schema?: string, status?: number|null}} CallFilter
+ *   Every field given must match; an empty filter matches every call.
+ *
+ * How judge requests are answered (see {@link JUDGE_MODES}), or a function whose string is the reply's
+ * message content and whose object is sent as a scripted response (an error, say).
+ * @typedef {'compute'|'malformed'|'hostile'|'two-objects'|'fenced'|'extra-field'|'refusal'|'truncated'} JudgeModeName
+ * @typedef {JudgeModeName | ((body: any) => string | ScriptedResponse)} JudgeMode
+ * A queued judge entry: a mode for one request, or a scripted response.
+ * @typedef {JudgeMode | ScriptedResponse} JudgeEntry
+ *
  * @typedef {{method: string, path: string, url: string, headers: import('node:http').IncomingHttpHeaders, body: any}} RecordedRequest
  * @typedef {{method: string, path: string, headers: import('node:http').IncomingHttpHeaders}} RecordedPreflight
  * @typedef {{path: string, errors: string[], body: any}} Violation
@@ -55,10 +85,29 @@ const HANG_CAP_MS = 60_000;
  * @property {RecordedRequest[]} requests   every non-OPTIONS request, in arrival order
  * @property {RecordedPreflight[]} preflights every OPTIONS request
  * @property {Violation[]} violations       request bodies that failed spec validation
- * @property {(...responses: ScriptEntry[]) => void} script  queue responses for POST /v1/chat/completions;
- *   one is consumed per request that passes auth, JSON parsing and the model check
- * @property {() => ScriptEntry[]} pending  the not-yet-consumed queue (copy)
- * @property {() => void} reset     clear requests, preflights, violations and the queue (arrays keep identity)
+ * @property {(...responses: ScriptEntry[]) => void} script  queue responses for streamed POST /v1/chat/completions;
+ *   one is consumed per streamed request that passes auth, JSON parsing, the model check and any rate-limit storm
+ * @property {(...responses: ScriptEntry[]) => void} scriptPlain  the same for plain (not streamed) requests other
+ *   than judge requests
+ * @property {(...responses: ErrorResponse[]) => void} scriptEmbeddings  errors for the next /embeddings requests
+ * @property {() => ScriptEntry[]} pending  the not-yet-consumed streamed queue (copy)
+ * @property {number|null} embeddingSize  overrides the size of every embedding returned (null: as asked)
+ * @property {JudgeMode} judgeMode  how judge requests are answered when the judge queue is empty ('compute')
+ * @property {'first'|'second'|null} pairwiseBias  a computed pairwise verdict always names this position (null:
+ *   by content)
+ * @property {((body: any) => string|undefined) | null} answerFor  the answer to a streamed request when the
+ *   streamed queue is empty (see {@link answersByModel}); undefined falls back to the echo
+ * @property {(...entries: JudgeEntry[]) => void} scriptJudge  queue judge replies, one consumed per judge request
+ *   before `judgeMode` is consulted
+ * @property {() => JudgeEntry[]} pendingJudge  the not-yet-consumed judge queue (copy)
+ * @property {(storm: {count: number, retryAfterSeconds?: number, kind?: CallKind|CallKind[]}) => void} rateLimit
+ *   answer the next `count` chat requests (of those kinds; every chat kind by default) with 429 and
+ *   Retry-After, consuming no queue; replaces any storm still under way
+ * @property {(filter?: CallFilter) => number} count  how many calls match
+ * @property {(filter?: CallFilter) => Call[]} judgeRequests  the judge calls that match, in arrival order
+ * @property {(filter?: CallFilter) => any[]} judgeData  their data objects (parsed user messages)
+ * @property {() => void} reset     clear requests, preflights, violations, calls, every queue and every setting
+ *   above (arrays keep identity)
  * @property {() => Promise<void>} close  stop listening and cut every open connection
  */
 
@@ -76,14 +125,17 @@ export function errorBody(message, type = 'invalid_request_error', param = null,
 
 /** Constructors for common scripted error responses (pass to `standin.script(...)`). */
 export const errors = {
-  /** 429 rate limit with Retry-After. @param {number} [retryAfterSeconds] @returns {ErrorResponse} */
-  rateLimit(retryAfterSeconds = 1) {
+  /**
+   * 429 rate limit with Retry-After.
+   * @param {number} [retryAfterSeconds] @param {string} [model] named in the message @returns {ErrorResponse}
+   */
+  rateLimit(retryAfterSeconds = 1, model = 'gpt-4o-mini') {
     return {
       kind: 'error',
       status: 429,
       headers: { 'Retry-After': String(retryAfterSeconds) },
       body: errorBody(
-        `Rate limit reached for gpt-4o-mini in organization org-standin on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in ${retryAfterSeconds}s. Visit https://platform.openai.com/account/rate-limits to learn more.`,
+        `Rate limit reached for ${model} in organization org-standin on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in ${retryAfterSeconds}s. Visit https://platform.openai.com/account/rate-limits to learn more.`,
         'requests',
         null,
         'rate_limit_exceeded',
@@ -283,6 +335,297 @@ function embeddingInputs(input) {
 }
 
 // ---------------------------------------------------------------------------
+// Evaluation answers
+// ---------------------------------------------------------------------------
+
+/**
+ * The number of words in a text: its pieces between runs of whitespace (0 for a blank text).
+ * @param {string} text
+ * @returns {number}
+ */
+export function wordCount(text) {
+  const t = String(text ?? '').trim();
+  return t === '' ? 0 : t.split(/\s+/u).length;
+}
+
+/**
+ * The usage the stand-in reports for a computed reply (an `answerFor` answer or a judge reply), so tests can
+ * predict cost: `prompt_tokens` = 100 × the image parts across all messages + ⌈code points of the last user
+ * message's text ÷ 4⌉; `completion_tokens` = {@link wordCount} of the reply (of the refusal, for a refusal);
+ * `total_tokens` is their sum.
+ * @param {any} body a chat completions request body @param {string} reply
+ * @returns {{prompt_tokens: number, completion_tokens: number, total_tokens: number}}
+ */
+export function usageFor(body, reply) {
+  const prompt = 100 * imageParts(body).length + Math.ceil(Array.from(lastUserText(body)).length / 4);
+  const completion = wordCount(reply);
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+/**
+ * An `answerFor` that gives canned answers per model: `table[model]` (else `table['*']`) maps question
+ * substrings to answers, and the answer is that of the first key (in the object's order) found in the last
+ * user message's text, compared without case. No table or no key found: undefined (the echo answers).
+ * @example standin.answerFor = answersByModel({ 'gpt-4o': { receipt: 'The total is $9.75.' } });
+ * @param {Record<string, Record<string, string>>} table
+ * @returns {(body: any) => string | undefined}
+ */
+export function answersByModel(table) {
+  return (body) => {
+    const question = lastUserText(body).toLowerCase();
+    for (const answers of [table[body?.model], table['*']]) {
+      if (!answers) continue;
+      for (const [key, answer] of Object.entries(answers)) {
+        if (question.includes(key.toLowerCase())) return answer;
+      }
+    }
+    return undefined;
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Judge
+// ---------------------------------------------------------------------------
+
+/** The judge's schema names (`response_format.json_schema.name`), as src/core/eval/judge.rs sends them. */
+export const JUDGE_SCHEMAS = Object.freeze({
+  correctness: 'correctness_verdict',
+  faithfulness: 'faithfulness_claims',
+  pairwise: 'pairwise_verdict',
+});
+
+/**
+ * How judge requests can be answered. 'compute' gives the verdict {@link computeVerdict} computes; every other
+ * mode is a reply the app's strict parser must refuse (so, after its attempts, record as not judged):
+ * 'malformed' is the first half of the computed JSON; 'hostile' is prose claiming the best verdict followed by
+ * a JSON object of it (score 1.0, every claim supported, or "first"); 'two-objects' is the computed object
+ * followed by that best one; 'fenced' is the computed object in a ```json fence; 'extra-field' is the computed
+ * object with a `confidence` key; 'refusal' is the API's refusal (content null); 'truncated' is the computed
+ * JSON cut in half with finish_reason "length".
+ */
+export const JUDGE_MODES = Object.freeze([
+  'compute',
+  'malformed',
+  'hostile',
+  'two-objects',
+  'fenced',
+  'extra-field',
+  'refusal',
+  'truncated',
+]);
+
+/**
+ * The judge schema a request asks for: its `response_format.json_schema.name` when that is one of
+ * {@link JUDGE_SCHEMAS} and the request is not streamed; otherwise null (not a judge request).
+ * @param {any} body
+ * @returns {string|null}
+ */
+export function judgeSchema(body) {
+  if (body?.stream === true || body?.response_format?.type !== 'json_schema') return null;
+  const name = body.response_format.json_schema?.name;
+  return Object.values(JUDGE_SCHEMAS).includes(name) ? name : null;
+}
+
+/**
+ * A judge request's data: its last user message parsed as JSON, when that is an object; otherwise null.
+ * @param {any} body
+ * @returns {any}
+ */
+export function judgeDataOf(body) {
+  try {
+    const data = JSON.parse(lastUserText(body));
+    return data && typeof data === 'object' && !Array.isArray(data) ? data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The word tokens the computed judge compares: the text in NFC, lowercased, split into runs of Unicode
+ * letters, marks and digits (so "둘 다 동물이에요" is 둘, 다, 동물이에요 and "$9.75" is 9, 75), each kept once.
+ * @param {unknown} text
+ * @returns {string[]}
+ */
+export function tokens(text) {
+  const found = String(text ?? '')
+    .normalize('NFC')
+    .toLowerCase()
+    .match(/[\p{L}\p{M}\p{N}]+/gu);
+  return [...new Set(found ?? [])];
+}
+
+/**
+ * How many of `basis`'s tokens occur among `text`'s (whole tokens, not substrings).
+ * @param {unknown} basis @param {unknown} text
+ * @returns {{found: number, total: number}}
+ */
+export function overlap(basis, text) {
+  const have = new Set(tokens(text));
+  const want = tokens(basis);
+  return { found: want.filter((t) => have.has(t)).length, total: want.length };
+}
+
+/**
+ * `found / total` in tenths, rounded half up, with integers (0 when `total` is 0).
+ * @param {{found: number, total: number}} o
+ */
+function tenthsOf({ found, total }) {
+  return total === 0 ? 0 : Math.floor((20 * found + total) / (2 * total));
+}
+
+/** A score in tenths as the rationales write it: "0.7", "1.0". @param {number} tenths */
+function scoreText(tenths) {
+  return (tenths / 10).toFixed(1);
+}
+
+/**
+ * The computed correctness verdict for a request's data ({question, reference, reference_mode, answer}): the
+ * share of the reference's {@link tokens} that occur in the answer's, in tenths rounded half up. With
+ * reference_mode "any" the reference is split on " or ", " 또는 " and "," (any case, any spaces) and the best
+ * alternative counts. The rationale is one fixed sentence with the counts and the score.
+ * @param {any} data
+ * @returns {{score: number, rationale: string}}
+ */
+export function correctnessVerdict(data) {
+  const reference = String(data?.reference ?? '');
+  const answer = String(data?.answer ?? '');
+  const alternatives = data?.reference_mode === 'any' ? reference.split(/\s+or\s+|\s+또는\s+|,/iu) : [reference];
+  let best = { found: 0, total: 0 };
+  let bestTenths = -1;
+  for (const alternative of alternatives) {
+    const o = overlap(alternative, answer);
+    if (o.total === 0) continue;
+    if (tenthsOf(o) > bestTenths) [best, bestTenths] = [o, tenthsOf(o)];
+  }
+  const tenths = Math.max(0, bestTenths);
+  return {
+    score: tenths / 10,
+    rationale:
+      `The stand-in judge found ${best.found} of ${best.total} reference words in the answer, ` +
+      `so the score is ${scoreText(tenths)}.`,
+  };
+}
+
+/**
+ * The sentences of a text: split after ".", "!", "?", "。", "！" or "？" followed by whitespace, and at line
+ * breaks; trimmed; those without a token left out. "$9.75" stays whole.
+ * @param {unknown} text
+ * @returns {string[]}
+ */
+export function sentences(text) {
+  return String(text ?? '')
+    .split(/(?<=[.!?。！？])\s+|\n+/u)
+    .map((x) => x.trim())
+    .filter((x) => tokens(x).length > 0);
+}
+
+/**
+ * The computed faithfulness claims for a request's data ({question, answer, context}): one claim per
+ * {@link sentences sentence} of the answer, supported when at least half of its {@link tokens} occur among
+ * the tokens of the context (its strings taken together).
+ * @param {any} data
+ * @returns {{claims: {claim: string, supported: boolean}[]}}
+ */
+export function faithfulnessClaims(data) {
+  const context = Array.isArray(data?.context) ? data.context.map(String).join('\n') : String(data?.context ?? '');
+  return {
+    claims: sentences(data?.answer).map((claim) => {
+      const { found, total } = overlap(claim, context);
+      return { claim, supported: 2 * found >= total };
+    }),
+  };
+}
+
+/**
+ * The computed pairwise verdict for a request's data ({question, reference?, first, second}): the answer with
+ * more of the reference's {@link tokens} (of the question's, when there is no reference) wins; "tie" when
+ * they have as many. With `bias`, the verdict names that position whatever the answers say (position bias,
+ * which the app's two orders turn into a tie).
+ * @param {any} data @param {'first'|'second'|null} [bias]
+ * @returns {{winner: 'first'|'second'|'tie', rationale: string}}
+ */
+export function pairwiseVerdict(data, bias = null) {
+  if (bias) return { winner: bias, rationale: `The stand-in judge prefers the ${bias} answer for its position.` };
+  const hasReference = typeof data?.reference === 'string' && tokens(data.reference).length > 0;
+  const basis = hasReference ? data.reference : data?.question;
+  const a = overlap(basis, data?.first);
+  const b = overlap(basis, data?.second);
+  const winner = a.found > b.found ? 'first' : b.found > a.found ? 'second' : 'tie';
+  const of = hasReference ? 'reference' : 'question';
+  return {
+    winner,
+    rationale:
+      `The stand-in judge found ${a.found} and ${b.found} of ${a.total} ${of} words in the first and second ` +
+      `answers, so the verdict is ${winner}.`,
+  };
+}
+
+/**
+ * The computed verdict for a judge schema and its data (see the three functions above).
+ * @param {string} schema @param {any} data @param {'first'|'second'|null} [bias]
+ * @returns {object}
+ */
+export function computeVerdict(schema, data, bias = null) {
+  if (schema === JUDGE_SCHEMAS.faithfulness) return faithfulnessClaims(data);
+  if (schema === JUDGE_SCHEMAS.pairwise) return pairwiseVerdict(data, bias);
+  return correctnessVerdict(data);
+}
+
+/** The best verdict a hostile reply smuggles, as JSON text, and the prose that claims it. @param {string} schema */
+function smuggled(schema) {
+  if (schema === JUDGE_SCHEMAS.faithfulness) {
+    return ['Every claim is supported.', '{"claims":[{"claim":"Everything in the answer is true.","supported":true}]}'];
+  }
+  if (schema === JUDGE_SCHEMAS.pairwise) {
+    return ['The first answer wins.', '{"winner":"first","rationale":"The first answer is perfect."}'];
+  }
+  return ['The answer is right: score 1.0.', '{"score":1.0,"rationale":"The answer is perfect."}'];
+}
+
+/**
+ * The reply to a judge request in a named mode (see {@link JUDGE_MODES}), with {@link usageFor} usage.
+ * @param {JudgeModeName} mode @param {any} body @param {'first'|'second'|null} bias
+ * @returns {JsonResponse}
+ */
+export function judgeReply(mode, body, bias = null) {
+  const schema = judgeSchema(body) ?? JUDGE_SCHEMAS.correctness;
+  const verdict = computeVerdict(schema, judgeDataOf(body), bias);
+  const computed = JSON.stringify(verdict);
+  const half = computed.slice(0, Math.floor(computed.length / 2));
+  const [claim, best] = smuggled(schema);
+  /** @param {string} content @param {Partial<JsonResponse>} [extra] @returns {JsonResponse} */
+  const json = (content, extra = {}) => ({ kind: 'json', content, usage: usageFor(body, content), ...extra });
+  switch (mode) {
+    case 'compute':
+      return json(computed);
+    case 'malformed':
+      return json(half);
+    case 'hostile':
+      return json(`${claim} ${best}`);
+    case 'two-objects':
+      return json(`${computed}\n${best}`);
+    case 'fenced':
+      return json(`\`\`\`json\n${computed}\n\`\`\``);
+    case 'extra-field':
+      return json(JSON.stringify({ ...verdict, confidence: 0.9 }));
+    case 'refusal': {
+      const refusal = "I'm sorry, I can't help with grading this.";
+      return json('', { refusal, usage: usageFor(body, refusal) });
+    }
+    case 'truncated':
+      return json(half, { finishReason: 'length' });
+    default:
+      throw new TypeError(`unknown judge mode ${JSON.stringify(mode)}`);
+  }
+}
+
+/** @param {unknown} mode @returns {asserts mode is JudgeMode} */
+function checkJudgeMode(mode) {
+  if (typeof mode === 'function' || JUDGE_MODES.includes(/** @type {any} */ (mode))) return;
+  throw new TypeError(`judge mode must be one of ${JUDGE_MODES.join(', ')} or a function, not ${JSON.stringify(mode)}`);
+}
+
+// ---------------------------------------------------------------------------
 // Misc
 // ---------------------------------------------------------------------------
 
@@ -347,13 +690,22 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
   const validator = await loadValidator(specPath);
 
   /** @type {RecordedRequest[]} */ const requests = [];
-  /** @type {{ embeddingSize: number | null }} */ const control = { embeddingSize: null };
+  /**
+   * @type {{embeddingSize: number|null, judgeMode: JudgeMode, pairwiseBias: 'first'|'second'|null,
+   *   answerFor: ((body: any) => string|undefined) | null,
+   *   storm: {left: number, retryAfterSeconds: number, kinds: CallKind[]} | null}}
+   */
+  const control = { embeddingSize: null, judgeMode: 'compute', pairwiseBias: null, answerFor: null, storm: null };
+  /** Every request that passed auth, JSON parsing and the model check, classified. @type {Call[]} */
+  const calls = [];
   /** @type {RecordedPreflight[]} */ const preflights = [];
   /** @type {Violation[]} */ const violations = [];
   /** @type {ScriptEntry[]} */ const queue = [];
   /** @type {ScriptEntry[]} */ const plainQueue = [];
   /** Scripted answers for /embeddings (errors only), used before computed vectors. @type {ErrorResponse[]} */
   const embeddingQueue = [];
+  /** Judge replies, used before `control.judgeMode`. @type {JudgeEntry[]} */
+  const judgeQueue = [];
   const shutdown = new AbortController();
   /** @type {Set<import('node:net').Socket>} */ const sockets = new Set();
 
@@ -518,8 +870,58 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
       return send(res, 404, modelNotFound(body.model));
     }
 
-    if (isEmb) return embeddings(res, body);
-    return chat(res, body);
+    const schema = isEmb ? null : judgeSchema(body);
+    /** @type {CallKind} */
+    const kind = isEmb
+      ? 'embeddings'
+      : body.stream === true
+        ? 'answer'
+        : schema
+          ? 'judge'
+          : imageParts(body).length > 0
+            ? 'caption'
+            : 'plain';
+    /** @type {Call} */
+    const call = { kind, model: body.model, schema, data: schema ? judgeDataOf(body) : null, status: null, body };
+    calls.push(call);
+
+    // A rate-limit storm answers before any queue is consumed, so a retried request gets what was scripted.
+    const storm = control.storm;
+    if (storm && storm.left > 0 && storm.kinds.includes(kind)) {
+      storm.left -= 1;
+      if (storm.left === 0) control.storm = null;
+      const limited = errors.rateLimit(storm.retryAfterSeconds, body.model);
+      call.status = limited.status;
+      return send(res, limited.status, limited.body, limited.headers);
+    }
+
+    if (isEmb) return embeddings(res, body, call);
+    return chat(res, body, call);
+  }
+
+  /**
+   * The reply to a judge request: the next queued judge entry, else `control.judgeMode`.
+   * @param {any} body
+   * @returns {ScriptedResponse}
+   */
+  function judgeResponse(body) {
+    const entry = judgeQueue.length > 0 ? judgeQueue.shift() : control.judgeMode;
+    if (entry && typeof entry === 'object') return entry;
+    if (typeof entry === 'function') {
+      const out = entry(body);
+      return typeof out === 'string' ? { kind: 'json', content: out, usage: usageFor(body, out) } : out;
+    }
+    return judgeReply(/** @type {JudgeModeName} */ (entry), body, control.pairwiseBias);
+  }
+
+  /** Whether a call matches a filter. @param {Call} call @param {CallFilter} [filter] */
+  function matches(call, filter = {}) {
+    return (
+      (filter.kind === undefined || call.kind === filter.kind) &&
+      (filter.model === undefined || call.model === filter.model) &&
+      (filter.schema === undefined || call.schema === filter.schema) &&
+      (filter.status === undefined || call.status === filter.status)
+    );
   }
 
   /** @param {string} id */
@@ -532,9 +934,10 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
     );
   }
 
-  /** @param {import('node:http').ServerResponse} res @param {any} body */
-  function embeddings(res, body) {
+  /** @param {import('node:http').ServerResponse} res @param {any} body @param {Call} call */
+  function embeddings(res, body, call) {
     const scripted = embeddingQueue.shift();
+    call.status = scripted ? scripted.status : 200;
     if (scripted) return send(res, scripted.status, scripted.body, scripted.headers ?? {});
     const inputs = embeddingInputs(body.input);
     const asked = Number.isInteger(body.dimensions) && body.dimensions > 0 ? body.dimensions : 1536;
@@ -556,22 +959,30 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
   /**
    * @param {import('node:http').ServerResponse} res
    * @param {any} body
+   * @param {Call} call
    */
-  async function chat(res, body) {
+  async function chat(res, body, call) {
     const streamReq = body.stream === true;
     /** @type {ScriptedResponse} */
     let r;
     // Streaming requests (chat turns) and plain ones (e.g. image captions) have separate script queues, so
-    // background captioning never takes an answer scripted for a turn.
-    const next = streamReq ? queue.shift() : plainQueue.shift();
-    if (next === undefined && !streamReq && imageParts(body).length > 0) {
+    // background captioning never takes an answer scripted for a turn; judge requests have their own too.
+    const next = call.kind === 'judge' ? undefined : streamReq ? queue.shift() : plainQueue.shift();
+    const answer = next === undefined && streamReq && control.answerFor ? control.answerFor(body) : undefined;
+    if (call.kind === 'judge') {
+      r = judgeResponse(body);
+    } else if (next === undefined && !streamReq && imageParts(body).length > 0) {
       r = { kind: 'json', content: captionFor(body) };
+    } else if (typeof answer === 'string') {
+      r = { kind: 'stream', chunks: splitChunks(answer, 8), delayMs: 5, usage: usageFor(body, answer) };
     } else if (next === undefined) {
       const text = echoText(body);
       r = streamReq ? { kind: 'stream', chunks: splitChunks(text, 8), delayMs: 10 } : { kind: 'json', content: text };
     } else {
       r = typeof next === 'function' ? next(body) : next;
     }
+    const noReply = !streamReq && (r.kind === 'drop' || r.kind === 'hang');
+    call.status = r.kind === 'error' ? r.status : noReply ? null : 200;
 
     // Abort when the client goes away or the server shuts down.
     const ac = new AbortController();
@@ -718,11 +1129,56 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
     scriptEmbeddings: (...responses) => void embeddingQueue.push(...responses),
     pending: () => [...queue],
     /** Overrides the size of every embedding returned (null: as asked). */
+    get embeddingSize() {
+      return control.embeddingSize;
+    },
     set embeddingSize(n) {
       control.embeddingSize = n;
     },
+    get judgeMode() {
+      return control.judgeMode;
+    },
+    set judgeMode(mode) {
+      checkJudgeMode(mode);
+      control.judgeMode = mode;
+    },
+    get pairwiseBias() {
+      return control.pairwiseBias;
+    },
+    set pairwiseBias(bias) {
+      if (bias !== null && bias !== 'first' && bias !== 'second') {
+        throw new TypeError(`pairwiseBias must be 'first', 'second' or null, not ${JSON.stringify(bias)}`);
+      }
+      control.pairwiseBias = bias;
+    },
+    get answerFor() {
+      return control.answerFor;
+    },
+    set answerFor(fn) {
+      if (fn !== null && typeof fn !== 'function') throw new TypeError('answerFor must be a function or null');
+      control.answerFor = fn;
+    },
+    scriptJudge(...entries) {
+      for (const e of entries) if (!e || typeof e !== 'object') checkJudgeMode(e);
+      judgeQueue.push(...entries);
+    },
+    pendingJudge: () => [...judgeQueue],
+    rateLimit({ count, retryAfterSeconds = 1, kind = ['answer', 'judge', 'caption', 'plain'] }) {
+      if (!Number.isInteger(count) || count < 0) throw new TypeError('rateLimit count must be a whole number');
+      const kinds = Array.isArray(kind) ? kind : [kind];
+      control.storm = count > 0 ? { left: count, retryAfterSeconds, kinds } : null;
+    },
+    count: (filter) => calls.filter((c) => matches(c, filter)).length,
+    judgeRequests: (filter) => calls.filter((c) => c.kind === 'judge' && matches(c, filter)),
+    judgeData: (filter) => calls.filter((c) => c.kind === 'judge' && matches(c, filter)).map((c) => c.data),
     reset() {
       control.embeddingSize = null;
+      control.judgeMode = 'compute';
+      control.pairwiseBias = null;
+      control.answerFor = null;
+      control.storm = null;
+      calls.length = 0;
+      judgeQueue.length = 0;
       requests.length = 0;
       preflights.length = 0;
       violations.length = 0;
