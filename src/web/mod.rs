@@ -3,11 +3,13 @@
 //! Built only for wasm32 and tested with wasm-bindgen-test in headless Chromium (`tests/web.rs`).
 
 pub mod dom;
+pub mod download;
 pub mod files;
 pub mod http;
 pub mod idb_store;
 pub mod prefs;
 pub mod runtime;
+pub mod sample;
 pub mod tabs;
 
 use wasm_bindgen::{JsCast, JsValue};

@@ -1,6 +1,7 @@
 //! Preferences of this browser that must be known before the first render, kept in `localStorage` (read
-//! synchronously, never sent anywhere): the interface language the person chose in Settings. Until they
-//! choose one, none is stored and the interface follows the browser's language.
+//! synchronously, never sent anywhere): the interface language the person chose in Settings (until they
+//! choose one, none is stored and the interface follows the browser's language), and which version of the
+//! sample test set this browser was given.
 
 use crate::core::model::Language;
 
@@ -19,5 +20,19 @@ pub fn language() -> Option<Language> {
 pub fn set_language(language: Language) {
     if let Some(s) = storage() {
         let _ = s.set_item(LANGUAGE, language.tag());
+    }
+}
+
+const SAMPLE_OFFERED: &str = "boda-sample-set";
+
+/// The version of the sample set this browser was given (installed once; a person who deletes it keeps it
+/// deleted), or 0.
+pub fn sample_offered() -> u32 {
+    storage().and_then(|s| s.get_item(SAMPLE_OFFERED).ok().flatten()).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+pub fn set_sample_offered(version: u32) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(SAMPLE_OFFERED, &version.to_string());
     }
 }

@@ -157,6 +157,42 @@ pub async fn exclusive_lock(name: &str) -> AnswerLock {
     AnswerLock { release }
 }
 
+/// Takes the exclusive lock `name` if no tab holds it, and holds it until the guard is dropped; `None` when
+/// another tab holds it. Without Web Locks every tab gets it.
+pub async fn try_exclusive_lock(name: &str) -> Option<AnswerLock> {
+    let Some(locks) = lock_manager() else { return Some(AnswerLock { release: None }) };
+    let Ok(request) = Reflect::get(&locks, &"request".into()).and_then(|f| f.dyn_into::<Function>()) else {
+        return Some(AnswerLock { release: None });
+    };
+    let mut release: Option<Function> = None;
+    let held = Promise::new(&mut |resolve, _| release = Some(resolve));
+    let mut answered: Option<Function> = None;
+    let answer = Promise::new(&mut |resolve, _| answered = Some(resolve));
+    let callback = Closure::once_into_js(move |lock: JsValue| -> JsValue {
+        let got = !lock.is_null() && !lock.is_undefined();
+        if let Some(a) = answered {
+            let _ = a.call1(&JsValue::NULL, &JsValue::from_bool(got));
+        }
+        if got {
+            held.into()
+        } else {
+            JsValue::UNDEFINED
+        }
+    });
+    let options = js_sys::Object::new();
+    let _ = Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
+    let args = js_sys::Array::of3(&JsValue::from_str(name), &options, &callback);
+    if let Ok(p) = Reflect::apply(&request, &locks, &args).and_then(|p| p.dyn_into::<Promise>()) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = JsFuture::from(p).await;
+        });
+    }
+    match JsFuture::from(answer).await {
+        Ok(v) if v.as_bool() == Some(true) => Some(AnswerLock { release }),
+        _ => None,
+    }
+}
+
 /// A counter shared by every tab (in `localStorage`): tabs bump it after writing something others cache.
 pub fn shared_counter(name: &str) -> u64 {
     web_sys::window()
