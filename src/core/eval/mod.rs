@@ -7,6 +7,7 @@
 
 pub mod answer;
 pub mod estimate;
+pub mod from_chat;
 pub mod judge;
 pub mod metrics;
 pub mod model;
