@@ -7,6 +7,7 @@ pub mod chat_pane;
 pub mod composer;
 pub mod context_view;
 pub mod controller;
+pub mod eval;
 pub mod field;
 pub mod i18n;
 pub mod image_strip;
@@ -33,6 +34,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Shell() -> impl IntoView {
     let state = state::provide_app_state();
+    eval::state::provide_eval();
     let i18n = i18n::use_i18n();
     // A language chosen in Settings wins over the browser's. Set from an effect, which runs after the
     // provider's own (it sets the browser's language), and before the browser first paints.
@@ -53,9 +55,21 @@ fn Shell() -> impl IntoView {
             <route_sync::RouteSync />
             <div class="app">
                 <sidebar::Sidebar />
-                <chat_pane::ChatPane />
+                <Pane />
                 <settings_dialog::SettingsDialog />
             </div>
         </leptos_router::components::Router>
+    }
+}
+
+/// The chat, or the Evaluate page when the address is one of the evaluation's.
+#[component]
+fn Pane() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let evaluating = Memo::new(move |_| crate::core::route::Route::parse(&location.pathname.get()).is_evaluation());
+    view! {
+        <Show when=move || evaluating.get() fallback=|| view! { <chat_pane::ChatPane /> }>
+            <eval::EvalPage />
+        </Show>
     }
 }

@@ -1,11 +1,27 @@
-//! The chat list: New chat, and each chat with Rename and Delete.
+//! The chat list: New chat, the Evaluate page's link, and each chat with Rename and Delete.
 
 use crate::core::model::Chat;
+use crate::core::route::Route;
 use crate::ui::controller;
 use crate::ui::i18n::{t, t_string, use_i18n};
 use crate::ui::state::{use_app_state, ResultKind};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_location, use_navigate};
+
+/// A function that leaves the Evaluate page for a chat's address (the address then opens the chat, see
+/// `ui::route_sync`); on a chat's address it does nothing. Made when the component is, where the router's
+/// context is at hand.
+fn use_leave_evaluation() -> impl Fn(&str) + Clone + 'static {
+    let location = use_location();
+    let navigate = use_navigate();
+    move |chat_id: &str| {
+        if Route::parse(&location.pathname.get_untracked()).is_evaluation() {
+            navigate(&Route::Chat(chat_id.to_owned()).path(), Default::default());
+        }
+    }
+}
 
 #[component]
 pub fn Sidebar() -> impl IntoView {
@@ -25,6 +41,9 @@ pub fn Sidebar() -> impl IntoView {
             <button class="new-chat" on:click=new_chat>
                 {t!(i18n, new_chat)}
             </button>
+            <A href="/evaluate" attr:class="eval-link">
+                {t!(i18n, evaluate)}
+            </A>
             <input
                 class="search"
                 type="search"
@@ -56,6 +75,7 @@ pub fn Sidebar() -> impl IntoView {
 #[component]
 fn SearchResults() -> impl IntoView {
     let state = use_app_state();
+    let leave_evaluation = use_leave_evaluation();
     let i18n = use_i18n();
     view! {
         <ul class="search-results" aria-label=move || t_string!(i18n, search_results)>
@@ -69,7 +89,11 @@ fn SearchResults() -> impl IntoView {
                         class="search-result"
                         on:click={
                             let result = result.clone();
-                            move |_| controller::open_result(state, &result)
+                            let leave_evaluation = leave_evaluation.clone();
+                            move |_| {
+                                leave_evaluation(&result.chat_id);
+                                controller::open_result(state, &result)
+                            }
                         }
                     >
                         <span class="result-chat">{result.chat_title.clone()}</span>
@@ -102,7 +126,11 @@ fn ChatItem(chat: Chat) -> impl IntoView {
     let title = StoredValue::new(chat.title.clone());
     let title = move || if untitled { t_string!(i18n, new_chat).to_owned() } else { title.get_value() };
     let is_current = move || state.session.current.get().as_deref() == Some(id.get_value().as_str());
-    let open = move |_| controller::open_chat(state, id.get_value());
+    let leave_evaluation = StoredValue::new_local(use_leave_evaluation());
+    let open = move |_| {
+        leave_evaluation.with_value(|leave| leave(&id.get_value()));
+        controller::open_chat(state, id.get_value())
+    };
     let delete = move |_| {
         let question = t_string!(i18n, confirm_delete, title = title());
         if window().confirm_with_message(&question).unwrap_or(false) {

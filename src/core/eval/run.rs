@@ -147,6 +147,12 @@ impl CaseResult {
         self.stages.push((stage, record));
     }
 
+    /// Whether the result is final: every stage of `stages` settled, or one failed (which ends the job).
+    pub fn is_settled(&self, stages: &[Stage]) -> bool {
+        self.stages.iter().any(|(_, r)| matches!(r, StageRecord::Failed(_)))
+            || stages.iter().all(|s| self.record_of(*s).is_some())
+    }
+
     pub fn record_of(&self, stage: Stage) -> Option<&StageRecord> {
         self.stages.iter().find(|(s, _)| *s == stage).map(|(_, r)| r)
     }
@@ -320,6 +326,8 @@ mod tests {
         r.settle(Stage::Answer, StageRecord::Done);
         r.settle(Stage::Judge, StageRecord::NotJudged);
         r.settle(Stage::Judge, StageRecord::Done);
+        assert!(!r.is_settled(&[Stage::Answer, Stage::Judge, Stage::Faithfulness]));
+        assert!(r.is_settled(&[Stage::Answer, Stage::Judge]));
         let back = r.stored_stages();
         assert_eq!(back.len(), 2);
         assert_eq!(back[1].record, StageRecord::Done);

@@ -146,10 +146,7 @@ pub fn import_set(app: AppState, eval: EvalState, file: web_sys::File) {
                 };
                 let prepared = match prepared {
                     Ok(p) => p,
-                    Err((name, problem)) => {
-                        let detail = format!("{problem:?}");
-                        return eval.problem.set(Some(EvalProblem::File { name, detail }));
-                    }
+                    Err((name, problem)) => return eval.problem.set(Some(EvalProblem::Image { name, problem })),
                 };
                 images.push(CaseImage {
                     id: id.clone(),

@@ -16,12 +16,12 @@ use std::rc::Rc;
 pub enum EvalProblem {
     /// A test set file was refused, with the reason.
     Import(ImportRefusal),
-    /// A run file was refused.
-    RunImport(crate::core::eval::report::RunImportRefusal),
     /// The sample set's drawings could not be made (offline on a first visit, say).
     SampleNotInstalled { detail: String },
-    /// A file could not be read or an image of it not decoded.
+    /// A file could not be read.
     File { name: String, detail: String },
+    /// An image of an imported set could not be used.
+    Image { name: String, problem: crate::core::notice::FileProblem },
     /// Another tab is driving this run.
     RunElsewhere,
     /// A run needs a set with cases, at least one configuration and a key.

@@ -109,7 +109,7 @@ pub fn refusal(l: Locale, r: &Refusal, name: &str) -> String {
     }
 }
 
-fn file_problem(l: Locale, p: &FileProblem, name: &str) -> String {
+pub fn file_problem(l: Locale, p: &FileProblem, name: &str) -> String {
     match p {
         FileProblem::Refused(r) => refusal(l, r, name),
         FileProblem::Unreadable { detail } => td_string!(l, file_unreadable, name = name, detail = detail).to_string(),
