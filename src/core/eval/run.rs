@@ -153,7 +153,10 @@ impl CaseResult {
 
     /// What the scheduler reads back to resume.
     pub fn stored_stages(&self) -> Vec<StoredStage> {
-        self.stages.iter().map(|(stage, record)| StoredStage { key: self.job(), stage: *stage, record: record.clone() }).collect()
+        self.stages
+            .iter()
+            .map(|(stage, record)| StoredStage { key: self.job(), stage: *stage, record: record.clone() })
+            .collect()
     }
 
     /// Stores an answer with what follows from it alone: its cost, its metrics, and retrieval's recall.
@@ -266,7 +269,12 @@ mod tests {
             text: text.into(),
             status: MessageStatus::Complete,
             error: None,
-            usage: Some(Usage { prompt_tokens: 1_000_000, completion_tokens: 100_000, total_tokens: 1_100_000, cached_tokens: 0 }),
+            usage: Some(Usage {
+                prompt_tokens: 1_000_000,
+                completion_tokens: 100_000,
+                total_tokens: 1_100_000,
+                cached_tokens: 0,
+            }),
             first_token_ms: Some(10.0),
             total_ms: 20.0,
             context: Vec::new(),
