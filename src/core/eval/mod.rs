@@ -9,6 +9,7 @@ pub mod answer;
 pub mod judge;
 pub mod metrics;
 pub mod model;
+pub mod report;
 pub mod run;
 pub mod sample;
 pub mod schedule;
