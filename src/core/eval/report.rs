@@ -1,6 +1,7 @@
 //! A run's report: per configuration, how many cases it answered and how well (each metric's mean with a
 //! bootstrap confidence interval), what it cost and how long it took; the headline comparison of two
-//! configurations; and how often the judge agrees with a person.
+//! configurations; how often the judge agrees with a person; and the geometry of the report's charts (see
+//! [`chart`]).
 //!
 //! Everything is computed from a [`Run`], the exact [`TestSet`] version it ran on, and its [`CaseResult`]s,
 //! which may be unfinished: cases with no result yet are counted, not guessed. Results that do not belong
@@ -30,6 +31,10 @@
 //! fall on the same cases share their draws ([`bootstrap_cis`]: the same intervals as one bootstrap each), so
 //! a configuration usually draws once or twice rather than eight times; the headline draws once more. See
 //! [`REPORT_RESAMPLES`] for the time a report of 200 cases × 4 configurations takes.
+
+pub mod chart;
+
+pub use chart::{bar_chart, cost_quality_scatter, score_axis, slot_centre, ticks, Axis, Bar, Point, Scatter, Tick};
 
 use crate::core::eval::answer::RunConfig;
 use crate::core::eval::judge::{same_family, Judgement, JUDGE_PROMPT_VERSION};
@@ -1238,6 +1243,8 @@ mod tests {
             let report = build_report_with(run, set, results, &QUICK);
             assert!(report.rows.iter().all(|r| r.n == 0 && r.correctness.mean.is_none()));
             assert_eq!(report.headline, None);
+            assert!(bar_chart(&report.rows, Metric::Correctness).is_empty());
+            let _ = cost_quality_scatter(&report.rows);
         }
         // Values that are not finite are missing values; a set that names a case twice counts it once.
         let mut odd = results.clone();
