@@ -1,7 +1,7 @@
 //! A run's report: per configuration, how many cases it answered and how well (each metric's mean with a
 //! bootstrap confidence interval), what it cost and how long it took; the headline comparison of two
-//! configurations; how often the judge agrees with a person; and the geometry of the report's charts (see
-//! [`chart`]).
+//! configurations; how often the judge agrees with a person; the geometry of the report's charts; and the
+//! CSV and JSON exports of a run (see [`chart`] and [`export`]).
 //!
 //! Everything is computed from a [`Run`], the exact [`TestSet`] version it ran on, and its [`CaseResult`]s,
 //! which may be unfinished: cases with no result yet are counted, not guessed. Results that do not belong
@@ -33,8 +33,10 @@
 //! [`REPORT_RESAMPLES`] for the time a report of 200 cases × 4 configurations takes.
 
 pub mod chart;
+pub mod export;
 
 pub use chart::{bar_chart, cost_quality_scatter, score_axis, slot_centre, ticks, Axis, Bar, Point, Scatter, Tick};
+pub use export::{from_json, to_csv, to_json, Inconsistency, RunImportRefusal, RUN_EXPORT_FORMAT, RUN_EXPORT_VERSION};
 
 use crate::core::eval::answer::RunConfig;
 use crate::core::eval::judge::{same_family, Judgement, JUDGE_PROMPT_VERSION};
@@ -1245,6 +1247,7 @@ mod tests {
             assert_eq!(report.headline, None);
             assert!(bar_chart(&report.rows, Metric::Correctness).is_empty());
             let _ = cost_quality_scatter(&report.rows);
+            let _ = to_csv(run, set, results);
         }
         // Values that are not finite are missing values; a set that names a case twice counts it once.
         let mut odd = results.clone();
@@ -1391,5 +1394,16 @@ mod tests {
             assert!(report.headline.is_some());
             println!("build_report, 200 cases × 4 configurations, {resamples} resamples, {build} build: {elapsed:?}");
         }
+        let started = std::time::Instant::now();
+        let csv = to_csv(&run, &set, &results);
+        let json = to_json(&run, &results);
+        let back = from_json(&json).unwrap();
+        println!(
+            "to_csv + to_json + from_json ({} + {} bytes), {build} build: {:?}",
+            csv.len(),
+            json.len(),
+            started.elapsed()
+        );
+        assert_eq!(back.1.len(), 800);
     }
 }
