@@ -16,7 +16,10 @@ use web_sys::{Blob, HtmlImageElement, ImageEncodeOptions, OffscreenCanvas, Offsc
 #[derive(Debug, Clone, PartialEq)]
 pub enum InstallError {
     /// A drawing could not be fetched or drawn (offline on a first visit, say); `detail` is the browser's.
-    Drawing { file: String, detail: String },
+    Drawing {
+        file: String,
+        detail: String,
+    },
     Store(StoreError),
 }
 

@@ -140,9 +140,10 @@ pub fn import_set(app: AppState, eval: EvalState, file: web_sys::File) {
                 let id = new_uuid();
                 let prepared = match file_of(&image.bytes, &image.name, &image.mime) {
                     Ok(f) => prepare_image(&f, id.clone(), set_id.clone(), now).await,
-                    Err(e) => Err((image.name.clone(), crate::core::notice::FileProblem::Unreadable {
-                        detail: crate::web::describe_js_error(&e),
-                    })),
+                    Err(e) => Err((
+                        image.name.clone(),
+                        crate::core::notice::FileProblem::Unreadable { detail: crate::web::describe_js_error(&e) },
+                    )),
                 };
                 let prepared = match prepared {
                     Ok(p) => p,

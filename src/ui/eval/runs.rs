@@ -18,7 +18,15 @@ fn progress_of(run: &Run, live: Option<Progress>, results: Option<usize>, cases:
     live.or_else(|| {
         let total = cases? * run.configs.len();
         let done = results?.min(total);
-        Some(Progress { total_jobs: total, done, not_judged: 0, failed: 0, in_flight: 0, pending: total - done, eta_ms: None })
+        Some(Progress {
+            total_jobs: total,
+            done,
+            not_judged: 0,
+            failed: 0,
+            in_flight: 0,
+            pending: total - done,
+            eta_ms: None,
+        })
     })
 }
 
@@ -84,9 +92,9 @@ pub fn RunProgress(run_id: String) -> impl IntoView {
         let r = run.get()?;
         let live = eval.progress.with(|m| m.get(&r.id).cloned()).filter(|_| driving());
         let stages = |config_id: &str| r.configs.iter().find(|c| c.id == config_id).map(stages_of).unwrap_or_default();
-        let results = eval.results.with(|m| {
-            m.get(&r.id).map(|list| list.iter().filter(|x| x.is_settled(&stages(&x.config_id))).count())
-        });
+        let results = eval
+            .results
+            .with(|m| m.get(&r.id).map(|list| list.iter().filter(|x| x.is_settled(&stages(&x.config_id))).count()));
         let cases = eval.set_of(&r.set_id).filter(|s| s.version == r.set_version).map(|s| s.cases.len());
         progress_of(&r, live, results, cases)
     };

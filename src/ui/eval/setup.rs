@@ -85,9 +85,8 @@ pub fn Setup() -> impl IntoView {
     let concurrency = RwSignal::new("4".to_owned());
     let starting = RwSignal::new(false);
     // The chosen set: the one picked, else the first.
-    let chosen = Memo::new(move |_| {
-        eval.sets.with(|sets| sets.iter().find(|s| s.id == set_id.get()).or(sets.first()).cloned())
-    });
+    let chosen =
+        Memo::new(move |_| eval.sets.with(|sets| sets.iter().find(|s| s.id == set_id.get()).or(sets.first()).cloned()));
     let configs = move || drafts.get().iter().map(Draft::config).collect::<Vec<_>>();
     let estimate = Memo::new(move |_| {
         let set = chosen.get()?;
@@ -95,10 +94,11 @@ pub fn Setup() -> impl IntoView {
         Some(estimate_run(&set, &configs(), judge.get().trim(), &prices))
     });
     let label_of = move |id: &str| {
-        drafts.with_untracked(|d| {
-            d.iter().find(|x| x.n.to_string() == id).map(|x| config_label(&x.config(), t_string!(i18n, retrieval)))
-        })
-        .unwrap_or_default()
+        drafts
+            .with_untracked(|d| {
+                d.iter().find(|x| x.n.to_string() == id).map(|x| config_label(&x.config(), t_string!(i18n, retrieval)))
+            })
+            .unwrap_or_default()
     };
     let add = move |_| {
         drafts.update(|d| {

@@ -67,7 +67,9 @@ fn problem(l: Locale, p: &EvalProblem) -> String {
     match p {
         EvalProblem::Import(r) => import_refusal(l, r),
         EvalProblem::SampleNotInstalled { detail } => td_string!(l, sample_not_installed, detail = detail).to_string(),
-        EvalProblem::File { name, detail } => td_string!(l, eval_file_problem, name = name, detail = detail).to_string(),
+        EvalProblem::File { name, detail } => {
+            td_string!(l, eval_file_problem, name = name, detail = detail).to_string()
+        }
         EvalProblem::Image { name, problem } => crate::ui::i18n::text::file_problem(l, problem, name),
         EvalProblem::RunElsewhere => td_string!(l, run_elsewhere).to_string(),
         EvalProblem::CannotStart(p) => start_problem(l, *p).to_owned(),

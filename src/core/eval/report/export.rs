@@ -146,6 +146,7 @@ fn failure_token(status: &ResultStatus) -> String {
         FailureKind::Refused => "refused".to_owned(),
         FailureKind::Unavailable => "unavailable".to_owned(),
         FailureKind::Unreadable => "unreadable".to_owned(),
+        FailureKind::ImageMissing => "image_missing".to_owned(),
     }
 }
 
