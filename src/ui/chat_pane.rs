@@ -105,7 +105,7 @@ fn MissingChat() -> impl IntoView {
 
 /// Problems (role="alert", each dismissable) and passing notes (role="status"), in the chosen language.
 #[component]
-fn Alerts() -> impl IntoView {
+pub fn Alerts() -> impl IntoView {
     let state = use_app_state();
     let i18n = use_i18n();
     let key = move || state.session.settings.with(|s| s.api_key.clone());

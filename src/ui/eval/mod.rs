@@ -36,7 +36,11 @@ pub fn EvalPage() -> impl IntoView {
                 <Show when=move || route.get() != Route::Evaluate>
                     <A href="/evaluate">{t!(i18n, eval_back)}</A>
                 </Show>
+                <button class="settings" on:click=move |_| app.session.settings_open.set(true)>
+                    {t!(i18n, settings)}
+                </button>
             </header>
+            <crate::ui::chat_pane::Alerts />
             <text::Problem />
             <datalist id="model-options">
                 {move || {

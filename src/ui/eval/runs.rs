@@ -62,7 +62,7 @@ fn RunItem(run_id: String) -> impl IntoView {
                     let models = r
                         .configs
                         .iter()
-                        .map(|c| config_label(c, t_string!(i18n, retrieval)))
+                        .map(|c| config_label(c, t_string!(i18n, with_retrieval)))
                         .collect::<Vec<_>>()
                         .join(" · ");
                     let href = Route::EvalRun(r.id.clone()).path();
