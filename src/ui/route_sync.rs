@@ -10,12 +10,23 @@ use crate::ui::controller;
 use crate::ui::state::use_app_state;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::location::{BrowserUrl, LocationProvider};
 use leptos_router::NavigateOptions;
 
 #[component]
 pub fn RouteSync() -> impl IntoView {
     let state = use_app_state();
     let location = use_location();
+    // A link's click (`<A>`: the sidebar's "Evaluate", a run's title) changes the router's location at once but
+    // the address bar only when the router is told the new page is ready, which `<Routes>` would do. Boda
+    // matches addresses itself (see `Route`), so it says so here, once the new location is in: without this the
+    // page changed and the address stayed, and a reload or Back then went to the wrong page.
+    if let Some(browser) = use_context::<BrowserUrl>() {
+        Effect::new(move |_| {
+            location.pathname.track();
+            browser.ready_to_complete();
+        });
+    }
     // The address → the open chat, once the chat list has loaded.
     Effect::new(move |_| {
         let path = location.pathname.get();
