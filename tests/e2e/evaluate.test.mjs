@@ -1,0 +1,594 @@
+// End-to-end: the Evaluate page (issue 10), driven by its accessible names in headless Chromium against the
+// stand-in. The sample set installs once (its drawings stored as PNGs) and stays deleted when deleted; a run of
+// the sample set on the two default configurations asks every case once per configuration, has each answer
+// judged once (faithfulness only where retrieval gave context) and stores the scores the stand-in's computed
+// verdicts imply; Cancel then Resume (also across a reload) asks nothing twice; a 429 storm slows a run without
+// losing anything; a test set exported and imported again comes back whole, and a foreign or broken file is
+// refused with its reason; "New test set" and "Add case" make versions.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { readStore } from './harness.mjs';
+import {
+  answersByModel,
+  correctnessVerdict,
+  faithfulnessClaims,
+  JUDGE_SCHEMAS,
+  lastUserText,
+  splitChunks,
+  usageFor,
+} from './standin.mjs';
+import { startWorld, openApp, configure, makeImage, until } from './app.mjs';
+
+/** The judge the runs use: one the stand-in lists (the app's default, gpt-4.1, it does not). */
+const JUDGE = 'gpt-4.1-mini';
+const SAMPLE_CASES = 34;
+const SAMPLE_IMAGES = 20;
+
+/** @type {Awaited<ReturnType<typeof startWorld>>} */
+let world;
+before(async () => {
+  world = await startWorld();
+});
+after(async () => {
+  await world?.close();
+});
+
+/**
+ * A fresh browser context at /evaluate (a fresh IndexedDB) for `fn`; afterwards every request must have
+ * validated against the OpenAI spec and the page must have logged no errors.
+ */
+async function withApp(fn, { locale = 'en-US', path = '/evaluate' } = {}) {
+  world.standin.reset();
+  const app = await openApp(world, { locale, path });
+  try {
+    await fn(app);
+  } finally {
+    await app.context.close();
+  }
+  assert.deepEqual(world.standin.violations, [], 'every request must validate against the OpenAI spec');
+  assert.deepEqual(app.errors, [], 'no page errors');
+}
+
+/** Waits until the sample set is installed: its line says version 1 with 34 cases. */
+async function sampleInstalled(page) {
+  await page.getByText(`version 1 · ${SAMPLE_CASES} cases`, { exact: true }).waitFor({ timeout: 30_000 });
+}
+
+/** The POST bodies the stand-in received from index `from` on, as JSON texts. */
+function postBodies(from = 0) {
+  return world.standin.requests
+    .slice(from)
+    .filter((r) => r.method === 'POST')
+    .map((r) => JSON.stringify(r.body));
+}
+
+/** Asserts that no request body among those from index `from` on came twice. */
+function assertNoneTwice(from = 0, what = 'no request was sent twice') {
+  const bodies = postBodies(from);
+  const seen = new Map();
+  for (const b of bodies) seen.set(b, (seen.get(b) ?? 0) + 1);
+  const twice = [...seen].filter(([, n]) => n > 1).map(([b]) => b.slice(0, 300));
+  assert.deepEqual(twice, [], what);
+  return bodies.length;
+}
+
+/** The test set records stored (one per version). */
+async function storedSets(page) {
+  return readStore(page, 'boda', 'test_sets');
+}
+
+/**
+ * Makes a test set through "New test set" (its first case) and "Add case" (each further one). A case is
+ * {question, reference, image: {name, hue}}. Waits until the list shows the newest version.
+ */
+async function makeSet(page, name, cases) {
+  for (const [i, c] of cases.entries()) await addCase(page, name, c, i + 1);
+}
+
+/**
+ * Adds one case: with version 1, through "New test set" (naming the set), else through the set's "Add case";
+ * waits until the list shows that version.
+ */
+async function addCase(page, name, c, version) {
+  const title = version === 1 ? 'New test set' : `Add a case to ${name}`;
+  await page.getByRole('button', { name: title, exact: true }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('heading', { name: title, exact: true }).waitFor();
+  if (version === 1) await dialog.getByLabel('Test set name', { exact: true }).fill(name);
+  const file = await makeImage(page, { name: c.image.name, width: 320, height: 240, hue: c.image.hue });
+  await dialog.getByLabel('Add images', { exact: true }).setInputFiles(file);
+  await dialog.getByRole('img', { name: c.image.name, exact: true }).waitFor();
+  await dialog.getByLabel('Question', { exact: true }).fill(c.question);
+  await dialog.getByLabel('Reference answer', { exact: true }).fill(c.reference);
+  await dialog.getByRole('button', { name: 'Save case', exact: true }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await setItem(page, name).getByText(`version ${version} · ${version} cases`, { exact: true }).waitFor();
+}
+
+/** A test set's line in the list of sets. */
+function setItem(page, name) {
+  return page
+    .getByRole('region', { name: 'Test sets' })
+    .getByRole('listitem')
+    .filter({ has: page.getByText(name, { exact: true }) });
+}
+
+/** Small cases for runs that need not take the sample set's time. */
+function smallCases(n) {
+  const colours = ['red', 'green', 'blue', 'yellow', 'purple', 'orange'];
+  return Array.from({ length: n }, (_, i) => ({
+    question: `Case ${i + 1}: which colour is the circle's background in picture ${i + 1}?`,
+    reference: `a ${colours[i]} gradient with a white circle`,
+    image: { name: `picture-${i + 1}.png`, hue: 40 * i },
+  }));
+}
+
+/**
+ * Fills the run's set-up: the set (by its option's label), the judge, and how many requests go at once; the
+ * two default configurations stay (gpt-4o-mini with retrieval k = 2, and gpt-4o).
+ */
+async function setUpRun(page, { set, concurrency } = {}) {
+  if (set) await page.getByLabel('Test set', { exact: true }).selectOption({ label: set });
+  await page.getByLabel('Judge model', { exact: true }).fill(JUDGE);
+  if (concurrency !== undefined) await page.getByLabel('Requests at once', { exact: true }).fill(String(concurrency));
+  assert.equal(await page.getByLabel('Model of configuration 1', { exact: true }).inputValue(), 'gpt-4o-mini');
+  assert.equal(await page.getByLabel('Model of configuration 2', { exact: true }).inputValue(), 'gpt-4o');
+  assert.equal(await page.getByLabel('Retrieval for configuration 1', { exact: true }).isChecked(), true);
+  assert.equal(await page.getByLabel('Images attached by configuration 1', { exact: true }).inputValue(), '2');
+  assert.equal(await page.getByLabel('Retrieval for configuration 2', { exact: true }).isChecked(), false);
+}
+
+/** Presses "Start run", waits for the run's own address, and returns its id. */
+async function startRun(page) {
+  await page.getByRole('button', { name: 'Start run', exact: true }).click();
+  await page.waitForFunction(() => /^\/evaluate\/run\/[^/]+$/.test(location.pathname));
+  return decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
+}
+
+/** The run's state line ("Finished", "Cancelled", …) on its page. */
+async function waitState(page, state, timeout = 60_000) {
+  await page.locator('.run-state').getByText(state, { exact: true }).waitFor({ timeout });
+}
+
+/** The counts line of the run's progress ("3 of 8 · 1 failed"). */
+async function counts(page) {
+  return page.locator('.run-counts').first().innerText();
+}
+
+/** The stored results of one run. */
+async function results(page, runId) {
+  return (await readStore(page, 'boda', 'eval_results')).filter((r) => r.run_id === runId);
+}
+
+/** How many streamed answers the stand-in received from `model`. */
+function answerCalls(model) {
+  return world.standin.count({ kind: 'answer', model });
+}
+
+/**
+ * A scripted streamed answer that takes about `ms` to arrive, with the answer `answer(body)` (the queue is
+ * consumed one per streamed request, before `answerFor`).
+ */
+function slowAnswer(answer, ms) {
+  return (body) => {
+    const text = answer(body) ?? 'No canned answer.';
+    const chunks = splitChunks(text, 8);
+    return { kind: 'stream', chunks, delayMs: Math.ceil(ms / (chunks.length + 1)), usage: usageFor(body, text) };
+  };
+}
+
+/** Canned answers for small cases: gpt-4o names the colour, gpt-4o-mini gets it half right. */
+function smallAnswers(cases) {
+  const table = { 'gpt-4o': {}, 'gpt-4o-mini': {} };
+  for (const c of cases) {
+    table['gpt-4o'][c.question] = `It is ${c.reference}.`;
+    table['gpt-4o-mini'][c.question] = `It is a gradient, I think.`;
+  }
+  return answersByModel(table);
+}
+
+/** Checks that every job of a run settled: an answer, a verdict, and the stages its configuration needs. */
+function assertAllSettled(stored, nCases, what) {
+  assert.equal(stored.length, nCases * 2, `${what}: a result per case and configuration`);
+  for (const r of stored) {
+    const stages = Object.fromEntries(r.stages.map(([s, rec]) => [s, rec]));
+    assert.equal(stages.answer, 'done', `${what}: ${r.case_id}/${r.config_id} answered`);
+    assert.equal(stages.judge, 'done', `${what}: ${r.case_id}/${r.config_id} judged`);
+    assert.ok(r.correctness?.judgement?.scored, `${what}: ${r.case_id}/${r.config_id} has a verdict`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+test('the Evaluate link and page in English and Korean; the sample set installs once, as PNGs, and stays deleted', { timeout: 120_000 }, async () => {
+  // From the chat, the sidebar's link opens the page at its own address.
+  await withApp(
+    async ({ page }) => {
+      await page.getByRole('navigation', { name: 'Chats' }).getByRole('link', { name: 'Evaluate', exact: true }).click();
+      // The address follows the link (it used to stay at / while the page changed), so Back and Forward work.
+      await page.waitForFunction(() => location.pathname === '/evaluate');
+      await page.getByRole('heading', { level: 1, name: 'Evaluate' }).waitFor();
+      await page.goBack();
+      await page.getByRole('heading', { level: 1, name: 'Evaluate' }).waitFor({ state: 'detached' });
+      await page.goForward();
+      await page.getByRole('heading', { level: 1, name: 'Evaluate' }).waitFor();
+      assert.equal(new URL(page.url()).pathname, '/evaluate');
+      await sampleInstalled(page);
+      await page.getByText('Sample set', { exact: true }).waitFor();
+      await page.getByRole('button', { name: 'New test set', exact: true }).waitFor();
+      await page.getByLabel('Import', { exact: true }).waitFor({ state: 'attached' });
+      await page.getByRole('button', { name: 'Start run', exact: true }).waitFor();
+      await page.getByRole('button', { name: 'Export Sample set', exact: true }).waitFor();
+
+      const sets = await storedSets(page);
+      assert.equal(sets.length, 1, 'one test set version');
+      assert.equal(sets[0].sample, true);
+      assert.equal(sets[0].version, 1);
+      assert.equal(sets[0].cases.length, SAMPLE_CASES);
+      const images = await readStore(page, 'boda', 'eval_images');
+      assert.equal(images.length, SAMPLE_IMAGES, 'one stored picture per drawing, shared by the cases');
+      for (const image of images) {
+        assert.equal(image.blob?.__blob, true, `${image.id} is a Blob`);
+        assert.equal(image.blob.type, 'image/png', `${image.id} is a PNG`);
+        assert.ok(image.blob.size > 500, `${image.id} has pixels`);
+      }
+      const ids = new Set(images.map((i) => i.id));
+      for (const c of sets[0].cases) {
+        for (const i of c.images) assert.ok(ids.has(i.id), `${c.id}: its picture ${i.id} is stored`);
+      }
+
+      // A reload does not install it twice.
+      await page.reload();
+      await sampleInstalled(page);
+      assert.equal((await storedSets(page)).length, 1);
+      assert.equal((await readStore(page, 'boda', 'eval_images')).length, SAMPLE_IMAGES);
+      assert.equal(await page.getByText('Sample set', { exact: true }).count(), 1);
+
+      // Deleted, it stays deleted after a reload.
+      page.once('dialog', (d) => d.accept());
+      await page.getByRole('button', { name: 'Delete Sample set', exact: true }).click();
+      await page.getByText(/^No test sets yet\./).waitFor();
+      assert.deepEqual(await storedSets(page), []);
+      assert.deepEqual(await readStore(page, 'boda', 'eval_images'), []);
+      await page.reload();
+      await page.getByText(/^No test sets yet\./).waitFor();
+      await page.waitForTimeout(500);
+      assert.equal(await page.getByText('Sample set', { exact: true }).count(), 0, 'not installed again');
+      assert.deepEqual(await storedSets(page), []);
+    },
+    { path: '/' },
+  );
+
+  // In Korean, at its address directly.
+  await withApp(
+    async ({ page }) => {
+      await page.getByRole('heading', { level: 1, name: '평가' }).waitFor();
+      await page.getByText('버전 1 · 케이스 34개', { exact: true }).waitFor({ timeout: 30_000 });
+      await page.getByText('샘플 세트', { exact: true }).waitFor();
+      await page.getByRole('button', { name: '새 테스트 세트', exact: true }).waitFor();
+      await page.getByLabel('가져오기', { exact: true }).waitFor({ state: 'attached' });
+      await page.getByRole('button', { name: '실행 시작', exact: true }).waitFor();
+      await page.getByRole('navigation', { name: '채팅 목록' }).getByRole('link', { name: '평가', exact: true }).waitFor();
+      assert.equal((await storedSets(page))[0].cases.length, SAMPLE_CASES);
+    },
+    { locale: 'ko-KR' },
+  );
+});
+
+test('the sample set on two configurations: every case answered once per configuration and judged once, scores as the stand-in implies', { timeout: 120_000 }, async () => {
+  await withApp(async ({ page }) => {
+    await configure(page, world);
+    await sampleInstalled(page);
+    const [sample] = await storedSets(page);
+    const cases = sample.cases;
+
+    // Canned answers that differ by model (so no two judge requests are alike): gpt-4o gives the reference for
+    // two cases in three and a non-answer for the third; gpt-4o-mini gives the first half of the reference.
+    const big = new Map();
+    const small = new Map();
+    const table = { 'gpt-4o': {}, 'gpt-4o-mini': {} };
+    for (const [i, c] of cases.entries()) {
+      const words = c.reference.split(/\s+/);
+      big.set(c.id, i % 3 === 2 ? 'I cannot tell from this picture.' : c.reference);
+      small.set(c.id, `Perhaps ${words.slice(0, Math.ceil(words.length / 2)).join(' ')}.`);
+      table['gpt-4o'][c.question] = big.get(c.id);
+      table['gpt-4o-mini'][c.question] = small.get(c.id);
+    }
+    world.standin.answerFor = answersByModel(table);
+
+    await setUpRun(page);
+    const from = world.standin.requests.length;
+    const started = Date.now();
+    const runId = await startRun(page);
+    await waitState(page, 'Finished', 90_000);
+    const took = Date.now() - started;
+    assert.equal(await counts(page), `${2 * SAMPLE_CASES} of ${2 * SAMPLE_CASES}`);
+
+    // At the stand-in: 34 answers per configuration, one verdict per (case, configuration), faithfulness only
+    // for the retrieving configuration, and no request twice.
+    assert.equal(answerCalls('gpt-4o-mini'), SAMPLE_CASES);
+    assert.equal(answerCalls('gpt-4o'), SAMPLE_CASES);
+    const byQuestion = new Map(cases.map((c) => [c.question, c]));
+    const verdicts = world.standin.judgeRequests({ schema: JUDGE_SCHEMAS.correctness });
+    assert.equal(verdicts.length, 2 * SAMPLE_CASES);
+    const judged = new Set();
+    for (const v of verdicts) {
+      assert.equal(v.model, JUDGE);
+      assert.equal(v.status, 200);
+      const c = byQuestion.get(v.data.question);
+      assert.ok(c, `the verdict is about a case of the set: ${v.data.question}`);
+      const config = v.data.answer === small.get(c.id) ? '1' : v.data.answer === big.get(c.id) ? '2' : null;
+      assert.ok(config, `the judged answer is the canned one: ${v.data.answer}`);
+      assert.equal(v.data.reference, c.reference);
+      assert.equal(v.data.reference_mode, c.mode);
+      judged.add(`${c.id}/${config}`);
+    }
+    assert.equal(judged.size, 2 * SAMPLE_CASES, 'exactly one correctness verdict per case and configuration');
+    const faithful = world.standin.judgeRequests({ schema: JUDGE_SCHEMAS.faithfulness });
+    assert.equal(faithful.length, SAMPLE_CASES, 'one faithfulness check per case of the retrieving configuration');
+    for (const f of faithful) {
+      const c = byQuestion.get(f.data.question);
+      assert.equal(f.data.answer, small.get(c.id), 'only the retrieving configuration is checked for faithfulness');
+      const captions = c.images.map((i) => i.caption);
+      assert.ok(f.data.context.length >= 1, 'retrieval gave context');
+      for (const t of f.data.context) assert.ok(captions.includes(t), `the context is the case's captions: ${t}`);
+    }
+    assert.equal(world.standin.count({ kind: 'judge', schema: JUDGE_SCHEMAS.pairwise }), 0);
+    const sent = assertNoneTwice(from);
+    assert.ok(sent >= 4 * SAMPLE_CASES + SAMPLE_CASES, `every request went out (${sent})`);
+
+    // What was stored: the answers, the verdicts' scores as the stand-in's formula gives them for the canned
+    // answers, the faithfulness of the claims it listed, and each answer's tokens as it reported them.
+    const stored = await results(page, runId);
+    assertAllSettled(stored, SAMPLE_CASES, 'the sample run');
+    const faithData = new Map(faithful.map((f) => [f.data.question, f.data]));
+    const answerBodies = world.standin.requests.filter((r) => r.body?.stream === true);
+    for (const r of stored) {
+      const c = cases.find((x) => x.id === r.case_id);
+      const answer = r.config_id === '1' ? small.get(c.id) : big.get(c.id);
+      assert.equal(r.answer.text, answer, `${c.id}/${r.config_id}: the answer stored`);
+      const expected = correctnessVerdict({ question: c.question, reference: c.reference, reference_mode: c.mode, answer });
+      assert.equal(r.correctness.judgement.scored.tenths, Math.round(expected.score * 10), `${c.id}/${r.config_id}: the score`);
+      assert.equal(r.correctness.judgement.scored.rationale, expected.rationale);
+      const model = r.config_id === '1' ? 'gpt-4o-mini' : 'gpt-4o';
+      const body = answerBodies.find((b) => b.body.model === model && lastUserText(b.body).includes(c.question)).body;
+      assert.deepEqual(
+        { prompt: r.answer.usage.prompt_tokens, completion: r.answer.usage.completion_tokens },
+        { prompt: usageFor(body, answer).prompt_tokens, completion: usageFor(body, answer).completion_tokens },
+        `${c.id}/${r.config_id}: the tokens the stand-in reported`,
+      );
+      assert.ok(r.answer_cost_usd > 0, `${c.id}/${r.config_id}: the answer has a price`);
+      if (r.config_id === '1') {
+        const claims = faithfulnessClaims(faithData.get(c.question)).claims;
+        assert.deepEqual(r.faithfulness.judgement.scored.claims, claims, `${c.id}: the claims stored`);
+        assert.ok(r.answer.attached.length >= 1 && r.answer.attached.length <= 2, `${c.id}: k = 2`);
+      } else {
+        assert.equal(r.faithfulness ?? null, null, `${c.id}: no faithfulness without retrieval`);
+        assert.equal(r.answer.attached.length, c.images.length, `${c.id}: every image sent without retrieval`);
+      }
+    }
+    console.log(`# sample run: ${2 * SAMPLE_CASES} jobs, ${sent} requests, ${took} ms`);
+  });
+});
+
+test('Cancel then Resume asks nothing twice, also after a reload', { timeout: 150_000 }, async () => {
+  await withApp(async ({ page }) => {
+    await configure(page, world);
+    await sampleInstalled(page);
+    const cases = smallCases(4);
+    await makeSet(page, 'Slow set', cases);
+    const answers = smallAnswers(cases);
+    world.standin.answerFor = answers;
+    const jobs = 2 * cases.length;
+
+    for (const reload of [false, true]) {
+      const what = reload ? 'across a reload' : 'in the same page';
+      // Every answer takes about 1.5 s, two at once: a few results come back before the Cancel.
+      assert.deepEqual(world.standin.violations, [], 'every request must validate against the OpenAI spec');
+      world.standin.reset();
+      world.standin.answerFor = answers;
+      world.standin.script(...Array.from({ length: jobs }, () => slowAnswer(answers, 1_500)));
+      await page.goto(`${world.site.origin}/evaluate`);
+      await setUpRun(page, { set: 'Slow set · version 4 · 4 cases', concurrency: 2 });
+      const runId = await startRun(page);
+      await waitState(page, 'Running');
+      await until(
+        `${what}: a result came back`,
+        () => counts(page),
+        (t) => /^[1-9]\d* of 8/.test(t),
+        30_000,
+      );
+      await page.getByRole('button', { name: 'Cancel run', exact: true }).click();
+      await waitState(page, 'Cancelled', 30_000);
+      await page.getByRole('button', { name: 'Resume run', exact: true }).waitFor();
+      const cancelledAt = await counts(page);
+      const done = Number(cancelledAt.split(' ')[0]);
+      assert.ok(done >= 1 && done < jobs, `${what}: cancelled part way (${cancelledAt})`);
+      const answersBefore = world.standin.count({ kind: 'answer' });
+      assert.ok(answersBefore < jobs, `${what}: not every case was asked before the Cancel (${answersBefore})`);
+      const storedBefore = await results(page, runId);
+      // What came back after the Cancel was stored: every answer asked has its result.
+      assert.equal(storedBefore.filter((r) => r.answer).length, answersBefore, `${what}: every answer asked was kept`);
+
+      if (reload) {
+        await page.reload();
+        await page.getByRole('link', { name: 'All test sets and runs' }).click();
+        await page.waitForFunction(() => location.pathname === '/evaluate');
+        const runs = page.getByRole('region', { name: 'Runs' }).getByRole('listitem');
+        assert.equal(await runs.count(), 2, 'both runs are listed');
+        await runs.first().getByText('Cancelled', { exact: true }).waitFor();
+        await runs.first().getByRole('link', { name: 'Slow set (version 4)' }).click();
+        await page.waitForFunction((id) => location.pathname === `/evaluate/run/${id}`, runId);
+        await waitState(page, 'Cancelled');
+        assert.equal(await counts(page), cancelledAt, 'the stored results say how far it got');
+      }
+      await page.getByRole('button', { name: 'Resume run', exact: true }).click();
+      await waitState(page, 'Finished', 60_000);
+      assert.equal(await counts(page), `${jobs} of ${jobs}`);
+
+      assert.equal(answerCalls('gpt-4o-mini'), cases.length, `${what}: each case asked once of gpt-4o-mini`);
+      assert.equal(answerCalls('gpt-4o'), cases.length, `${what}: each case asked once of gpt-4o`);
+      assert.equal(world.standin.count({ kind: 'judge', schema: JUDGE_SCHEMAS.correctness }), jobs);
+      assertNoneTwice(0, `${what}: no request was sent twice`);
+      assertAllSettled(await results(page, runId), cases.length, what);
+    }
+  });
+});
+
+test('a 429 storm slows a run and loses nothing', { timeout: 120_000 }, async () => {
+  await withApp(async ({ page }) => {
+    await configure(page, world);
+    await sampleInstalled(page);
+    const cases = smallCases(3);
+    await makeSet(page, 'Storm set', cases);
+    world.standin.answerFor = smallAnswers(cases);
+    // When each request to the stand-in left the page, and what it said.
+    const sentAt = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().startsWith(world.standin.origin)) sentAt.push({ at: Date.now(), body: r.postData() });
+    });
+    world.standin.rateLimit({ count: 15, retryAfterSeconds: 1 });
+    await setUpRun(page, { set: 'Storm set · version 3 · 3 cases' });
+    const started = Date.now();
+    const runId = await startRun(page);
+    await waitState(page, 'Finished', 90_000);
+    const took = Date.now() - started;
+
+    const text = await counts(page);
+    assert.equal(text, '6 of 6', 'everything settled, nothing failed');
+    assert.doesNotMatch(await page.locator('.run-progress').innerText(), /failed|not judged/);
+    assert.equal(world.standin.count({ status: 429 }), 15, 'the whole storm was met');
+    assertAllSettled(await results(page, runId), cases.length, 'after the storm');
+    // Each case was answered once per configuration and judged once, however often it was turned away.
+    assert.equal(world.standin.count({ kind: 'answer', status: 200 }), 6);
+    assert.equal(world.standin.count({ kind: 'judge', status: 200 }), 6);
+    // A request turned away went again only after the Retry-After second.
+    const firstAt = new Map();
+    let retried = 0;
+    for (const { at, body } of sentAt) {
+      if (!firstAt.has(body)) {
+        firstAt.set(body, at);
+        continue;
+      }
+      retried += 1;
+      assert.ok(at - firstAt.get(body) >= 900, `a retry waited for Retry-After (${at - firstAt.get(body)} ms)`);
+    }
+    assert.ok(retried >= 1, 'requests turned away were asked again');
+    assert.ok(took >= 1_000, `the storm slowed the run (${took} ms)`);
+    console.log(`# 429 storm: ${sentAt.length} requests, ${retried} retries, ${took} ms`);
+  });
+});
+
+test('a test set exported and imported again comes back whole; a foreign or broken file is refused with its reason', { timeout: 120_000 }, async () => {
+  await withApp(async ({ page }) => {
+    await sampleInstalled(page);
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export Sample set', exact: true }).click();
+    const download = await downloading;
+    assert.equal(download.suggestedFilename(), 'Sample-set.boda-test-set.json');
+    const file = await download.path();
+    const exported = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.equal(exported.format, 'boda-test-set');
+    assert.equal(exported.cases.length, SAMPLE_CASES);
+    assert.ok(exported.cases.every((c) => c.images.every((i) => i.mime === 'image/png' && i.data.length > 100)));
+
+    await page.getByLabel('Import', { exact: true }).setInputFiles(file);
+    await until('the imported set is listed', () => page.getByText(`version 1 · ${SAMPLE_CASES} cases`, { exact: true }).count(), (n) => n === 2);
+    const sets = await storedSets(page);
+    assert.equal(sets.length, 2);
+    const imported = sets.find((s) => !s.sample);
+    const sample = sets.find((s) => s.sample);
+    assert.equal(imported.cases.length, SAMPLE_CASES);
+    assert.equal(imported.name, 'Sample set');
+    for (const [i, c] of imported.cases.entries()) {
+      const o = sample.cases[i];
+      assert.deepEqual(
+        [c.id, c.question, c.reference, c.mode, c.tags, c.images.map((x) => [x.name, x.caption, x.relevant])],
+        [o.id, o.question, o.reference, o.mode, o.tags, o.images.map((x) => [x.name, x.caption, x.relevant])],
+        `case ${i + 1} came back as it was`,
+      );
+    }
+    const images = await readStore(page, 'boda', 'eval_images');
+    const importedIds = new Set(imported.cases.flatMap((c) => c.images.map((x) => x.id)));
+    for (const id of importedIds) assert.ok(images.some((x) => x.id === id && x.blob?.__blob), `image ${id} is stored`);
+
+    // Refused files: the alert says why, and nothing new is stored.
+    const before = { sets: (await storedSets(page)).length, images: images.length };
+    const refusals = [
+      {
+        file: { name: 'other.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ format: 'something-else', cases: [] })) },
+        reason: 'That file is JSON but not a Boda test set (its “format” is not “boda-test-set”).',
+      },
+      {
+        file: { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from(fs.readFileSync(file, 'utf8').slice(0, 5000)) },
+        reason: 'That file is not JSON, so it is not a Boda test set.',
+      },
+      {
+        // A good first case and a second whose image is not base64: nothing of it may be stored.
+        file: {
+          name: 'half.json',
+          mimeType: 'application/json',
+          buffer: Buffer.from(
+            JSON.stringify({
+              ...exported,
+              cases: [exported.cases[0], { ...exported.cases[1], images: [{ ...exported.cases[1].images[0], data: '!!not base64!!' }] }],
+            }),
+          ),
+        },
+        reason: `The image “${exported.cases[1].images[0].name}” of case 2 is not valid base64. Nothing was imported.`,
+      },
+    ];
+    for (const { file: f, reason } of refusals) {
+      await page.getByLabel('Import', { exact: true }).setInputFiles(f);
+      const alert = page.getByRole('alert').filter({ hasText: reason });
+      await alert.waitFor();
+      assert.equal((await storedSets(page)).length, before.sets, `${f.name}: no set stored`);
+      assert.equal((await readStore(page, 'boda', 'eval_images')).length, before.images, `${f.name}: no image stored`);
+      await alert.getByRole('button', { name: 'Dismiss' }).click();
+      await alert.waitFor({ state: 'detached' });
+    }
+    assert.equal(await page.getByText(`version 1 · ${SAMPLE_CASES} cases`, { exact: true }).count(), 2);
+  });
+});
+
+test('"New test set" makes version 1 with one case and "Add case" version 2 with two', { timeout: 60_000 }, async () => {
+  await withApp(async ({ page }) => {
+    await sampleInstalled(page);
+    const [first, second] = smallCases(2);
+    await makeSet(page, 'My pictures', [first]);
+    let versions = (await storedSets(page)).filter((s) => s.name === 'My pictures');
+    assert.equal(versions.length, 1);
+    assert.equal(versions[0].version, 1);
+    assert.equal(versions[0].sample, false);
+    assert.deepEqual(
+      versions[0].cases.map((c) => [c.question, c.reference, c.mode, c.images.map((i) => i.name)]),
+      [[first.question, first.reference, 'all', [first.image.name]]],
+    );
+
+    // A case without a reference is refused and says why.
+    await page.getByRole('button', { name: 'Add a case to My pictures', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Question', { exact: true }).fill('Only a question?');
+    await dialog.getByRole('button', { name: 'Save case', exact: true }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'The case needs a reference answer.' }).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal((await storedSets(page)).filter((s) => s.name === 'My pictures').length, 1);
+
+    await addCase(page, 'My pictures', second, 2);
+    versions = (await storedSets(page)).filter((s) => s.name === 'My pictures').sort((a, b) => a.version - b.version);
+    assert.deepEqual(versions.map((s) => [s.version, s.cases.length]), [[1, 1], [2, 2]], 'both versions are kept');
+    assert.equal(versions[0].id, versions[1].id, 'one set, two versions');
+    assert.deepEqual(versions[1].cases.map((c) => c.question), [first.question, second.question]);
+    assert.equal(versions[1].cases[0].id, versions[0].cases[0].id, 'the first case keeps its id');
+    const images = await readStore(page, 'boda', 'eval_images');
+    for (const c of versions[1].cases) {
+      for (const i of c.images) assert.ok(images.some((x) => x.id === i.id && x.blob?.__blob), `${i.name} is stored`);
+    }
+    // Only the newest version is listed.
+    assert.equal(await setItem(page, 'My pictures').count(), 1);
+    await setItem(page, 'My pictures').getByText('version 2 · 2 cases', { exact: true }).waitFor();
+  });
+});
