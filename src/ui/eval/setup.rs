@@ -96,7 +96,9 @@ pub fn Setup() -> impl IntoView {
     let label_of = move |id: &str| {
         drafts
             .with_untracked(|d| {
-                d.iter().find(|x| x.n.to_string() == id).map(|x| config_label(&x.config(), t_string!(i18n, with_retrieval)))
+                d.iter()
+                    .find(|x| x.n.to_string() == id)
+                    .map(|x| config_label(&x.config(), t_string!(i18n, with_retrieval)))
             })
             .unwrap_or_default()
     };
