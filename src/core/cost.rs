@@ -13,7 +13,7 @@
 
 use crate::core::eval::judge::{self, CorrectnessCase, FaithfulnessCase, JudgeRequest, ReferenceMode};
 use crate::core::image_plan::image_tokens;
-use crate::core::model::Detail;
+use crate::core::model::{Detail, Message, Role};
 use crate::core::openai::{ChatMessage, ContentPart, Usage, UserContent};
 use crate::core::prompt::estimate_tokens;
 use serde::{Deserialize, Serialize};
@@ -136,6 +136,89 @@ fn snapshot_base(name: &str) -> Option<&str> {
 pub fn cost_of(table: &PriceTable, model: &str, usage: &Usage) -> Option<f64> {
     let price = table.price(model)?;
     Some(price.usd(usage.prompt_tokens, usage.cached_tokens, usage.completion_tokens))
+}
+
+/// What a number of finished answers cost together: the dollars of those with a price, and how many had one
+/// and how many did not (a model the table does not know). An answer without reported usage (one that failed,
+/// or was cut off before the usage arrived) is not counted at all: what it cost, if anything, is not known.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Spend {
+    pub usd: f64,
+    /// Answers priced into `usd`.
+    pub priced: usize,
+    /// Answers with usage but no price: left out of `usd`, and the total says so.
+    pub unpriced: usize,
+}
+
+impl Spend {
+    /// The cost of answers given as (model, usage), a model of `None` (an answer stored before models were
+    /// kept) being unpriced.
+    pub fn of<'a>(table: &PriceTable, answers: impl IntoIterator<Item = (Option<&'a str>, &'a Usage)>) -> Spend {
+        let mut spend = Spend::default();
+        for (model, usage) in answers {
+            match model.and_then(|m| cost_of(table, m, usage)) {
+                Some(usd) => {
+                    spend.usd += usd;
+                    spend.priced += 1;
+                }
+                None => spend.unpriced += 1,
+            }
+        }
+        spend
+    }
+
+    /// The cost of the answers among `messages` (questions cost nothing by themselves: their tokens are in the
+    /// prompt of the answer they got).
+    pub fn of_messages(table: &PriceTable, messages: &[Message]) -> Spend {
+        Spend::of(
+            table,
+            messages
+                .iter()
+                .filter(|m| m.role == Role::Assistant)
+                .filter_map(|m| m.usage.as_ref().map(|u| (m.model.as_deref(), u))),
+        )
+    }
+
+    /// Answers counted, priced or not.
+    pub fn answers(&self) -> usize {
+        self.priced + self.unpriced
+    }
+}
+
+/// Dollars as a person reads them: cents from a dollar up (`$1.25`, `$1,234.50`), and below a dollar two
+/// significant figures with at least two decimals (`$0.25`, `$0.012`, `$0.0003`, `$0.00036`), so that the
+/// fractions of a cent that single answers cost stay visible instead of reading `$0.00`. Amounts above zero
+/// but under a millionth of a dollar read `<$0.000001`; zero is `$0.00`. Not a number is `$?`.
+pub fn format_usd(usd: f64) -> String {
+    if !usd.is_finite() {
+        return "$?".to_owned();
+    }
+    let sign = if usd < 0.0 { "-" } else { "" };
+    let x = usd.abs();
+    if x == 0.0 {
+        return "$0.00".to_owned();
+    }
+    if x < 0.000_001 {
+        return format!("{sign}<$0.000001");
+    }
+    // Two significant figures below a dollar (unless they round up to one).
+    let decimals = (1 - x.log10().floor() as i32).max(2) as usize;
+    let small = format!("{x:.decimals$}");
+    if decimals > 2 && small.parse::<f64>().is_ok_and(|r| r < 1.0) {
+        let trimmed = small.trim_end_matches('0');
+        let keep = trimmed.len().max("0.00".len());
+        return format!("{sign}${}", &small[..keep]);
+    }
+    let cents = format!("{x:.2}");
+    let (whole, frac) = cents.split_once('.').unwrap_or((&cents, "00"));
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}${grouped}.{frac}")
 }
 
 /// A request's foreseen tokens and cost.
@@ -470,5 +553,73 @@ mod tests {
         assert!(close(total.usd.unwrap(), with.correctness.usd.unwrap() + f.usd.unwrap()));
         // A judge without a price: tokens foreseen, no cost.
         assert_eq!(estimate_judging(&t, &JudgingPlan { judge_model: "o3", ..plan }).total().usd, None);
+    }
+
+    #[test]
+    fn dollars_read_as_cents_and_small_amounts_keep_two_figures() {
+        let cases = [
+            (0.0, "$0.00"),
+            (0.0003, "$0.0003"),
+            (0.00036, "$0.00036"),
+            (0.000_345_6, "$0.00035"),
+            (0.012, "$0.012"),
+            (0.0123, "$0.012"),
+            (0.05, "$0.05"),
+            (0.099_999, "$0.10"),
+            (0.000_999_99, "$0.001"),
+            (0.25, "$0.25"),
+            (0.5, "$0.50"),
+            (0.996, "$1.00"),
+            (1.25, "$1.25"),
+            (12.0, "$12.00"),
+            (1234.5, "$1,234.50"),
+            (1_234_567.891, "$1,234,567.89"),
+            (0.000_001, "$0.000001"),
+            (0.000_000_4, "<$0.000001"),
+            (-0.25, "-$0.25"),
+            (f64::NAN, "$?"),
+            (f64::INFINITY, "$?"),
+        ];
+        for (usd, shown) in cases {
+            assert_eq!(format_usd(usd), shown, "{usd}");
+        }
+        // One answer of the stand-in's size on gpt-4o-mini: 100 prompt and 3 completion tokens.
+        let usage = Usage { prompt_tokens: 100, completion_tokens: 3, total_tokens: 103, cached_tokens: 0 };
+        assert_eq!(format_usd(cost_of(&PriceTable::defaults(), "gpt-4o-mini", &usage).unwrap()), "$0.000017");
+    }
+
+    #[test]
+    fn spend_adds_priced_answers_and_counts_the_others() {
+        use crate::core::model::MessageStatus;
+        let t = PriceTable::defaults();
+        let usage =
+            |p: u32, c: u32| Usage { prompt_tokens: p, completion_tokens: c, total_tokens: p + c, cached_tokens: 0 };
+        let answer = |id: &str, model: Option<&str>, u: Option<Usage>| Message {
+            usage: u,
+            model: model.map(str::to_owned),
+            ..Message::new(id.into(), "c".into(), Role::Assistant, "an answer".into(), 1.0)
+        };
+        let messages = vec![
+            // A question has no usage of its own; one that somehow had would still not count.
+            Message { usage: Some(usage(9, 9)), ..Message::new("q".into(), "c".into(), Role::User, "q".into(), 0.0) },
+            answer("a", Some("gpt-4o-mini"), Some(usage(1_000_000, 0))),
+            answer("b", Some("gpt-4o-2024-08-06"), Some(usage(0, 100_000))),
+            answer("c", Some("my-local-model"), Some(usage(500, 500))),
+            answer("d", None, Some(usage(500, 500))),
+            // Failed before any usage arrived: not counted either way.
+            Message { status: MessageStatus::Failed, ..answer("e", Some("gpt-4o"), None) },
+        ];
+        let spend = Spend::of_messages(&t, &messages);
+        assert!(close(spend.usd, 0.15 + 1.0));
+        assert_eq!((spend.priced, spend.unpriced, spend.answers()), (2, 2, 4));
+        assert_eq!(Spend::of_messages(&t, &[]), Spend::default());
+        assert_eq!(Spend::of_messages(&t, &messages[..1]).answers(), 0);
+        // The same from (model, usage) pairs, as the store reads them for the whole browser.
+        let pairs: Vec<(Option<String>, Usage)> =
+            messages[1..5].iter().map(|m| (m.model.clone(), m.usage.unwrap())).collect();
+        assert_eq!(Spend::of(&t, pairs.iter().map(|(m, u)| (m.as_deref(), u))), spend);
+        // Unpriced answers never add 0 to look priced.
+        let unknown = Spend::of_messages(&t, &messages[3..4]);
+        assert_eq!((unknown.usd, unknown.priced, unknown.unpriced), (0.0, 0, 1));
     }
 }
