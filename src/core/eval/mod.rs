@@ -6,6 +6,7 @@
 //! browser reaches this module only through the ports.
 
 pub mod answer;
+pub mod from_chat;
 pub mod judge;
 pub mod metrics;
 pub mod model;
