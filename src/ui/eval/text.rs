@@ -14,7 +14,10 @@ pub fn case_problem(l: Locale, p: &CaseProblem) -> String {
         CaseProblem::NoQuestion => td_string!(l, case_no_question).to_string(),
         CaseProblem::NoReference => td_string!(l, case_no_reference).to_string(),
         CaseProblem::NoImages => td_string!(l, case_no_images).to_string(),
-        CaseProblem::TooManyImages { count } => td_string!(l, case_too_many_images, count = count).to_string(),
+        CaseProblem::TooManyImages { count } => {
+            td_string!(l, case_too_many_images, max = crate::core::eval::model::MAX_CASE_IMAGES, count = count)
+                .to_string()
+        }
     }
 }
 
