@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// The name of a detail level in the interface's language (the option's value stays the API's word).
-fn detail_name(l: Locale, d: Detail) -> &'static str {
+pub fn detail_name(l: Locale, d: Detail) -> &'static str {
     use crate::ui::i18n::td_string;
     match d {
         Detail::Auto => td_string!(l, detail_auto),

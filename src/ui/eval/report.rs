@@ -339,12 +339,18 @@ fn Cases(run: Run, set: TestSet, app: crate::ui::state::AppState) -> impl IntoVi
                     let case_id = case.id.clone();
                     let reference = case.reference.clone();
                     let question = case.question.clone();
-                    let images = case.images.iter().map(|im| im.name.clone()).collect::<Vec<_>>().join(", ");
+                    let images: Vec<(String, String)> = case.images.iter().map(|im| (im.id.clone(), im.name.clone())).collect();
+                    let open = RwSignal::new(false);
                     view! {
                         <li>
-                            <details>
+                            <details on:toggle=move |ev| {
+                                let d: web_sys::HtmlDetailsElement = event_target(&ev);
+                                open.set(d.open());
+                            }>
                                 <summary>{question}</summary>
-                                <p class="case-images-list">{images}</p>
+                                <Show when=move || open.get()>
+                                    <CaseImages images=images.clone() app=app />
+                                </Show>
                                 <p><strong>{t!(i18n, case_reference)}</strong>": "{reference}</p>
                                 {move || {
                                     let results: Vec<CaseResult> = eval.results.with(|m| {
@@ -446,4 +452,34 @@ fn CaseResultView(
         </div>
     }
     .into_any()
+}
+
+/// A case's pictures as stored, shown while its details are open.
+#[component]
+fn CaseImages(images: Vec<(String, String)>, app: crate::ui::state::AppState) -> impl IntoView {
+    let urls: RwSignal<Vec<(String, String)>> = RwSignal::new(Vec::new());
+    let wanted = images.clone();
+    leptos::task::spawn_local(async move {
+        let Some(db) = crate::ui::state::store(app) else { return };
+        let mut out = Vec::new();
+        for (id, name) in wanted {
+            use crate::core::ports::TestSetRepo;
+            if let Ok(Some(blob)) = db.eval_image(&id).await {
+                if let Some(url) = crate::web::files::object_url(&blob) {
+                    out.push((url, name));
+                }
+            }
+        }
+        urls.set(out);
+    });
+    on_cleanup(move || {
+        for (url, _) in urls.get_untracked() {
+            crate::web::files::revoke_object_url(&url);
+        }
+    });
+    view! {
+        <ul class="case-thumbs">
+            {move || urls.get().into_iter().map(|(url, name)| view! { <li><img src=url alt=name.clone() title=name /></li> }).collect_view()}
+        </ul>
+    }
 }

@@ -290,7 +290,7 @@ fn ConfigRow(n: u32, drafts: RwSignal<Vec<Draft>>) -> impl IntoView {
                         .map(|d| {
                             view! {
                                 <option value=d.as_str() selected=move || get().is_some_and(|x| x.detail == d)>
-                                    {d.as_str()}
+                                    {move || crate::ui::chat_pane::detail_name(i18n.get_locale(), d)}
                                 </option>
                             }
                         })
