@@ -12,6 +12,8 @@ fn block<'a>(source: &'a str, locale: &str) -> BTreeMap<&'a str, &'a str> {
     let end = body.find("\n    },").expect("block end");
     body[..end]
         .lines()
+        // Comment lines head groups of keys.
+        .filter(|line| !line.trim_start().starts_with("//"))
         .map(|line| {
             let (key, text) = line.trim().split_once(": ").unwrap_or_else(|| panic!("not an entry: {line}"));
             let text = text.strip_suffix(',').unwrap_or(text);

@@ -8,11 +8,11 @@ use boda::core::eval::model::{Case, CaseImage, ReferenceMode, TestSet};
 use boda::core::eval::run::{CaseResult, Run, RunState};
 use boda::core::eval::schedule::JobKey;
 use boda::core::image_plan::{FileKind, Refusal};
-use boda::core::model::{Chat, ContextItem, ContextUse, Gone, ImageMeta, Message, Role, Settings};
+use boda::core::model::{Chat, ContextItem, ContextUse, Gone, ImageMeta, Message, Role, Settings, Usage};
 use boda::core::notice::FileProblem;
 use boda::core::openai::{ChatMessage, ChatRequest, StreamOptions, UserContent};
 use boda::core::ports::{ChatRepo, ImageRepo, IndexRepo, MessageRepo, Runtime, SettingsRepo, StoreError};
-use boda::core::ports::{RunRepo, TestSetRepo};
+use boda::core::ports::{RunRepo, TestSetRepo, UsageRepo};
 use boda::core::retrieval::lexical::LexicalIndex;
 use boda::core::search;
 use boda::web::files::{blob_bytes, prepare_image};
@@ -824,4 +824,49 @@ async fn all_keys(db_name: &str, store: &str) -> Vec<String> {
     keys.sort();
     db.close();
     keys
+}
+
+#[wasm_bindgen_test]
+async fn every_answers_model_and_usage_is_read_across_chats_and_nothing_else() {
+    let db = fresh_store().await;
+    let usage = Usage { prompt_tokens: 1200, completion_tokens: 300, total_tokens: 1500, cached_tokens: 200 };
+    let answer = |id: &str, chat: &str, model: Option<&str>, usage: Option<Usage>| Message {
+        model: model.map(str::to_owned),
+        usage,
+        ..Message::new(id.into(), chat.into(), Role::Assistant, "an answer".into(), 2.0)
+    };
+    db.put_message(&message("q", "c1", 1.0)).await.unwrap();
+    db.put_message(&answer("a1", "c1", Some("gpt-4o-mini"), Some(usage))).await.unwrap();
+    db.put_message(&answer("a2", "c2", None, Some(usage))).await.unwrap();
+    db.put_message(&answer("a3", "c2", Some("gpt-4o"), None)).await.unwrap();
+    let mut read = db.answer_usage().await.unwrap();
+    read.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(read, [(None, usage), (Some("gpt-4o-mini".to_owned()), usage)]);
+    assert!(fresh_store().await.answer_usage().await.unwrap().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn a_chat_turn_added_to_a_test_set_copies_its_images_into_a_new_version() {
+    use boda::core::eval::from_chat::{add_to_test_set, propose, SetChoice};
+    let db = fresh_store().await;
+    let blob = blob_of(b"jpeg pixels", "image/jpeg");
+    db.put_image(&meta("img", "c", &blob), &blob).await.unwrap();
+    let messages = vec![
+        message("q", "c", 1.0),
+        Message::new("a".into(), "c".into(), Role::Assistant, "A red square.".into(), 2.0),
+    ];
+    let draft = propose(&messages, &db.load_images("c").await.unwrap(), "a").unwrap();
+    let rt = BrowserRuntime::default();
+    let v1 = add_to_test_set(&db, &rt, &draft, &SetChoice::New("Mine".into())).await.unwrap();
+    let v2 = add_to_test_set(&db, &rt, &draft, &SetChoice::Existing(v1.id.clone())).await.unwrap();
+    assert_eq!((v2.version, v2.cases.len()), (2, 2));
+    assert_eq!(db.load_test_sets().await.unwrap().len(), 2, "version 1 is kept");
+    for case in &v2.cases {
+        let copy = db.eval_image(&case.images[0].id).await.unwrap().expect("the image was copied");
+        assert_eq!(blob_bytes(&copy).await.unwrap(), b"jpeg pixels");
+        assert_ne!(case.images[0].id, "img");
+    }
+    // The chat's image can go; the cases keep their copies.
+    db.delete_image("img").await.unwrap();
+    assert!(db.eval_image(&v2.cases[1].images[0].id).await.unwrap().is_some());
 }

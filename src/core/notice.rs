@@ -79,6 +79,8 @@ pub enum Notice {
     MemoryIncomplete { left: usize, error: ApiError },
     /// Settings were saved with this (good) verdict.
     Settings(SettingsVerdict),
+    /// A chat's turn was added to a test set, which is now at `version` with `cases` cases.
+    CaseAdded { set: String, version: u32, cases: usize },
 }
 
 /// A problem the person must see; it stays until dismissed or until the next question.

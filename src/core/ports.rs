@@ -6,7 +6,7 @@
 
 use crate::core::eval::model::TestSet;
 use crate::core::eval::run::{CaseResult, Run};
-use crate::core::model::{Chat, ImageMeta, Message, Settings};
+use crate::core::model::{Chat, ImageMeta, Message, Settings, Usage};
 use crate::core::retrieval::vector::VectorIndex;
 use std::fmt;
 
@@ -124,6 +124,13 @@ pub trait MessageRepo {
     /// Stores a message; what its Context names that no longer exists is forgotten first.
     async fn put_message(&self, message: &Message) -> Result<(), StoreError>;
     async fn delete_message(&self, message_id: &str) -> Result<(), StoreError>;
+}
+
+/// What every stored answer used, for the total spent in this browser.
+pub trait UsageRepo {
+    /// The model and usage of every stored answer that reported usage, in all chats (nothing else of a message
+    /// is read).
+    async fn answer_usage(&self) -> Result<Vec<(Option<String>, Usage)>, StoreError>;
 }
 
 /// Images (a record and a Blob each), by chat.

@@ -1,6 +1,8 @@
-//! The open chat: its header (title, image detail, Settings), alerts, images, conversation and message box.
+//! The open chat: its header (title, what its answers cost so far, image detail, Settings), alerts, images,
+//! conversation and message box.
 //! Files dropped anywhere on it are added as images.
 
+use crate::core::cost::Spend;
 use crate::core::model::Detail;
 use crate::ui::composer::{file_list, Composer};
 use crate::ui::controller;
@@ -12,7 +14,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// The name of a detail level in the interface's language (the option's value stays the API's word).
-fn detail_name(l: Locale, d: Detail) -> &'static str {
+pub fn detail_name(l: Locale, d: Detail) -> &'static str {
     use crate::ui::i18n::td_string;
     match d {
         Detail::Auto => td_string!(l, detail_auto),
@@ -32,6 +34,11 @@ pub fn ChatPane() -> impl IntoView {
         None => t_string!(i18n, page_title).to_owned(),
     };
     let detail = move || state.session.current_chat().map(|c| c.detail).unwrap_or_default();
+    // The running total of the open chat's answers, at the prices in Settings.
+    let spend = Memo::new(move |_| {
+        state.session.settings.with(|s| state.session.messages.with(|ms| Spend::of_messages(&s.prices, ms)))
+    });
+    let total = move || text::chat_cost(i18n.get_locale(), &spend.get());
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
@@ -50,6 +57,7 @@ pub fn ChatPane() -> impl IntoView {
         >
             <header class="chat-header">
                 <h1>{title}</h1>
+                {move || total().map(|t| view! { <span class="chat-cost">{t}</span> })}
                 <label class="detail">
                     {t!(i18n, image_detail)} " "
                     <select

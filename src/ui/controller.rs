@@ -6,11 +6,15 @@
 //! the state's concern contexts (`ui::state`), owned by the app's reactive root, not in `thread_local!`s.
 
 use crate::core::client::{complete, list_models};
+use crate::core::cost::Spend;
+use crate::core::eval::from_chat::{self, AddProblem, CaseDraft, SetChoice};
+use crate::core::eval::model::TestSet;
 use crate::core::model::{recover_interrupted, validate_base_url, Chat, Detail, Message, MessageStatus, Settings};
 use crate::core::model::{ImageMeta, Language, Role};
 use crate::core::notice::{Alert, Notice, SettingsVerdict};
 use crate::core::pipeline::{self, Turn};
 use crate::core::ports::{ChatRepo, ImageRepo, IndexRepo, MessageRepo, Runtime, SettingsRepo, StoreError};
+use crate::core::ports::{TestSetRepo, UsageRepo};
 use crate::core::prompt::caption_request;
 use crate::core::prompt::PromptImage;
 use crate::core::retrieval::lexical::LexicalIndex;
@@ -919,4 +923,29 @@ pub async fn save_settings(state: AppState, settings: Settings) -> SettingsVerdi
         }
         Err(e) => SettingsVerdict::CheckFailed(e.redacted(&settings.api_key)),
     }
+}
+
+// Cost in the chat and "Add to test set" (issue 10).
+
+/// What the answers of every chat in this browser cost, at the prices in Settings.
+pub async fn browser_spend(state: AppState) -> Result<Spend, StoreError> {
+    let db = store(state).ok_or(StoreError::Other("IndexedDB is not open".into()))?;
+    let answers = db.answer_usage().await?;
+    let prices = state.session.settings.with_untracked(|s| s.prices.clone());
+    Ok(Spend::of(&prices, answers.iter().map(|(model, usage)| (model.as_deref(), usage))))
+}
+
+/// The test sets a case can be added to, newest first (see [`from_chat::choices`]).
+pub async fn test_set_choices(state: AppState) -> Result<Vec<TestSet>, StoreError> {
+    let db = store(state).ok_or(StoreError::Other("IndexedDB is not open".into()))?;
+    Ok(from_chat::choices(db.load_test_sets().await?))
+}
+
+/// "Add to test set": the case the draft makes goes into a new version of the chosen set, its images copied,
+/// in one write; the status line says where it went. On a problem nothing is written.
+pub async fn add_to_test_set(state: AppState, draft: CaseDraft, choice: SetChoice) -> Result<TestSet, AddProblem> {
+    let db = store(state).ok_or(AddProblem::Store(StoreError::Other("IndexedDB is not open".into())))?;
+    let set = from_chat::add_to_test_set(&db, &BrowserRuntime::default(), &draft, &choice).await?;
+    state.notices.notify(Notice::CaseAdded { set: set.name.clone(), version: set.version, cases: set.cases.len() });
+    Ok(set)
 }

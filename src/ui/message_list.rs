@@ -1,11 +1,14 @@
-//! The conversation: a live log of messages, answers rendered as safe Markdown, with usage, status and Retry.
+//! The conversation: a live log of messages, answers rendered as safe Markdown, with usage and its price, status,
+//! Retry, and "Add to test set".
 
+use crate::core::cost::cost_of;
+use crate::core::eval::from_chat::can_propose;
 use crate::core::model::{Message, MessageStatus, Role};
 use crate::ui::context_view::ContextView;
 use crate::ui::controller;
 use crate::ui::i18n::{t, t_string, text, use_i18n};
 use crate::ui::markdown_view::Markdown;
-use crate::ui::state::use_app_state;
+use crate::ui::state::{use_add_case, use_app_state};
 use crate::web::dom::message_element;
 use leptos::prelude::*;
 
@@ -95,6 +98,22 @@ fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl In
             )
         }
     });
+    // The price beside the tokens, from the price table in Settings (so an edited table re-prices it).
+    let cost = message.usage.map(|u| {
+        let model = StoredValue::new(message.model.clone());
+        let usd = move || {
+            model.with_value(|m| {
+                let m = m.as_deref()?;
+                state.session.settings.with(|s| cost_of(&s.prices, m, &u))
+            })
+        };
+        let title = move || match usd() {
+            Some(_) => state.session.settings.with(|s| t_string!(i18n, cost_as_of, date = s.prices.as_of.clone())),
+            None => t_string!(i18n, cost_no_price_hint, model = model.get_value().unwrap_or_default()),
+        };
+        let text = move || text::answer_cost(i18n.get_locale(), usd());
+        view! { <span class="cost" title=title>{text}</span> }
+    });
     let model = message.model.clone();
     let count = message.trimmed;
     let trimmed = (count > 0).then_some(move || t_string!(i18n, trimmed_meta, count = count));
@@ -112,6 +131,8 @@ fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl In
         })
     });
     let can_retry = matches!(status, MessageStatus::Failed | MessageStatus::Interrupted);
+    let add_case = use_add_case();
+    let proposable = can_propose(&message).then(|| message.id.clone());
     view! {
         <article
             id=message_element(&message.id)
@@ -136,10 +157,20 @@ fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl In
                         <footer class="msg-meta">
                             {model.map(|m| view! { <span class="model">{m}</span> })}
                             {usage.map(|u| view! { <span class="usage">{u}</span> })}
+                            {cost}
                             {trimmed.map(|t| view! { <span class="trimmed">{t}</span> })}
                         </footer>
                     }
                 })}
+            {proposable.map(|id| {
+                view! {
+                    <div class="msg-actions">
+                        <button type="button" class="link add-case" on:click=move |_| add_case.answer.set(Some(id.clone()))>
+                            {t!(i18n, add_to_test_set)}
+                        </button>
+                    </div>
+                }
+            })}
         </article>
     }
 }

@@ -3,6 +3,7 @@
 //! core's (`core::pipeline`), and so are the vector memory's (`core::retrieval::memory`). No app state lives
 //! in `thread_local!`s: each concern (session, search, memory, notices) is a context of its own, see `state`.
 
+pub mod add_case_dialog;
 pub mod chat_pane;
 pub mod composer;
 pub mod context_view;
@@ -21,7 +22,8 @@ pub mod state;
 
 use leptos::prelude::*;
 
-/// The whole app, in the person's language: the chat list, the open chat, and the settings dialog.
+/// The whole app, in the person's language: the chat list, the open chat, the settings dialog, and the dialog
+/// that adds a chat's turn to a test set.
 #[component]
 pub fn App() -> impl IntoView {
     view! {
@@ -57,6 +59,7 @@ fn Shell() -> impl IntoView {
                 <sidebar::Sidebar />
                 <Pane />
                 <settings_dialog::SettingsDialog />
+                <add_case_dialog::AddCaseDialog />
             </div>
         </leptos_router::components::Router>
     }

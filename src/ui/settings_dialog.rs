@@ -1,12 +1,14 @@
 //! Settings: the interface language (applied at once), the API key, base URL, model, caption language,
 //! history budget and retrieval (embedding model and size, images attached, messages recalled, recall across
-//! chats), saved in this browser, with a key check.
+//! chats), saved in this browser, with a key check; and what the answers in this browser have cost.
 
+use crate::core::cost::Spend;
 use crate::core::model::{parse_count, CountField, Language, Settings};
 use crate::core::notice::SettingsVerdict;
+use crate::core::ports::StoreError;
 use crate::ui::controller;
 use crate::ui::field::Field;
-use crate::ui::i18n::{self, t, t_string, text, use_i18n};
+use crate::ui::i18n::{self, t, t_string, td_string, text, use_i18n};
 use crate::ui::state::use_app_state;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -28,6 +30,8 @@ pub fn SettingsDialog() -> impl IntoView {
     let caption_language = RwSignal::new(None::<Language>);
     let verdict: RwSignal<Option<SettingsVerdict>> = RwSignal::new(None);
     let checking = RwSignal::new(false);
+    // What the answers of every chat cost, read afresh each time the dialog opens; `None` while it is read.
+    let spent: RwSignal<Option<Result<Spend, StoreError>>> = RwSignal::new(None);
 
     // Opening fills the fields from the saved settings; closing (Escape, Close, or a good Save) clears them.
     Effect::new(move |_| {
@@ -46,6 +50,8 @@ pub fn SettingsDialog() -> impl IntoView {
             all_chats.set(s.recall_all_chats);
             caption_language.set(s.caption_language);
             verdict.set(None);
+            spent.set(None);
+            spawn_local(async move { spent.set(Some(controller::browser_spend(state).await)) });
             let _ = d.show_modal();
         } else if !open && d.open() {
             d.close();
@@ -224,6 +230,23 @@ pub fn SettingsDialog() -> impl IntoView {
                         <label for="set-all-chats">{t!(i18n, all_chats)}</label>
                     </div>
                 </fieldset>
+                <section class="spent" aria-labelledby="spent-title">
+                    <h3 id="spent-title">{t!(i18n, spent_label)}</h3>
+                    <p class="spent-total">
+                        {move || {
+                            let l = i18n.get_locale();
+                            match spent.get() {
+                                None => td_string!(l, spent_loading).to_string(),
+                                Some(Ok(spend)) => {
+                                    let as_of = state.session.settings.with(|s| s.prices.as_of.clone());
+                                    text::browser_cost(l, &spend, &as_of)
+                                }
+                                Some(Err(e)) => td_string!(l, spent_unreadable, why = text::store_error(l, &e)).to_string(),
+                            }
+                        }}
+                    </p>
+                    <small>{t!(i18n, spent_hint)}</small>
+                </section>
                 {move || {
                     verdict
                         .get()

@@ -10,8 +10,10 @@
 //! space (the vector memory removes a deleted item's vectors and saves them itself, moments later).
 //! Schema changes are numbered migrations in [`migrate`].
 
-use crate::core::model::{Chat, ContextItem, ContextUse, ImageMeta, Message, Settings};
-use crate::core::ports::{ChatRepo, ImageRepo, IndexRepo, MessageRepo, SettingsRepo, StoreError, VectorStore};
+use crate::core::model::{Chat, ContextItem, ContextUse, ImageMeta, Message, Settings, Usage};
+use crate::core::ports::{
+    ChatRepo, ImageRepo, IndexRepo, MessageRepo, SettingsRepo, StoreError, UsageRepo, VectorStore,
+};
 use crate::core::retrieval::half::to_normal_half;
 use crate::core::retrieval::lexical::LexicalIndex;
 use crate::core::retrieval::vector::VectorIndex;
@@ -479,6 +481,39 @@ impl MessageRepo for IdbStore {
 
     async fn delete_message(&self, message_id: &str) -> Result<(), StoreError> {
         self.delete_item(MESSAGES, message_id).await
+    }
+}
+
+impl UsageRepo for IdbStore {
+    async fn answer_usage(&self) -> Result<Vec<(Option<String>, Usage)>, StoreError> {
+        let tx = self.tx(&[MESSAGES], TransactionMode::ReadOnly)?;
+        let records = tx
+            .object_store(MESSAGES)
+            .map_err(store_error)?
+            .get_all(None, None)
+            .map_err(store_error)?
+            .await
+            .map_err(store_error)?;
+        // Three fields of each record, read in place: no message is turned into JSON or parsed whole.
+        let field = |v: &JsValue, name: &str| js_sys::Reflect::get(v, &name.into()).ok().filter(|f| !f.is_undefined());
+        let count = |v: &JsValue, name: &str| {
+            field(v, name).and_then(|n| n.as_f64()).filter(|n| n.is_finite() && *n >= 0.0).map_or(0, |n| n as u32)
+        };
+        let mut out = Vec::new();
+        for record in records {
+            if field(&record, "role").and_then(|r| r.as_string()).as_deref() != Some("assistant") {
+                continue;
+            }
+            let Some(usage) = field(&record, "usage").filter(JsValue::is_object) else { continue };
+            let usage = Usage {
+                prompt_tokens: count(&usage, "prompt_tokens"),
+                completion_tokens: count(&usage, "completion_tokens"),
+                total_tokens: count(&usage, "total_tokens"),
+                cached_tokens: count(&usage, "cached_tokens"),
+            };
+            out.push((field(&record, "model").and_then(|m| m.as_string()), usage));
+        }
+        Ok(out)
     }
 }
 

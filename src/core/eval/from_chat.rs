@@ -408,7 +408,8 @@ mod tests {
         assert_eq!(next.cases.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["s-c0", "s-c1", "added"]);
         let new = with_case(&all, &SetChoice::New("  Mine  ".into()), case.clone(), || "fresh".into(), 7.0).unwrap();
         assert_eq!((new.id.as_str(), new.version, new.name.as_str(), new.sample), ("fresh", 1, "Mine", false));
-        assert_eq!(new.cases, std::slice::from_ref(&case));
+        assert_eq!(new.cases.len(), 1);
+        assert_eq!(new.cases[0], case);
         assert_eq!(
             with_case(&all, &SetChoice::New(" ".into()), case.clone(), || "x".into(), 0.0),
             Err(AddProblem::NoSetName)

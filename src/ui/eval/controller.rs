@@ -4,7 +4,8 @@
 
 use crate::core::eval::answer::RunConfig;
 use crate::core::eval::judge::JUDGE_PROMPT_VERSION;
-use crate::core::eval::model::{latest_versions, parse_export, write_export, Case, CaseImage, TestSet};
+use crate::core::eval::model::{latest_versions, parse_export, version_key, write_export, Case, CaseImage, TestSet};
+use crate::core::eval::report::{from_json, to_csv, to_json, RUN_EXPORT_FORMAT};
 use crate::core::eval::run::{CaseResult, Run, RunState};
 use crate::core::eval::runner::{drive, Control, RunEvent, RunPorts};
 use crate::core::eval::sample::{SAMPLE_SET_ID, SAMPLE_VERSION};
@@ -126,6 +127,13 @@ pub fn import_set(app: AppState, eval: EvalState, file: web_sys::File) {
             Ok(t) => t,
             Err(detail) => return eval.problem.set(Some(EvalProblem::File { name: file.name(), detail })),
         };
+        // One Import takes both kinds of file: a run's is told by its format.
+        let format = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_owned));
+        if format.as_deref() == Some(RUN_EXPORT_FORMAT) {
+            return import_run(app, eval, &db, &text).await;
+        }
         let imported = match parse_export(&text) {
             Ok(s) => s,
             Err(why) => return eval.problem.set(Some(EvalProblem::Import(why))),
@@ -176,6 +184,54 @@ pub fn import_set(app: AppState, eval: EvalState, file: web_sys::File) {
             Err(e) => alert(app, e),
         }
     });
+}
+
+/// Imports an exported run with its results, whole; a run that was still going comes in as cancelled, so that
+/// Resume can finish it here.
+async fn import_run(app: AppState, eval: EvalState, db: &IdbStore, text: &str) {
+    let (mut run, results) = match from_json(text) {
+        Ok(r) => r,
+        Err(why) => return eval.problem.set(Some(EvalProblem::RunImport(why))),
+    };
+    if run.state == RunState::Running {
+        run.state = RunState::Cancelled;
+    }
+    if eval.run(&run.id).is_some() {
+        // The same run again: a copy under a new id, so that neither overwrites the other.
+        let id = new_uuid();
+        let results: Vec<CaseResult> = results.into_iter().map(|r| CaseResult { run_id: id.clone(), ..r }).collect();
+        run.id = id;
+        return store_imported(app, eval, db, run, results).await;
+    }
+    store_imported(app, eval, db, run, results).await
+}
+
+async fn store_imported(app: AppState, eval: EvalState, db: &IdbStore, run: Run, results: Vec<CaseResult>) {
+    match db.put_run_with_results(&run, &results).await {
+        Ok(()) => {
+            eval.results.update(|m| {
+                m.insert(run.id.clone(), results);
+            });
+            eval.runs.update(|rs| rs.insert(0, run));
+        }
+        Err(e) => alert(app, e),
+    }
+}
+
+/// Offers a run's results as CSV (a row per result) or as a JSON file that imports to the same report.
+pub fn export_run(eval: EvalState, run_id: &str, csv: bool) {
+    let Some(run) = eval.run(run_id) else { return };
+    let results = eval.results.with_untracked(|m| m.get(run_id).cloned().unwrap_or_default());
+    let stem = file_stem(&run.set_name);
+    if csv {
+        let key = version_key(&run.set_id, run.set_version);
+        let Some(set) = eval.set_versions.with_untracked(|m| m.get(&key).cloned()) else { return };
+        // A byte-order mark, so that spreadsheet programs read the Korean text as UTF-8.
+        let text = format!("\u{feff}{}", to_csv(&run, &set, &results));
+        let _ = save_text(&format!("{stem}.boda-run.csv"), "text/csv", &text);
+    } else {
+        let _ = save_text(&format!("{stem}.boda-run.json"), "application/json", &to_json(&run, &results));
+    }
 }
 
 /// Stores a new set, or a new version of one, with the images it adds.
@@ -344,13 +400,26 @@ pub fn cancel_run(eval: EvalState, run_id: &str) {
     });
 }
 
-/// Loads a run's results for its report.
+/// Loads a run's results and the set version it ran on, for its report.
 pub fn open_results(app: AppState, eval: EvalState, run_id: String) {
-    if eval.is_driving(&run_id) {
-        return;
-    }
+    let driving = eval.is_driving(&run_id);
     spawn_local(async move {
         let Some(db) = db(app).await else { return };
+        if let Some(run) = eval.run(&run_id) {
+            let key = version_key(&run.set_id, run.set_version);
+            if !eval.set_versions.with_untracked(|m| m.contains_key(&key)) {
+                match db.load_test_set(&run.set_id, run.set_version).await {
+                    Ok(Some(set)) => eval.set_versions.update(|m| {
+                        m.insert(key, set);
+                    }),
+                    Ok(None) => {}
+                    Err(e) => alert(app, e),
+                }
+            }
+        }
+        if driving {
+            return;
+        }
         match db.load_results(&run_id).await {
             Ok(results) => eval.results.update(|m| {
                 m.insert(run_id, results);

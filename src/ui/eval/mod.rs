@@ -4,6 +4,7 @@
 //! from the core.
 
 pub mod controller;
+pub mod report;
 pub mod runs;
 pub mod sets;
 pub mod setup;

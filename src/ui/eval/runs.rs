@@ -177,6 +177,7 @@ pub fn RunPage(id: String) -> impl IntoView {
                         </p>
                         <RunProgress run_id=r.id.clone() />
                     </section>
+                    <crate::ui::eval::report::RunReport run_id=r.id.clone() />
                 }
                     .into_any()
             }

@@ -209,7 +209,7 @@ fn CaseEditor(target: Option<TestSet>, on_close: impl Fn() + 'static + Copy + Se
             if saved {
                 on_close();
             } else {
-                problem.set(Some(t_string!(i18n, case_not_saved).to_owned()));
+                problem.set(Some(t_string!(i18n, case_editor_not_saved).to_owned()));
             }
         });
     };
@@ -307,7 +307,7 @@ fn CaseEditor(target: Option<TestSet>, on_close: impl Fn() + 'static + Copy + Se
                     </select>
                 </div>
                 <div class="field">
-                    <label for="case-tags">{t!(i18n, case_tags)}</label>
+                    <label for="case-tags">{t!(i18n, case_tags_comma)}</label>
                     <input id="case-tags" prop:value=move || tags.get() on:input=move |ev| tags.set(event_target_value(&ev)) />
                 </div>
                 {move || problem.get().map(|p| view! { <p class="alert" role="alert">{p}</p> })}

@@ -96,7 +96,9 @@ pub fn Setup() -> impl IntoView {
     let label_of = move |id: &str| {
         drafts
             .with_untracked(|d| {
-                d.iter().find(|x| x.n.to_string() == id).map(|x| config_label(&x.config(), t_string!(i18n, with_retrieval)))
+                d.iter()
+                    .find(|x| x.n.to_string() == id)
+                    .map(|x| config_label(&x.config(), t_string!(i18n, with_retrieval)))
             })
             .unwrap_or_default()
     };
@@ -288,7 +290,7 @@ fn ConfigRow(n: u32, drafts: RwSignal<Vec<Draft>>) -> impl IntoView {
                         .map(|d| {
                             view! {
                                 <option value=d.as_str() selected=move || get().is_some_and(|x| x.detail == d)>
-                                    {d.as_str()}
+                                    {move || crate::ui::chat_pane::detail_name(i18n.get_locale(), d)}
                                 </option>
                             }
                         })

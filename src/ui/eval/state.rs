@@ -22,6 +22,8 @@ pub enum EvalProblem {
     File { name: String, detail: String },
     /// An image of an imported set could not be used.
     Image { name: String, problem: crate::core::notice::FileProblem },
+    /// A run file was refused.
+    RunImport(crate::core::eval::report::RunImportRefusal),
     /// Another tab is driving this run.
     RunElsewhere,
     /// A run needs a set with cases, at least one configuration and a key.
@@ -51,6 +53,8 @@ pub struct EvalState {
     pub runs: RwSignal<Vec<Run>>,
     /// Results by run id, for the runs whose report has been opened or that this tab drives.
     pub results: RwSignal<HashMap<String, Vec<CaseResult>>>,
+    /// The exact set versions runs ran on, by [`crate::core::eval::model::version_key`].
+    pub set_versions: RwSignal<HashMap<String, TestSet>>,
     /// The progress of the runs this tab drives, by run id.
     pub progress: RwSignal<HashMap<String, Progress>>,
     pub driving: StoredValue<HashMap<String, Driving>, LocalStorage>,
@@ -82,6 +86,7 @@ pub fn provide_eval() -> EvalState {
         sets: RwSignal::new(Vec::new()),
         runs: RwSignal::new(Vec::new()),
         results: RwSignal::new(HashMap::new()),
+        set_versions: RwSignal::new(HashMap::new()),
         progress: RwSignal::new(HashMap::new()),
         driving: StoredValue::new_local(HashMap::new()),
         driving_rev: RwSignal::new(0),

@@ -3,6 +3,8 @@
 
 use crate::core::eval::estimate::EstimateNote;
 use crate::core::eval::model::{CaseProblem, ImportRefusal};
+use crate::core::eval::report::RunImportRefusal;
+use crate::core::eval::schedule::FailureKind;
 use crate::ui::eval::state::{use_eval, EvalProblem, StartProblem};
 use crate::ui::i18n::{t, td_string, use_i18n, Locale};
 use leptos::prelude::*;
@@ -12,7 +14,10 @@ pub fn case_problem(l: Locale, p: &CaseProblem) -> String {
         CaseProblem::NoQuestion => td_string!(l, case_no_question).to_string(),
         CaseProblem::NoReference => td_string!(l, case_no_reference).to_string(),
         CaseProblem::NoImages => td_string!(l, case_no_images).to_string(),
-        CaseProblem::TooManyImages { count } => td_string!(l, case_too_many_images, count = count).to_string(),
+        CaseProblem::TooManyImages { count } => {
+            td_string!(l, case_too_many_images, max = crate::core::eval::model::MAX_CASE_IMAGES, count = count)
+                .to_string()
+        }
     }
 }
 
@@ -63,6 +68,30 @@ pub fn estimate_note(l: Locale, n: &EstimateNote, label: &dyn Fn(&str) -> String
     }
 }
 
+pub fn failure(l: Locale, f: &FailureKind) -> String {
+    match f {
+        FailureKind::InvalidKey => td_string!(l, api_invalid_key).to_string(),
+        FailureKind::Forbidden => td_string!(l, api_forbidden).to_string(),
+        FailureKind::NotFound => td_string!(l, api_not_found).to_string(),
+        FailureKind::QuotaExceeded => td_string!(l, api_quota).to_string(),
+        FailureKind::Rejected { status } => td_string!(l, api_rejected, status = status).to_string(),
+        FailureKind::Refused => td_string!(l, failure_refused).to_string(),
+        FailureKind::Unavailable => td_string!(l, failure_unavailable).to_string(),
+        FailureKind::Unreadable => td_string!(l, failure_unreadable).to_string(),
+        FailureKind::ImageMissing => td_string!(l, failure_image_missing).to_string(),
+    }
+}
+
+pub fn run_import_refusal(l: Locale, r: &RunImportRefusal) -> String {
+    match r {
+        RunImportRefusal::NotJson => td_string!(l, import_not_json).to_string(),
+        RunImportRefusal::Foreign => td_string!(l, import_foreign).to_string(),
+        RunImportRefusal::NewerVersion { found } => td_string!(l, import_run_newer, found = found).to_string(),
+        RunImportRefusal::Malformed { detail } => td_string!(l, import_run_malformed, detail = detail).to_string(),
+        RunImportRefusal::Inconsistent { .. } => td_string!(l, import_run_inconsistent).to_string(),
+    }
+}
+
 fn problem(l: Locale, p: &EvalProblem) -> String {
     match p {
         EvalProblem::Import(r) => import_refusal(l, r),
@@ -71,6 +100,7 @@ fn problem(l: Locale, p: &EvalProblem) -> String {
             td_string!(l, eval_file_problem, name = name, detail = detail).to_string()
         }
         EvalProblem::Image { name, problem } => crate::ui::i18n::text::file_problem(l, problem, name),
+        EvalProblem::RunImport(r) => run_import_refusal(l, r),
         EvalProblem::RunElsewhere => td_string!(l, run_elsewhere).to_string(),
         EvalProblem::CannotStart(p) => start_problem(l, *p).to_owned(),
     }

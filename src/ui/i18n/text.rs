@@ -3,6 +3,9 @@
 //! here decides anything.
 
 use super::{td_string, Locale};
+use crate::core::cost::{format_usd, Spend};
+use crate::core::eval::from_chat::AddProblem;
+use crate::core::eval::model::{CaseProblem, MAX_CASE_IMAGES};
 use crate::core::image_plan::{human_bytes, FileKind, Refusal, MAX_FILE_BYTES, MAX_PIXELS};
 use crate::core::model::{AnswerError, BadCount, BaseUrlProblem, CountField};
 use crate::core::notice::{Alert, FileProblem, Notice, SettingsVerdict};
@@ -194,5 +197,57 @@ pub fn notice(l: Locale, n: &Notice, key: &str) -> String {
             td_string!(l, notice_memory_incomplete, left = left, why = api_error(l, error, key)).to_string()
         }
         Notice::Settings(v) => settings_verdict(l, v, key),
+        Notice::CaseAdded { set, version, cases } => {
+            td_string!(l, notice_case_added, set = set, version = version, cases = cases).to_string()
+        }
+    }
+}
+
+// Cost in the chat and "Add to test set" (issue 10).
+
+/// The price of one answer beside its tokens: dollars, or "no price" (never $0 for a model the table does
+/// not know).
+pub fn answer_cost(l: Locale, usd: Option<f64>) -> String {
+    match usd {
+        Some(usd) => format_usd(usd),
+        None => td_string!(l, cost_no_price).to_string(),
+    }
+}
+
+/// A chat's running total; `None` while none of its answers has reported tokens.
+pub fn chat_cost(l: Locale, spend: &Spend) -> Option<String> {
+    let usd = format_usd(spend.usd);
+    Some(match (spend.priced, spend.unpriced) {
+        (0, 0) => return None,
+        (0, n) => td_string!(l, chat_cost_none, n = n).to_string(),
+        (_, 0) => td_string!(l, chat_cost, usd = usd).to_string(),
+        (_, n) => td_string!(l, chat_cost_partial, usd = usd, n = n).to_string(),
+    })
+}
+
+/// What the answers of every chat in this browser cost, at the prices of `as_of`.
+pub fn browser_cost(l: Locale, spend: &Spend, as_of: &str) -> String {
+    let usd = format_usd(spend.usd);
+    match (spend.priced, spend.unpriced) {
+        (0, 0) => td_string!(l, spent_nothing).to_string(),
+        (0, n) => td_string!(l, spent_none_priced, n = n).to_string(),
+        (n, 0) => td_string!(l, spent_total, usd = usd, n = n, date = as_of).to_string(),
+        (n, u) => td_string!(l, spent_partial, usd = usd, n = n, date = as_of, unpriced = u).to_string(),
+    }
+}
+
+/// Why a case was not added to a test set.
+pub fn add_problem(l: Locale, p: &AddProblem) -> String {
+    match p {
+        AddProblem::Case(CaseProblem::NoQuestion) => td_string!(l, case_no_question).to_string(),
+        AddProblem::Case(CaseProblem::NoReference) => td_string!(l, case_no_reference).to_string(),
+        AddProblem::Case(CaseProblem::NoImages) => td_string!(l, case_no_images).to_string(),
+        AddProblem::Case(CaseProblem::TooManyImages { count }) => {
+            td_string!(l, case_too_many_images, max = MAX_CASE_IMAGES, count = count).to_string()
+        }
+        AddProblem::NoSetName => td_string!(l, case_no_set_name).to_string(),
+        AddProblem::SetGone => td_string!(l, case_set_gone).to_string(),
+        AddProblem::ImageGone { name } => td_string!(l, case_image_gone, name = name).to_string(),
+        AddProblem::Store(e) => td_string!(l, case_not_saved, why = store_error(l, e)).to_string(),
     }
 }

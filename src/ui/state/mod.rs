@@ -1,18 +1,20 @@
 //! The app's reactive state, one context per concern, in the manner of thaw's `provide_x()` / `use_x()`:
 //! [`session`] (the open database, settings, chats and the open chat), [`search`] ("Search chats"),
-//! [`memory`] (the vector memory) and [`notices`] (alerts and passing information). The interface language is
-//! leptos_i18n's own context (`ui::i18n`).
+//! [`memory`] (the vector memory), [`notices`] (alerts and passing information) and [`add_case`] (the answer
+//! "Add to test set" is making a case of). The interface language is leptos_i18n's own context (`ui::i18n`).
 //!
 //! Core types stay plain data; only these modules wrap them in signals. What is kept between events without
 //! being reactive lives in `StoredValue`s owned by the app's reactive root, never in `thread_local!`s. A view
 //! asks for the concern it shows; [`AppState`] bundles the four handles for the controller, whose work (a
 //! turn, a deletion) spans several of them.
 
+pub mod add_case;
 pub mod memory;
 pub mod notices;
 pub mod search;
 pub mod session;
 
+pub use add_case::{provide_add_case, use_add_case, AddCase};
 pub use memory::{provide_memory, use_memory, MemoryState};
 pub use notices::{provide_notices, use_notices, Notices};
 pub use search::{provide_search, use_search, ResultKind, SearchResult, SearchState};
@@ -33,6 +35,8 @@ pub struct AppState {
 
 /// Provides every concern's context to the components below, and returns their handles.
 pub fn provide_app_state() -> AppState {
+    // Only its dialog and the answers' buttons use it, so it is not among the handles the controller gets.
+    provide_add_case();
     AppState {
         session: provide_session(),
         search: provide_search(),
