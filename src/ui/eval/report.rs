@@ -134,10 +134,16 @@ pub fn RunReport(run_id: String) -> impl IntoView {
         let r = run.get()?;
         eval.set_versions.with(|m| m.get(&version_key(&r.set_id, r.set_version)).cloned())
     });
-    let results = Memo::new(move |_| eval.results.with(|m| m.get(&id.get_value()).cloned()));
+    // While this tab drives the run, the report is not built: its bootstraps and its cases took hundreds of
+    // milliseconds at every result, so the page froze and the run itself went several times slower (the
+    // answers wait for the main thread). It is built once the run stops, and follows overrides after that.
+    let driving = Memo::new(move |_| eval.is_driving(&id.get_value()));
+    let results =
+        Memo::new(move |_| if driving.get() { None } else { eval.results.with(|m| m.get(&id.get_value()).cloned()) });
     let report = Memo::new(move |_| Some(build_report(&run.get()?, &set.get()?, &results.get()?)));
     view! {
         {move || match (run.get(), set.get(), report.get()) {
+            _ if driving.get() => view! { <p class="empty">{t!(i18n, report_while_running)}</p> }.into_any(),
             (Some(r), Some(s), Some(rep)) => view! { <Shown run=r set=s report=rep /> }.into_any(),
             (Some(r), None, _) if eval.loaded.get() => {
                 view! { <p class="empty">{t_string!(i18n, report_no_set, set = r.set_name.clone(), version = r.set_version)}</p> }.into_any()
