@@ -130,14 +130,15 @@ function smallCases(n) {
  * two default configurations stay (gpt-4o-mini with retrieval k = 2, and gpt-4o).
  */
 async function setUpRun(page, { set, concurrency } = {}) {
-  if (set) await page.getByLabel('Test set', { exact: true }).selectOption({ label: set });
-  await page.getByLabel('Judge model', { exact: true }).fill(JUDGE);
-  if (concurrency !== undefined) await page.getByLabel('Requests at once', { exact: true }).fill(String(concurrency));
-  assert.equal(await page.getByLabel('Model of configuration 1', { exact: true }).inputValue(), 'gpt-4o-mini');
-  assert.equal(await page.getByLabel('Model of configuration 2', { exact: true }).inputValue(), 'gpt-4o');
-  assert.equal(await page.getByLabel('Retrieval for configuration 1', { exact: true }).isChecked(), true);
-  assert.equal(await page.getByLabel('Images attached by configuration 1', { exact: true }).inputValue(), '2');
-  assert.equal(await page.getByLabel('Retrieval for configuration 2', { exact: true }).isChecked(), false);
+  const setup = page.getByRole('region', { name: 'New run' });
+  if (set) await setup.getByLabel('Test set', { exact: true }).selectOption({ label: set });
+  await setup.getByLabel('Judge model', { exact: true }).fill(JUDGE);
+  if (concurrency !== undefined) await setup.getByLabel('Requests at once', { exact: true }).fill(String(concurrency));
+  assert.equal(await setup.getByLabel('Model of configuration 1', { exact: true }).inputValue(), 'gpt-4o-mini');
+  assert.equal(await setup.getByLabel('Model of configuration 2', { exact: true }).inputValue(), 'gpt-4o');
+  assert.equal(await setup.getByLabel('Retrieval for configuration 1', { exact: true }).isChecked(), true);
+  assert.equal(await setup.getByLabel('Images attached by configuration 1', { exact: true }).inputValue(), '2');
+  assert.equal(await setup.getByLabel('Retrieval for configuration 2', { exact: true }).isChecked(), false);
 }
 
 /** Presses "Start run", waits for the run's own address, and returns its id. */
@@ -160,6 +161,41 @@ async function counts(page) {
 /** The stored results of one run. */
 async function results(page, runId) {
   return (await readStore(page, 'boda', 'eval_results')).filter((r) => r.run_id === runId);
+}
+
+/** The two default configurations' labels in the report. */
+const SMALL_LABEL = 'gpt-4o-mini + retrieval (k = 2)';
+const BIG_LABEL = 'gpt-4o';
+
+/**
+ * The table named "Report": one object per row, keyed by the column headers (the first column as
+ * `configuration`). Waits until it shows.
+ */
+async function reportRows(page) {
+  const table = page.getByRole('table', { name: 'Report', exact: true });
+  await table.waitFor();
+  const headers = await table.getByRole('columnheader').allInnerTexts();
+  const rows = [];
+  for (const row of await table.getByRole('row').all()) {
+    const cells = await row.locator('th[scope=row], td').allInnerTexts();
+    if (cells.length === 0) continue;
+    rows.push(Object.fromEntries(cells.map((c, i) => [i === 0 ? 'configuration' : headers[i], c.trim()])));
+  }
+  return rows;
+}
+
+/**
+ * The agreement line for pairs [judge passes, person passes] (a pass is 0.5 or more): the share that agree and
+ * Cohen's κ, "–" when chance agreement is 1 and κ has no value.
+ */
+function agreementText(pairs) {
+  const n = pairs.length;
+  const agree = pairs.filter(([j, h]) => j === h).length / n;
+  const judge = pairs.filter(([j]) => j).length / n;
+  const person = pairs.filter(([, h]) => h).length / n;
+  const chance = judge * person + (1 - judge) * (1 - person);
+  const kappa = chance === 1 ? '–' : ((agree - chance) / (1 - chance)).toFixed(2);
+  return `Judge and person agree on pass or fail for ${(agree * 100).toFixed(0)}% of the ${n} cases a person scored (Cohen’s κ = ${kappa}).`;
 }
 
 /** How many streamed answers the stand-in received from `model`. */
@@ -277,7 +313,7 @@ test('the Evaluate link and page in English and Korean; the sample set installs 
   );
 });
 
-test('the sample set on two configurations: every case answered once per configuration and judged once, scores as the stand-in implies', { timeout: 120_000 }, async () => {
+test('the sample set on two configurations: every case answered once per configuration and judged once, scores as the stand-in implies', { timeout: 150_000 }, async () => {
   await withApp(async ({ page }) => {
     await configure(page, world);
     await sampleInstalled(page);
@@ -285,14 +321,15 @@ test('the sample set on two configurations: every case answered once per configu
     const cases = sample.cases;
 
     // Canned answers that differ by model (so no two judge requests are alike): gpt-4o gives the reference for
-    // two cases in three and a non-answer for the third; gpt-4o-mini gives the first half of the reference.
+    // two cases in three and a non-answer for the third; gpt-4o-mini gives the first half of the reference for
+    // every other case and a non-answer for the rest.
     const big = new Map();
     const small = new Map();
     const table = { 'gpt-4o': {}, 'gpt-4o-mini': {} };
     for (const [i, c] of cases.entries()) {
       const words = c.reference.split(/\s+/);
       big.set(c.id, i % 3 === 2 ? 'I cannot tell from this picture.' : c.reference);
-      small.set(c.id, `Perhaps ${words.slice(0, Math.ceil(words.length / 2)).join(' ')}.`);
+      small.set(c.id, i % 2 === 0 ? `Perhaps ${words.slice(0, Math.ceil(words.length / 2)).join(' ')}.` : 'Perhaps I cannot say.');
       table['gpt-4o'][c.question] = big.get(c.id);
       table['gpt-4o-mini'][c.question] = small.get(c.id);
     }
@@ -370,6 +407,81 @@ test('the sample set on two configurations: every case answered once per configu
       }
     }
     console.log(`# sample run: ${2 * SAMPLE_CASES} jobs, ${sent} requests, ${took} ms`);
+
+    // The report: a row per configuration with n = 34 and the correctness means the verdicts imply.
+    const tenths = (config) =>
+      cases.map((c) => {
+        const answer = config === '1' ? small.get(c.id) : big.get(c.id);
+        return correctnessVerdict({ question: c.question, reference: c.reference, reference_mode: c.mode, answer }).score * 10;
+      });
+    const mean = (xs) => xs.reduce((a, x) => a + x / 10, 0) / xs.length;
+    const means = { '1': mean(tenths('1')), '2': mean(tenths('2')) };
+    assert.ok(means['1'] < means['2'] && means['2'] < 1, `the canned answers differ in quality (${means['1']}, ${means['2']})`);
+    const shown = await reportRows(page);
+    assert.deepEqual(shown.map((r) => r.configuration), [SMALL_LABEL, BIG_LABEL], 'one row per configuration');
+    for (const [row, config] of [[shown[0], '1'], [shown[1], '2']]) {
+      assert.equal(row.n, String(SAMPLE_CASES), `${row.configuration}: n`);
+      assert.match(row.Correctness, new RegExp(`^${means[config].toFixed(2)} \\(\\d\\.\\d\\d–\\d\\.\\d\\d\\)$`), `${row.configuration}: correctness`);
+      assert.equal(row.Failed, '0');
+      assert.equal(row['Not judged'], '0');
+    }
+    assert.notEqual(shown[0].Faithfulness, '–', 'the retrieving configuration has faithfulness');
+    assert.equal(shown[1].Faithfulness, '–', 'the other has none');
+    const headline = await page.getByRole('region', { name: 'Report' }).getByRole('status').innerText();
+    assert.match(headline, new RegExp(`reaches ${(means['1'] / means['2']).toFixed(2)} of gpt-4o’s correctness .*\\(n = ${SAMPLE_CASES}\\)\\.$`));
+    assert.ok(headline.startsWith(SMALL_LABEL) || headline.startsWith(`No detectable difference: ${SMALL_LABEL}`), headline);
+
+    // The same figures after a reload (read back from the store, in the store's order).
+    const figures = shown.map(({ configuration, ...rest }) => ({ configuration, ...rest }));
+    await page.reload();
+    assert.deepEqual(await reportRows(page), figures, 'the report is the same after a reload');
+
+    // Export JSON, then Import in another browser: the same report.
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export JSON', exact: true }).click();
+    const download = await downloading;
+    assert.equal(download.suggestedFilename(), 'Sample-set.boda-run.json');
+    const file = await download.path();
+    const other = await openApp(world, { path: '/evaluate' });
+    try {
+      await sampleInstalled(other.page);
+      await other.page.getByLabel('Import', { exact: true }).setInputFiles(file);
+      const runs = other.page.getByRole('region', { name: 'Runs' }).getByRole('listitem');
+      await runs.first().getByText('Finished', { exact: true }).waitFor();
+      await runs.first().getByRole('link', { name: 'Sample set (version 1)' }).click();
+      await other.page.waitForFunction((id) => location.pathname === `/evaluate/run/${id}`, runId);
+      assert.deepEqual(await reportRows(other.page), figures, 'the imported run shows the same report');
+      assert.equal(await other.page.getByRole('region', { name: 'Report' }).getByRole('status').innerText(), headline);
+      assert.equal((await results(other.page, runId)).length, 2 * SAMPLE_CASES, 'every result came in');
+      assert.equal(world.standin.count({ kind: 'answer' }), 2 * SAMPLE_CASES, 'importing asked nothing');
+    } finally {
+      await other.context.close();
+    }
+    assert.deepEqual(other.errors, [], 'no page errors where the run was imported');
+
+    // A person's score: the agreement figure appears, and moves with a second one.
+    const agreement = page.locator('.agreement');
+    assert.match(await agreement.innerText(), /^No case has a person’s score yet/);
+    const first = cases[0];
+    assert.equal(tenths('2')[0], 10, 'gpt-4o answered the first case right');
+    await page.getByRole('region', { name: 'Report' }).getByText(first.question, { exact: true }).click();
+    await page.getByLabel(`Your score for case 1, ${BIG_LABEL}`, { exact: true }).selectOption({ label: '0.00' });
+    const expected1 = agreementText([[true, false]]);
+    assert.equal(expected1, 'Judge and person agree on pass or fail for 0% of the 1 cases a person scored (Cohen’s κ = 0.00).');
+    assert.equal(await until('the agreement shows', () => agreement.innerText(), (t) => !t.startsWith('No case')), expected1);
+    const overridden = (await reportRows(page))[1];
+    assert.match(overridden.Correctness, new RegExp(`^${(means['2'] - 1 / SAMPLE_CASES).toFixed(2)} `), 'the person’s score counts in the mean');
+    // A second score, agreeing with the judge on the other configuration's answer.
+    const judgeSmall = tenths('1')[0] / 10;
+    const humanSmall = judgeSmall >= 0.5 ? 10 : 0;
+    await page.getByLabel(`Your score for case 1, ${SMALL_LABEL}`, { exact: true }).selectOption({ label: humanSmall === 10 ? '1.00' : '0.00' });
+    const expected2 = agreementText([[true, false], [judgeSmall >= 0.5, humanSmall >= 5]]);
+    assert.match(expected2, /for 50% of the 2 cases/);
+    assert.equal(await until('the agreement moves', () => agreement.innerText(), (t) => t !== expected1), expected2);
+    const human = (await results(page, runId)).filter((r) => r.case_id === first.id).map((r) => [r.config_id, r.human_tenths]);
+    assert.deepEqual(human.sort(), [['1', humanSmall], ['2', 0]], 'the scores are stored');
+    await page.reload();
+    assert.equal(await until('the agreement shows again', () => agreement.innerText(), (t) => !t.startsWith('No case')), expected2);
   });
 });
 
@@ -394,6 +506,9 @@ test('Cancel then Resume asks nothing twice, also after a reload', { timeout: 15
       await setUpRun(page, { set: 'Slow set · version 4 · 4 cases', concurrency: 2 });
       const runId = await startRun(page);
       await waitState(page, 'Running');
+      // While it runs, the report waits (building it at every result froze the page and slowed the run).
+      await page.getByText('The report appears when the run finishes or is cancelled.', { exact: true }).waitFor();
+      assert.equal(await page.getByRole('table', { name: 'Report', exact: true }).count(), 0);
       await until(
         `${what}: a result came back`,
         () => counts(page),
@@ -404,6 +519,7 @@ test('Cancel then Resume asks nothing twice, also after a reload', { timeout: 15
       await waitState(page, 'Cancelled', 30_000);
       await page.getByRole('button', { name: 'Resume run', exact: true }).waitFor();
       const cancelledAt = await counts(page);
+      await page.getByRole('table', { name: 'Report', exact: true }).waitFor();
       const done = Number(cancelledAt.split(' ')[0]);
       assert.ok(done >= 1 && done < jobs, `${what}: cancelled part way (${cancelledAt})`);
       const answersBefore = world.standin.count({ kind: 'answer' });
@@ -572,7 +688,7 @@ test('"New test set" makes version 1 with one case and "Add case" version 2 with
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Question', { exact: true }).fill('Only a question?');
     await dialog.getByRole('button', { name: 'Save case', exact: true }).click();
-    await dialog.getByRole('alert').filter({ hasText: 'The case needs a reference answer.' }).waitFor();
+    await dialog.getByRole('alert').filter({ hasText: 'The reference answer is empty: write the answer this question should get.' }).waitFor();
     await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
     await dialog.waitFor({ state: 'hidden' });
     assert.equal((await storedSets(page)).filter((s) => s.name === 'My pictures').length, 1);
