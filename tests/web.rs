@@ -376,6 +376,7 @@ fn run_of(id: &str, set_id: &str) -> Run {
         created_ms: 1.0,
         state: RunState::Running,
         finished_ms: None,
+        pairwise: Vec::new(),
     }
 }
 

@@ -14,6 +14,12 @@
 //      so the most relevant images attached and the others as captions) against every image every turn
 //      (the prototype's way). Counted from the requests the app sent: images by OpenAI's gpt-4o rule from
 //      each sent JPEG's own size, text at four characters a token (Hangul and CJK one a character).
+//   6. Evaluation: a 200-case test set run under 4 configurations against the stand-in, which answers and
+//      judges at once (no network wait): the longest main-thread task while the run's bookkeeping goes on
+//      (budget ≤ 50 ms), and the time the report of 200 cases × 4 configurations takes to render, from opening
+//      the run's page to its Report table (budget < 100 ms).
+//
+// `node tests/e2e/bench.mjs eval` runs only part 6.
 
 import zlib from 'node:zlib';
 import { startWorld, openApp, configure, makeImage, addImages, waitIdle, chatRequests, messageCount } from './app.mjs';
@@ -226,7 +232,115 @@ async function bracketAnswer(world) {
   return streamAnswer(world, chunks, 5);
 }
 
+/** A 64×64 PNG of one colour, made here (zlib's deflate inside a minimal PNG). */
+function png(r, g, b) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const x of buf) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    out.write(type, 4, 'ascii');
+    data.copy(out, 8);
+    out.writeUInt32BE(crc(out.subarray(4, 8 + data.length)), 8 + data.length);
+    return out;
+  };
+  const w = 64, h = 64;
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; ihdr[9] = 2; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set([r, g, b], y * (w * 3 + 1) + 1 + x * 3);
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** Part 6: a 200-case run under 4 configurations, and its report's render time. */
+async function evaluation(world) {
+  const images = [png(220, 40, 40), png(40, 90, 220)].map((b) => b.toString('base64'));
+  const cases = Array.from({ length: 200 }, (_, i) => ({
+    id: `bench-${i}`,
+    question: i % 2 ? `사진 ${i}의 색은 무엇인가요?` : `What colour is picture ${i}?`,
+    reference: i % 2 ? '빨간색과 파란색이에요.' : 'Red and blue.',
+    tags: [i % 2 ? 'ko' : 'en'],
+    images: [
+      { name: `red-${i}.png`, mime: 'image/png', data: images[0], caption: 'a red square', relevant: true },
+      { name: `blue-${i}.png`, mime: 'image/png', data: images[1], caption: 'a blue square' },
+    ],
+  }));
+  const file = JSON.stringify({ format: 'boda-test-set', version: 1, name: 'Bench 200', cases });
+  const { page, context } = await openApp(world, { path: '/evaluate' });
+  await configure(page, world);
+  await page.getByText('version 1 · 34 cases').first().waitFor({ timeout: 60_000 });
+  await page.locator('input[type=file][accept*="json"]').setInputFiles({ name: 'bench.json', mimeType: 'application/json', buffer: Buffer.from(file) });
+  await page.getByText('version 1 · 200 cases').first().waitFor({ timeout: 120_000 });
+  await page.getByLabel('Test set', { exact: true }).selectOption({ label: 'Bench 200 · version 1 · 200 cases' });
+  await page.getByRole('button', { name: 'Add configuration', exact: true }).click();
+  await page.getByRole('button', { name: 'Add configuration', exact: true }).click();
+  await page.getByLabel('Model of configuration 3', { exact: true }).fill('gpt-4.1-mini');
+  await page.getByLabel('Model of configuration 4', { exact: true }).fill('gpt-4o-mini');
+  await page.getByLabel('Retrieval for configuration 4', { exact: true }).uncheck();
+  await page.getByLabel('Judge model', { exact: true }).fill('gpt-4.1-mini');
+  await page.getByLabel('Requests at once', { exact: true }).fill('8');
+  await page.evaluate(installHeartbeat);
+  const calibration = await calibrate(page);
+  const before = world.standin.requests.length;
+  await beatStart(page);
+  const t0 = Date.now();
+  await page.getByRole('button', { name: 'Start run', exact: true }).click();
+  await page.getByText('Finished', { exact: true }).first().waitFor({ timeout: 900_000 });
+  const elapsed = Date.now() - t0;
+  const run = await beatStop(page);
+  const requests = world.standin.requests.length - before;
+  // The report, rendered anew: leave the run's page, then open it again and time until its table is there.
+  await page.getByRole('link', { name: 'All test sets and runs', exact: true }).click();
+  await page.getByRole('heading', { name: 'Runs', exact: true }).waitFor();
+  await beatStart(page);
+  const render = await page.evaluate(async () => {
+    const link = [...document.querySelectorAll('.run-item a')].find((a) => a.textContent.includes('Bench 200'));
+    const t = performance.now();
+    link.click();
+    await new Promise((resolve) => {
+      const done = () => document.querySelector('table[aria-label="Report"] tbody tr:nth-child(4)') && resolve();
+      new MutationObserver(done).observe(document.body, { childList: true, subtree: true });
+      done();
+    });
+    return performance.now() - t;
+  });
+  const report = await beatStop(page);
+  await context.close();
+  return { calibration, elapsed, requests, maxTask: run.max, longTasks: run.over50, render, reportTask: report.max };
+}
+
 const world = await startWorld();
+if (process.argv[2] === 'eval') {
+  try {
+    console.log('6. Evaluation: 200 cases × 4 configurations');
+    const ev = await evaluation(world);
+    printEvaluation(ev);
+  } finally {
+    await world.close();
+  }
+  process.exit(0);
+}
+
+function printEvaluation(ev) {
+  line('eval: 200 × 4 run finished in', `${(ev.elapsed / 1000).toFixed(1)} s`, '', true);
+  line('eval: requests sent (answers, verdicts, embeddings)', ev.requests, '', true);
+  line('eval: main-thread tasks over 50 ms during the run', ev.longTasks, '0', ev.longTasks === 0);
+  line('eval: longest main-thread task during the run', `${ev.maxTask.toFixed(0)} ms`, '≤ 50 ms', ev.maxTask <= 50);
+  line('eval: report of 200 × 4 rendered in', `${ev.render.toFixed(0)} ms`, '< 100 ms', ev.render < 100);
+  line('eval: longest task while the report renders', `${ev.reportTask.toFixed(0)} ms`, '', true);
+  console.log(`(the heartbeat saw a deliberate 120 ms task as ${ev.calibration.toFixed(0)} ms)`);
+}
+
 try {
   console.log('\nBoda benchmark (release build in dist/, headless Chromium, stand-in server on loopback)\n');
   console.log('1. First load');
@@ -240,6 +354,8 @@ try {
   console.log('5. Tokens of turn 10 in a 10-turn chat about 8 images');
   const withRetrieval = await tenTurns(world);
   const everyImage = await tenTurns(world, 8);
+  console.log('6. Evaluation: 200 cases × 4 configurations');
+  const ev = await evaluation(world);
   console.log('');
   line('first load, gzipped', kb(load.gzip), '≤ 450 KB', load.gzip <= 450 * 1024);
   line('first load, brotli (quality 11)', kb(load.brotli), '', true);
@@ -258,6 +374,7 @@ try {
   line(`turn 10: with retrieval (${withRetrieval.images} images attached)`, `${withRetrieval.tokens} tokens`, '', true);
   const tokenRatio = everyImage.tokens / withRetrieval.tokens;
   line('turn 10: prompt tokens saved', `${tokenRatio.toFixed(2)}× fewer`, '', true);
+  printEvaluation(ev);
   if (world.standin.violations.length) console.log('spec violations:', JSON.stringify(world.standin.violations, null, 2));
 } finally {
   await world.close();

@@ -11,6 +11,7 @@ pub mod from_chat;
 pub mod judge;
 pub mod metrics;
 pub mod model;
+pub mod pairwise;
 pub mod report;
 pub mod run;
 pub mod runner;

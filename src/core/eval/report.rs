@@ -885,6 +885,7 @@ pub(crate) mod testing {
             created_ms: 1_700_000_000_000.0,
             state: RunState::Finished,
             finished_ms: Some(1_700_000_100_000.25),
+            pairwise: Vec::new(),
         }
     }
 

@@ -45,6 +45,9 @@ pub struct Run {
     pub state: RunState,
     #[serde(default)]
     pub finished_ms: Option<f64>,
+    /// Pairwise comparisons asked for after the run, each judged in both orders.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pairwise: Vec<crate::core::eval::pairwise::PairOutcome>,
 }
 
 impl Run {

@@ -577,6 +577,7 @@ mod tests {
             created_ms: 0.0,
             state: RunState::Running,
             finished_ms: None,
+            pairwise: Vec::new(),
         }
     }
 

@@ -312,6 +312,7 @@ pub async fn start_run(app: AppState, eval: EvalState, setup: RunSetup) -> Optio
         created_ms: BrowserRuntime::default().now_ms(),
         state: RunState::Running,
         finished_ms: None,
+        pairwise: Vec::new(),
     };
     if let Err(e) = db.put_run(&run).await {
         alert(app, e);
@@ -425,6 +426,48 @@ pub fn open_results(app: AppState, eval: EvalState, run_id: String) {
                 m.insert(run_id, results);
             }),
             Err(e) => alert(app, e),
+        }
+    });
+}
+
+/// Has the judge compare configuration `a`'s answers with `b`'s, case by case in both orders, and keeps the
+/// comparisons with the run (replacing an earlier comparison of the same pair).
+pub async fn compare_pairwise(app: AppState, eval: EvalState, run_id: String, a: String, b: String) {
+    let Some(db) = db(app).await else { return };
+    let Some(mut run) = eval.run(&run_id) else { return };
+    let Some(set) = eval.set_versions.with_untracked(|m| m.get(&version_key(&run.set_id, run.set_version)).cloned())
+    else {
+        return;
+    };
+    let results = eval.results.with_untracked(|m| m.get(&run_id).cloned().unwrap_or_default());
+    let settings = app.session.settings.get_untracked();
+    let transport = FetchTransport::new(None);
+    let runtime = BrowserRuntime::default();
+    let outcomes = match crate::core::eval::pairwise::compare_pair(
+        &transport,
+        &runtime,
+        &settings,
+        &run,
+        &set,
+        &results,
+        (&a, &b),
+    )
+    .await
+    {
+        Ok(o) => o,
+        Err((e, done)) => {
+            app.notices.alert(Alert::Answer(e.redacted(&settings.api_key)));
+            done
+        }
+    };
+    run.pairwise.retain(|o| !(o.a == a && o.b == b));
+    run.pairwise.extend(outcomes);
+    if let Err(e) = db.put_run(&run).await {
+        alert(app, e);
+    }
+    eval.runs.update(|rs| {
+        if let Some(r) = rs.iter_mut().find(|r| r.id == run.id) {
+            *r = run;
         }
     });
 }

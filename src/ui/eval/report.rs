@@ -7,6 +7,7 @@
 
 use crate::core::cost::format_usd;
 use crate::core::eval::model::{version_key, TestSet};
+use crate::core::eval::pairwise::tally;
 use crate::core::eval::report::{
     bar_chart, build_report, compare, cost_quality_scatter, default_pair, result_status, Figure, Headline, Metric,
     Report, ReportNote, ResultStatus,
@@ -185,6 +186,7 @@ fn Shown(run: Run, set: TestSet, report: Report) -> impl IntoView {
     };
     let run_id = run.get_value().id;
     let run_id2 = run_id.clone();
+    let comparing = RwSignal::new(false);
     let agreement = report.agreement;
     let notes = report.notes.clone();
     let bars = bar_chart(&rows, Metric::Correctness);
@@ -302,6 +304,47 @@ fn Shown(run: Run, set: TestSet, report: Report) -> impl IntoView {
                     <figcaption>{t!(i18n, chart_cost_quality)}</figcaption>
                 </figure>
                 <ol class="chart-legend">{row_labels.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ol>
+            </div>
+            <div class="pairwise">
+                <button
+                    disabled=move || comparing.get() || chosen().is_none()
+                    on:click=move |_| {
+                        comparing.set(true);
+                        let (x, y) = (a.get_untracked(), b.get_untracked());
+                        let run_id = run.get_value().id;
+                        leptos::task::spawn_local(async move {
+                            controller::compare_pairwise(app, eval, run_id, x, y).await;
+                            comparing.set(false);
+                        });
+                    }
+                >
+                    {t!(i18n, compare_pairwise)}
+                </button>
+                <Show when=move || comparing.get()>
+                    <span role="status">{t!(i18n, pairwise_running)}</span>
+                </Show>
+                <p role="status">
+                    {move || {
+                        let outcomes = eval.run(&run.get_value().id).map(|r| r.pairwise).unwrap_or_default();
+                        let (x, y) = (a.get(), b.get());
+                        let t = tally(&outcomes, &x, &y);
+                        (t.a_wins + t.b_wins + t.ties + t.not_judged > 0)
+                            .then(|| {
+                                t_string!(
+                                    i18n,
+                                    pairwise_result,
+                                    a = label(&x),
+                                    b = label(&y),
+                                    a_wins = t.a_wins,
+                                    b_wins = t.b_wins,
+                                    ties = t.ties,
+                                    position = t.position_ties,
+                                    not_judged = t.not_judged
+                                )
+                                .to_string()
+                            })
+                    }}
+                </p>
             </div>
             <p class="agreement">
                 {move || match agreement {
