@@ -2,9 +2,13 @@
 // stand-in. The sample set installs once (its drawings stored as PNGs) and stays deleted when deleted; a run of
 // the sample set on the two default configurations asks every case once per configuration, has each answer
 // judged once (faithfulness only where retrieval gave context) and stores the scores the stand-in's computed
-// verdicts imply; Cancel then Resume (also across a reload) asks nothing twice; a 429 storm slows a run without
-// losing anything; a test set exported and imported again comes back whole, and a foreign or broken file is
-// refused with its reason; "New test set" and "Add case" make versions.
+// verdicts imply; its report (the table "Report", one row per configuration) shows n and the correctness those
+// verdicts imply, the same after a reload, in its CSV, and after Export JSON and Import in another browser; a
+// person's score moves the agreement figure; pairwise comparison asks both orders and counts their disagreement
+// as a tie. Cancel then Resume (also across a reload) asks nothing twice, and a reload mid-run asks again only
+// what was in flight; a 429 storm slows a run without losing anything; a test set exported and imported again
+// comes back whole, and a foreign or broken file is refused with its reason; "New test set" and "Add case"
+// make versions.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +20,7 @@ import {
   faithfulnessClaims,
   JUDGE_SCHEMAS,
   lastUserText,
+  pairwiseVerdict,
   splitChunks,
   usageFor,
 } from './standin.mjs';
@@ -198,6 +203,36 @@ function agreementText(pairs) {
   return `Judge and person agree on pass or fail for ${(agree * 100).toFixed(0)}% of the ${n} cases a person scored (Cohen’s κ = ${kappa}).`;
 }
 
+/** The rows of an RFC 4180 CSV text (quoted cells may hold commas, quotes and line breaks). */
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i += 1;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i += 1;
+    } else cell += ch;
+  }
+  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
+  return rows;
+}
+
 /** How many streamed answers the stand-in received from `model`. */
 function answerCalls(model) {
   return world.standin.count({ kind: 'answer', model });
@@ -313,7 +348,7 @@ test('the Evaluate link and page in English and Korean; the sample set installs 
   );
 });
 
-test('the sample set on two configurations: every case answered once per configuration and judged once, scores as the stand-in implies', { timeout: 150_000 }, async () => {
+test('the sample set on two configurations: each case answered and judged once, scores and report as the stand-in implies, export and import, overrides and pairwise', { timeout: 150_000 }, async () => {
   await withApp(async ({ page }) => {
     await configure(page, world);
     await sampleInstalled(page);
@@ -427,9 +462,27 @@ test('the sample set on two configurations: every case answered once per configu
     }
     assert.notEqual(shown[0].Faithfulness, '–', 'the retrieving configuration has faithfulness');
     assert.equal(shown[1].Faithfulness, '–', 'the other has none');
-    const headline = await page.getByRole('region', { name: 'Report' }).getByRole('status').innerText();
+    const headline = await page.getByRole('region', { name: 'Report' }).getByRole('status').filter({ hasText: 'correctness' }).innerText();
     assert.match(headline, new RegExp(`reaches ${(means['1'] / means['2']).toFixed(2)} of gpt-4o’s correctness .*\\(n = ${SAMPLE_CASES}\\)\\.$`));
     assert.ok(headline.startsWith(SMALL_LABEL) || headline.startsWith(`No detectable difference: ${SMALL_LABEL}`), headline);
+
+    // Export CSV: a row per result, configuration by configuration, with the judge's scores.
+    const csvDownload = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export CSV', exact: true }).click();
+    const csvFile = await csvDownload;
+    assert.equal(csvFile.suggestedFilename(), 'Sample-set.boda-run.csv');
+    const csvText = fs.readFileSync(await csvFile.path(), 'utf8');
+    assert.ok(csvText.startsWith('\ufeff'), 'a byte-order mark, for spreadsheets');
+    const [header, ...lines] = parseCsv(csvText.slice(1));
+    assert.equal(lines.length, 2 * SAMPLE_CASES);
+    const col = (name) => header.indexOf(name);
+    for (const [i, line] of lines.entries()) {
+      const config = i < SAMPLE_CASES ? '1' : '2';
+      const c = cases[i % SAMPLE_CASES];
+      assert.deepEqual([line[col('config_id')], line[col('case_id')]], [config, c.id], `CSV row ${i + 1}`);
+      assert.equal(Number(line[col('judge_correctness')]), tenths(config)[i % SAMPLE_CASES] / 10, `CSV row ${i + 1}: the score`);
+      assert.equal(line[col('answer')], config === '1' ? small.get(c.id) : big.get(c.id));
+    }
 
     // The same figures after a reload (read back from the store, in the store's order).
     const figures = shown.map(({ configuration, ...rest }) => ({ configuration, ...rest }));
@@ -451,13 +504,45 @@ test('the sample set on two configurations: every case answered once per configu
       await runs.first().getByRole('link', { name: 'Sample set (version 1)' }).click();
       await other.page.waitForFunction((id) => location.pathname === `/evaluate/run/${id}`, runId);
       assert.deepEqual(await reportRows(other.page), figures, 'the imported run shows the same report');
-      assert.equal(await other.page.getByRole('region', { name: 'Report' }).getByRole('status').innerText(), headline);
+      assert.equal(await other.page.getByRole('region', { name: 'Report' }).getByRole('status').filter({ hasText: 'correctness' }).innerText(), headline);
       assert.equal((await results(other.page, runId)).length, 2 * SAMPLE_CASES, 'every result came in');
       assert.equal(world.standin.count({ kind: 'answer' }), 2 * SAMPLE_CASES, 'importing asked nothing');
     } finally {
       await other.context.close();
     }
     assert.deepEqual(other.errors, [], 'no page errors where the run was imported');
+
+    // Pairwise, each case in both orders: the tallies the stand-in's verdicts give, and with a judge that
+    // always prefers the first answer shown, every case a tie from the orders disagreeing.
+    for (const bias of [null, 'first']) {
+      world.standin.pairwiseBias = bias;
+      const asked = world.standin.judgeRequests({ schema: JUDGE_SCHEMAS.pairwise }).length;
+      await page.getByRole('button', { name: 'Compare answers pairwise', exact: true }).click();
+      const pairwise = page.getByRole('region', { name: 'Report' }).getByRole('status').filter({ hasText: 'Judged side by side' });
+      const calls = await until(
+        'both orders of every case were judged',
+        async () => world.standin.judgeRequests({ schema: JUDGE_SCHEMAS.pairwise }).slice(asked),
+        (c) => c.length >= 2 * SAMPLE_CASES,
+      );
+      assert.equal(calls.length, 2 * SAMPLE_CASES);
+      const tally = { a: 0, b: 0, ties: 0, position: 0 };
+      for (const c of cases) {
+        const [x, y] = [small.get(c.id), big.get(c.id)];
+        const ab = calls.find((k) => k.data.question === c.question && k.data.first === x && k.data.second === y);
+        const ba = calls.find((k) => k.data.question === c.question && k.data.first === y && k.data.second === x);
+        assert.ok(ab && ba, `${c.id}: asked in both orders`);
+        const one = pairwiseVerdict(ab.data, bias).winner;
+        const two = { first: 'second', second: 'first', tie: 'tie' }[pairwiseVerdict(ba.data, bias).winner];
+        if (one !== two) [tally.ties, tally.position] = [tally.ties + 1, tally.position + 1];
+        else if (one === 'first') tally.a += 1;
+        else if (one === 'second') tally.b += 1;
+        else tally.ties += 1;
+      }
+      if (bias) assert.deepEqual(tally, { a: 0, b: 0, ties: SAMPLE_CASES, position: SAMPLE_CASES });
+      else assert.ok(tally.a > 0 && tally.b > 0 && tally.position === 0, JSON.stringify(tally));
+      const expected = `Judged side by side in both orders: ${SMALL_LABEL} better in ${tally.a} cases, ${BIG_LABEL} better in ${tally.b}, ties in ${tally.ties} (${tally.position} of them because the two orders disagreed), not judged 0.`;
+      assert.equal(await until('the pairwise tally shows', () => pairwise.innerText(), (t) => t === expected), expected);
+    }
 
     // A person's score: the agreement figure appears, and moves with a second one.
     const agreement = page.locator('.agreement');
@@ -485,7 +570,7 @@ test('the sample set on two configurations: every case answered once per configu
   });
 });
 
-test('Cancel then Resume asks nothing twice, also after a reload', { timeout: 150_000 }, async () => {
+test('Cancel then Resume asks nothing twice, also after a reload; a reload mid-run asks again only what was in flight', { timeout: 150_000 }, async () => {
   await withApp(async ({ page }) => {
     await configure(page, world);
     await sampleInstalled(page);
@@ -495,9 +580,10 @@ test('Cancel then Resume asks nothing twice, also after a reload', { timeout: 15
     world.standin.answerFor = answers;
     const jobs = 2 * cases.length;
 
-    for (const reload of [false, true]) {
-      const what = reload ? 'across a reload' : 'in the same page';
-      // Every answer takes about 1.5 s, two at once: a few results come back before the Cancel.
+    for (const mode of ['cancel', 'cancel, reload', 'interrupt']) {
+      const reload = mode !== 'cancel';
+      const what = { cancel: 'in the same page', 'cancel, reload': 'across a reload', interrupt: 'after a reload mid-run' }[mode];
+      // Every answer takes about 1.5 s, two at once: a few results come back before the Cancel (or the reload).
       assert.deepEqual(world.standin.violations, [], 'every request must validate against the OpenAI spec');
       world.standin.reset();
       world.standin.answerFor = answers;
@@ -515,20 +601,28 @@ test('Cancel then Resume asks nothing twice, also after a reload', { timeout: 15
         (t) => /^[1-9]\d* of 8/.test(t),
         30_000,
       );
-      await page.getByRole('button', { name: 'Cancel run', exact: true }).click();
-      await waitState(page, 'Cancelled', 30_000);
-      await page.getByRole('button', { name: 'Resume run', exact: true }).waitFor();
-      const cancelledAt = await counts(page);
-      await page.getByRole('table', { name: 'Report', exact: true }).waitFor();
-      const done = Number(cancelledAt.split(' ')[0]);
-      assert.ok(done >= 1 && done < jobs, `${what}: cancelled part way (${cancelledAt})`);
+      if (mode === 'interrupt') {
+        // The tab goes away with two answers in flight: only those may be asked again.
+        await page.reload();
+        await waitState(page, 'Interrupted (the tab was closed)');
+      } else {
+        await page.getByRole('button', { name: 'Cancel run', exact: true }).click();
+        await waitState(page, 'Cancelled', 30_000);
+        await page.getByRole('button', { name: 'Resume run', exact: true }).waitFor();
+        await page.getByRole('table', { name: 'Report', exact: true }).waitFor();
+      }
+      const stoppedAt = await counts(page);
+      const done = Number(stoppedAt.split(' ')[0]);
+      assert.ok(done >= 1 && done < jobs, `${what}: stopped part way (${stoppedAt})`);
       const answersBefore = world.standin.count({ kind: 'answer' });
-      assert.ok(answersBefore < jobs, `${what}: not every case was asked before the Cancel (${answersBefore})`);
+      assert.ok(answersBefore < jobs, `${what}: not every case was asked before it stopped (${answersBefore})`);
       const storedBefore = await results(page, runId);
-      // What came back after the Cancel was stored: every answer asked has its result.
-      assert.equal(storedBefore.filter((r) => r.answer).length, answersBefore, `${what}: every answer asked was kept`);
+      if (mode !== 'interrupt') {
+        // What came back after the Cancel was stored: every answer asked has its result.
+        assert.equal(storedBefore.filter((r) => r.answer).length, answersBefore, `${what}: every answer asked was kept`);
+      }
 
-      if (reload) {
+      if (mode === 'cancel, reload') {
         await page.reload();
         await page.getByRole('link', { name: 'All test sets and runs' }).click();
         await page.waitForFunction(() => location.pathname === '/evaluate');
@@ -538,12 +632,30 @@ test('Cancel then Resume asks nothing twice, also after a reload', { timeout: 15
         await runs.first().getByRole('link', { name: 'Slow set (version 4)' }).click();
         await page.waitForFunction((id) => location.pathname === `/evaluate/run/${id}`, runId);
         await waitState(page, 'Cancelled');
-        assert.equal(await counts(page), cancelledAt, 'the stored results say how far it got');
+        assert.equal(await counts(page), stoppedAt, 'the stored results say how far it got');
       }
+      const bodiesBefore = postBodies();
       await page.getByRole('button', { name: 'Resume run', exact: true }).click();
       await waitState(page, 'Finished', 60_000);
       assert.equal(await counts(page), `${jobs} of ${jobs}`);
 
+      if (mode === 'interrupt') {
+        // Asked again: at most the two that were in flight, and none whose result had been stored.
+        const resent = postBodies(0).slice(bodiesBefore.length).filter((b) => bodiesBefore.includes(b));
+        assert.ok(resent.length <= 2, `${what}: only the requests in flight went again (${resent.length})`);
+        const set = (await storedSets(page)).find((x) => x.name === 'Slow set' && x.version === cases.length);
+        const question = new Map(set.cases.map((c) => [c.id, c.question]));
+        const model = { 1: 'gpt-4o-mini', 2: 'gpt-4o' };
+        const answered = new Set(storedBefore.filter((r) => r.answer).map((r) => `${model[r.config_id]} ${question.get(r.case_id)}`));
+        assert.ok(answered.size >= 1, `${what}: some answers were stored before the reload`);
+        for (const b of resent.map((x) => JSON.parse(x)).filter((x) => x.stream)) {
+          const asked = `${b.model} ${[...question.values()].find((q) => lastUserText(b).includes(q))}`;
+          assert.ok(!answered.has(asked), `${what}: a stored answer was not asked again (${asked})`);
+        }
+        assert.equal(answerCalls('gpt-4o-mini') + answerCalls('gpt-4o'), jobs + resent.filter((b) => JSON.parse(b).stream).length);
+        assertAllSettled(await results(page, runId), cases.length, what);
+        continue;
+      }
       assert.equal(answerCalls('gpt-4o-mini'), cases.length, `${what}: each case asked once of gpt-4o-mini`);
       assert.equal(answerCalls('gpt-4o'), cases.length, `${what}: each case asked once of gpt-4o`);
       assert.equal(world.standin.count({ kind: 'judge', schema: JUDGE_SCHEMAS.correctness }), jobs);
