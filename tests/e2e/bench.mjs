@@ -281,7 +281,7 @@ async function evaluation(world) {
   await page.getByText('version 1 · 34 cases').first().waitFor({ timeout: 60_000 });
   await page.locator('input[type=file][accept*="json"]').setInputFiles({ name: 'bench.json', mimeType: 'application/json', buffer: Buffer.from(file) });
   await page.getByText('version 1 · 200 cases').first().waitFor({ timeout: 120_000 });
-  await page.getByLabel('Test set', { exact: true }).selectOption({ label: 'Bench 200 · version 1 · 200 cases' });
+  await page.getByRole('region', { name: 'New run' }).getByLabel('Test set', { exact: true }).selectOption({ label: 'Bench 200 · version 1 · 200 cases' });
   await page.getByRole('button', { name: 'Add configuration', exact: true }).click();
   await page.getByRole('button', { name: 'Add configuration', exact: true }).click();
   await page.getByLabel('Model of configuration 3', { exact: true }).fill('gpt-4.1-mini');

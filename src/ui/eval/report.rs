@@ -401,7 +401,9 @@ fn Cases(run: Run, set: TestSet, app: crate::ui::state::AppState) -> impl IntoVi
                                     <CaseImages images=images.clone() app=app />
                                 </Show>
                                 <p><strong>{t!(i18n, case_reference)}</strong>": "{reference}</p>
-                                {move || {
+                                // Rendered only while open: a report of 200 cases × 4 configurations would otherwise
+                                // build 800 answers with their score pickers at once.
+                                {move || open.get().then(|| {
                                     let results: Vec<CaseResult> = eval.results.with(|m| {
                                         m.get(&run.get_value().id).map(|l| l.iter().filter(|r| r.case_id == case_id).cloned().collect()).unwrap_or_default()
                                     });
@@ -413,7 +415,7 @@ fn Cases(run: Run, set: TestSet, app: crate::ui::state::AppState) -> impl IntoVi
                                             view! { <CaseResultView label=config_label(c, t_string!(i18n, with_retrieval)) result=r index=i + 1 app=app /> }
                                         })
                                         .collect_view()
-                                }}
+                                })}
                             </details>
                         </li>
                     }
