@@ -278,6 +278,18 @@ pub(crate) mod fakes {
         }
     }
 
+    /// How many pictures a chat request's body carries.
+    pub fn image_parts(body: &serde_json::Value) -> usize {
+        body["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|m| m["content"].as_array())
+            .flatten()
+            .filter(|p| p["type"] == "image_url")
+            .count()
+    }
+
     pub fn block_on<F: Future>(f: F) -> F::Output {
         let mut f = pin!(f);
         let mut cx = Context::from_waker(Waker::noop());

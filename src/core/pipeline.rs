@@ -296,17 +296,6 @@ mod tests {
         serde_json::from_str(t.sent.borrow()[i].body.as_deref().unwrap()).unwrap()
     }
 
-    fn image_parts(body: &serde_json::Value) -> usize {
-        body["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|m| m["content"].as_array())
-            .flatten()
-            .filter(|p| p["type"] == "image_url")
-            .count()
-    }
-
     #[test]
     fn a_few_images_all_go_and_the_question_is_not_embedded() {
         let store = store_with(2);

@@ -359,17 +359,6 @@ mod tests {
         serde_json::from_str(t.sent.borrow()[i].body.as_deref().unwrap()).unwrap()
     }
 
-    fn pictures(body: &serde_json::Value) -> usize {
-        body["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|m| m["content"].as_array())
-            .flatten()
-            .filter(|p| p["type"] == "image_url")
-            .count()
-    }
-
     #[test]
     fn without_retrieval_every_image_goes_and_nothing_is_embedded() {
         let t = FakeTransport::new(vec![Scripted::Reply(Reply::sse(&["Red", "."], true))]);
@@ -385,7 +374,7 @@ mod tests {
         assert_eq!(a.attached, ["img0", "img1", "img2"]);
         assert_eq!(t.sent.borrow().len(), 1);
         let b = body(&t, 0);
-        assert_eq!(pictures(&b), 3);
+        assert_eq!(image_parts(&b), 3);
         assert_eq!(b["model"], "gpt-4o-mini");
     }
 
@@ -409,7 +398,7 @@ mod tests {
         assert_eq!(e["input"].as_array().unwrap().len(), 4);
         assert_eq!(e["input"][0], "Is the animal asleep?");
         drop(sent);
-        assert_eq!(pictures(&body(&t, 1)), 1);
+        assert_eq!(image_parts(&body(&t, 1)), 1);
         assert_eq!(a.context.iter().filter(|i| i.used == ContextUse::Caption).count(), 2);
     }
 

@@ -21,6 +21,7 @@ use crate::ui::eval::text;
 use crate::ui::i18n::{t, t_string, td_string, use_i18n, Locale};
 use crate::ui::state::use_app_state;
 use leptos::prelude::*;
+use std::collections::HashSet;
 
 /// A score with two decimals.
 fn num(x: f64) -> String {
@@ -142,10 +143,12 @@ pub fn RunReport(run_id: String) -> impl IntoView {
     let results =
         Memo::new(move |_| if driving.get() { None } else { eval.results.with(|m| m.get(&id.get_value()).cloned()) });
     let report = Memo::new(move |_| Some(build_report(&run.get()?, &set.get()?, &results.get()?)));
+    // Which cases are open, kept here so that a change (an override) that redraws the report leaves them open.
+    let open = RwSignal::new(HashSet::new());
     view! {
         {move || match (run.get(), set.get(), report.get()) {
             _ if driving.get() => view! { <p class="empty">{t!(i18n, report_while_running)}</p> }.into_any(),
-            (Some(r), Some(s), Some(rep)) => view! { <Shown run=r set=s report=rep /> }.into_any(),
+            (Some(r), Some(s), Some(rep)) => view! { <Shown run=r set=s report=rep open=open /> }.into_any(),
             (Some(r), None, _) if eval.loaded.get() => {
                 view! { <p class="empty">{t_string!(i18n, report_no_set, set = r.set_name.clone(), version = r.set_version)}</p> }.into_any()
             }
@@ -155,7 +158,7 @@ pub fn RunReport(run_id: String) -> impl IntoView {
 }
 
 #[component]
-fn Shown(run: Run, set: TestSet, report: Report) -> impl IntoView {
+fn Shown(run: Run, set: TestSet, report: Report, open: RwSignal<HashSet<String>>) -> impl IntoView {
     let app = use_app_state();
     let eval = use_eval();
     let i18n = use_i18n();
@@ -366,14 +369,14 @@ fn Shown(run: Run, set: TestSet, report: Report) -> impl IntoView {
                 <button on:click=move |_| controller::export_run(eval, &run_id, true)>{t!(i18n, export_csv)}</button>
                 <button on:click=move |_| controller::export_run(eval, &run_id2, false)>{t!(i18n, export_json)}</button>
             </div>
-            <Cases run=run.get_value() set=set.get_value() app=app />
+            <Cases run=run.get_value() set=set.get_value() app=app open=open />
         </section>
     }
 }
 
 /// Every case with each configuration's answer, verdict and metrics, and the person's score.
 #[component]
-fn Cases(run: Run, set: TestSet, app: crate::ui::state::AppState) -> impl IntoView {
+fn Cases(run: Run, set: TestSet, app: crate::ui::state::AppState, open: RwSignal<HashSet<String>>) -> impl IntoView {
     let eval = use_eval();
     let i18n = use_i18n();
     let run = StoredValue::new(run);
@@ -389,21 +392,34 @@ fn Cases(run: Run, set: TestSet, app: crate::ui::state::AppState) -> impl IntoVi
                     let reference = case.reference.clone();
                     let question = case.question.clone();
                     let images: Vec<(String, String)> = case.images.iter().map(|im| (im.id.clone(), im.name.clone())).collect();
-                    let open = RwSignal::new(false);
+                    let (id, id2) = (case.id.clone(), case.id.clone());
+                    let is_open = Memo::new(move |_| open.with(|o| o.contains(&id)));
                     view! {
                         <li>
-                            <details on:toggle=move |ev| {
-                                let d: web_sys::HtmlDetailsElement = event_target(&ev);
-                                open.set(d.open());
-                            }>
+                            <details
+                                prop:open=move || is_open.get()
+                                on:toggle=move |ev| {
+                                    let d: web_sys::HtmlDetailsElement = event_target(&ev);
+                                    let now = d.open();
+                                    if now != is_open.get_untracked() {
+                                        open.update(|o| {
+                                            if now {
+                                                o.insert(id2.clone());
+                                            } else {
+                                                o.remove(&id2);
+                                            }
+                                        });
+                                    }
+                                }
+                            >
                                 <summary>{question}</summary>
-                                <Show when=move || open.get()>
+                                <Show when=move || is_open.get()>
                                     <CaseImages images=images.clone() app=app />
                                 </Show>
                                 <p><strong>{t!(i18n, case_reference)}</strong>": "{reference}</p>
                                 // Rendered only while open: a report of 200 cases × 4 configurations would otherwise
                                 // build 800 answers with their score pickers at once.
-                                {move || open.get().then(|| {
+                                {move || is_open.get().then(|| {
                                     let results: Vec<CaseResult> = eval.results.with(|m| {
                                         m.get(&run.get_value().id).map(|l| l.iter().filter(|r| r.case_id == case_id).cloned().collect()).unwrap_or_default()
                                     });
