@@ -781,7 +781,7 @@ test('a test set exported and imported again comes back whole; a foreign or brok
   });
 });
 
-test('"New test set" makes version 1 with one case and "Add case" version 2 with two', { timeout: 60_000 }, async () => {
+test('"New test set" makes version 1 with one case, "Add case" version 2 with two, editing and removing a case versions 3 and 4', { timeout: 60_000 }, async () => {
   await withApp(async ({ page }) => {
     await sampleInstalled(page);
     const [first, second] = smallCases(2);
@@ -818,5 +818,30 @@ test('"New test set" makes version 1 with one case and "Add case" version 2 with
     // Only the newest version is listed.
     assert.equal(await setItem(page, 'My pictures').count(), 1);
     await setItem(page, 'My pictures').getByText('version 2 · 2 cases', { exact: true }).waitFor();
+
+    // Editing a case makes version 3 with the case changed in place, its image kept.
+    await setItem(page, 'My pictures').getByText('Cases of My pictures', { exact: true }).click();
+    await page.getByRole('button', { name: `Edit “${first.question}”`, exact: true }).click();
+    const editor = page.getByRole('dialog', { name: 'Edit case' });
+    await editor.getByLabel('Reference answer', { exact: true }).fill('A corrected reference.');
+    await editor.getByRole('button', { name: 'Save case', exact: true }).click();
+    await editor.waitFor({ state: 'hidden' });
+    await setItem(page, 'My pictures').getByText('version 3 · 2 cases', { exact: true }).waitFor();
+    versions = (await storedSets(page)).filter((s) => s.name === 'My pictures').sort((a, b) => a.version - b.version);
+    const v3 = versions.at(-1);
+    assert.deepEqual(v3.cases.map((c) => [c.id, c.reference]), [[versions[1].cases[0].id, 'A corrected reference.'], [versions[1].cases[1].id, second.reference]]);
+    assert.deepEqual(v3.cases[0].images.map((i) => i.id), versions[1].cases[0].images.map((i) => i.id), 'the image is the stored one');
+    assert.equal(versions[1].cases[0].reference, first.reference, 'version 2 is untouched');
+
+    // Removing a case makes version 4 without it; the last case cannot be removed.
+    page.once('dialog', (d) => d.accept());
+    await setItem(page, 'My pictures').getByText('Cases of My pictures', { exact: true }).click();
+    await page.getByRole('button', { name: `Remove “${second.question}”`, exact: true }).click();
+    await setItem(page, 'My pictures').getByText('version 4 · 1 cases', { exact: true }).waitFor();
+    page.once('dialog', (d) => d.accept());
+    await setItem(page, 'My pictures').getByText('Cases of My pictures', { exact: true }).click();
+    await page.getByRole('button', { name: `Remove “${first.question}”`, exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'A test set keeps at least one case: delete the set instead.' }).waitFor();
+    assert.equal((await storedSets(page)).filter((s) => s.name === 'My pictures').length, 4);
   });
 });

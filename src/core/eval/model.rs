@@ -106,6 +106,23 @@ impl TestSet {
         TestSet { id: self.id.clone(), version: self.version + 1, name, created_ms: now_ms, sample: self.sample, cases }
     }
 
+    /// The next version with `case` in place of the case of the same id (appended when there is none).
+    pub fn with_case(&self, case: Case, now_ms: f64) -> TestSet {
+        let mut cases = self.cases.clone();
+        match cases.iter_mut().find(|c| c.id == case.id) {
+            Some(old) => *old = case,
+            None => cases.push(case),
+        }
+        self.edited(self.name.clone(), cases, now_ms)
+    }
+
+    /// The next version without the case `case_id`; `None` when it would leave the set empty or has no such
+    /// case (a set keeps at least one case, so that a run of it means something).
+    pub fn without_case(&self, case_id: &str, now_ms: f64) -> Option<TestSet> {
+        let cases: Vec<Case> = self.cases.iter().filter(|c| c.id != case_id).cloned().collect();
+        (cases.len() < self.cases.len() && !cases.is_empty()).then(|| self.edited(self.name.clone(), cases, now_ms))
+    }
+
     /// The store key of this version.
     pub fn key(&self) -> String {
         version_key(&self.id, self.version)
@@ -509,6 +526,22 @@ mod tests {
         let latest = latest_versions(vec![v1.clone(), other.clone(), v2.clone()]);
         assert_eq!(latest, vec![v2, other]);
         assert_eq!(v1.image_ids(), vec!["a".to_owned(), "b".to_owned()]);
+    }
+
+    #[test]
+    fn a_case_is_replaced_or_removed_in_a_new_version_and_the_last_one_stays() {
+        let v1 = set();
+        let mut changed = v1.cases[0].clone();
+        changed.reference = "빨간 사각형이 두 개예요.".into();
+        let v2 = v1.with_case(changed.clone(), 2.0);
+        assert_eq!((v2.version, v2.cases.len(), v2.cases[0].reference.as_str()), (2, 1, "빨간 사각형이 두 개예요."));
+        assert_eq!(v1.cases[0].reference, "둘 다 빨간 사각형이에요.", "the old version is untouched");
+        let added = v2.with_case(Case { id: "c2".into(), ..changed }, 3.0);
+        assert_eq!((added.version, added.cases.len()), (3, 2));
+        let removed = added.without_case("c1", 4.0).unwrap();
+        assert_eq!((removed.version, removed.cases.len(), removed.cases[0].id.as_str()), (4, 1, "c2"));
+        assert_eq!(removed.without_case("c2", 5.0), None, "the last case stays");
+        assert_eq!(removed.without_case("nope", 5.0), None);
     }
 
     #[test]

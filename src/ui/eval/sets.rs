@@ -37,7 +37,8 @@ pub fn Sets() -> impl IntoView {
     let eval = use_eval();
     let i18n = use_i18n();
     // The set a case is being added to (`Some(None)`: a new set).
-    let editing: RwSignal<Option<Option<TestSet>>> = RwSignal::new(None);
+    // The set a case is being added to or edited in (`None` inside: a new set), and the case being edited.
+    let editing: RwSignal<Option<(Option<TestSet>, Option<Case>)>> = RwSignal::new(None);
     let on_import = move |ev: leptos::ev::Event| {
         if let Some(file) = picked_files(&ev).into_iter().next() {
             controller::import_set(app, eval, file);
@@ -47,7 +48,7 @@ pub fn Sets() -> impl IntoView {
         <section class="eval-section" aria-labelledby="sets-heading">
             <h2 id="sets-heading">{t!(i18n, test_sets)}</h2>
             <div class="eval-actions">
-                <button on:click=move |_| editing.set(Some(None))>{t!(i18n, new_test_set)}</button>
+                <button on:click=move |_| editing.set(Some((None, None)))>{t!(i18n, new_test_set)}</button>
                 <label class="button">
                     {t!(i18n, import)}
                     <input type="file" accept=".json,application/json" class="visually-hidden" on:change=on_import />
@@ -58,19 +59,26 @@ pub fn Sets() -> impl IntoView {
             </Show>
             <ul class="set-list">
                 <For each=move || eval.sets.get() key=|s| (s.id.clone(), s.version) let:set>
-                    <SetItem set=set on_add=move |s| editing.set(Some(Some(s))) />
+                    <SetItem set=set on_edit=move |s, c| editing.set(Some((Some(s), c))) />
                 </For>
             </ul>
             <Show when=move || eval.loaded.get() && eval.sets.with(Vec::is_empty) && !eval.installing.get()>
                 <p class="empty">{t!(i18n, no_test_sets)}</p>
             </Show>
-            {move || editing.get().map(|target| view! { <CaseEditor target=target on_close=move || editing.set(None) /> })}
+            {move || {
+                editing
+                    .get()
+                    .map(|(target, case)| match case {
+                        Some(case) => view! { <CaseEditor target=target editing=case on_close=move || editing.set(None) /> }.into_any(),
+                        None => view! { <CaseEditor target=target on_close=move || editing.set(None) /> }.into_any(),
+                    })
+            }}
         </section>
     }
 }
 
 #[component]
-fn SetItem(set: TestSet, on_add: impl Fn(TestSet) + 'static + Copy + Send + Sync) -> impl IntoView {
+fn SetItem(set: TestSet, on_edit: impl Fn(TestSet, Option<Case>) + 'static + Copy + Send + Sync) -> impl IntoView {
     let app = use_app_state();
     let eval = use_eval();
     let i18n = use_i18n();
@@ -88,7 +96,7 @@ fn SetItem(set: TestSet, on_add: impl Fn(TestSet) + 'static + Copy + Send + Sync
         <li class="set-item">
             <span class="set-name">{name}</span>
             <span class="set-meta">{move || t_string!(i18n, set_meta, version = version, cases = cases)}</span>
-            <button on:click=move |_| on_add(stored.get_value()) aria-label=move || t_string!(i18n, add_case_to, name = name())>
+            <button on:click=move |_| on_edit(stored.get_value(), None) aria-label=move || t_string!(i18n, add_case_to, name = name())>
                 {t!(i18n, add_case)}
             </button>
             <button
@@ -100,6 +108,48 @@ fn SetItem(set: TestSet, on_add: impl Fn(TestSet) + 'static + Copy + Send + Sync
             <button class="danger" on:click=delete aria-label=move || t_string!(i18n, delete_set, name = name())>
                 {t!(i18n, delete)}
             </button>
+            <details class="set-cases">
+                <summary>{move || t_string!(i18n, show_cases, name = name())}</summary>
+                <ol>
+                    {set
+                        .cases
+                        .iter()
+                        .map(|c| {
+                            let case = StoredValue::new(c.clone());
+                            let remove = move |_| {
+                                let question = t_string!(i18n, confirm_remove_case, question = case.with_value(|c| c.question.clone()));
+                                if !window().confirm_with_message(&question).unwrap_or(false) {
+                                    return;
+                                }
+                                let now = crate::web::runtime::BrowserRuntime::default().now_ms();
+                                match stored.get_value().without_case(&case.with_value(|c| c.id.clone()), now) {
+                                    Some(next) => {
+                                        spawn_local(async move {
+                                            controller::save_set(app, eval, next, Vec::new()).await;
+                                        });
+                                    }
+                                    None => eval.problem.set(Some(crate::ui::eval::state::EvalProblem::LastCase)),
+                                }
+                            };
+                            let q = c.question.clone();
+                            view! {
+                                <li>
+                                    <span>{c.question.clone()}</span>
+                                    <button
+                                        on:click=move |_| on_edit(stored.get_value(), Some(case.get_value()))
+                                        aria-label=t_string!(i18n, edit_case_named, question = q.clone()).to_string()
+                                    >
+                                        {t!(i18n, edit)}
+                                    </button>
+                                    <button class="danger" on:click=remove aria-label=t_string!(i18n, remove_case_named, question = q).to_string()>
+                                        {t!(i18n, remove)}
+                                    </button>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ol>
+            </details>
         </li>
     }
 }
@@ -108,24 +158,48 @@ fn SetItem(set: TestSet, on_add: impl Fn(TestSet) + 'static + Copy + Send + Sync
 #[derive(Clone)]
 struct Picked {
     image: CaseImage,
-    blob: web_sys::Blob,
+    /// The pixels of an image picked now; `None` for one the set already stores.
+    blob: Option<web_sys::Blob>,
     url: String,
 }
 
-/// Makes a case (and, for a new set, the set): saving stores a new version with the case appended.
+/// Makes a case (and, for a new set, the set), or edits one (`editing`): saving stores a new version of the set
+/// with the case appended or replaced.
 #[component]
-fn CaseEditor(target: Option<TestSet>, on_close: impl Fn() + 'static + Copy + Send + Sync) -> impl IntoView {
+fn CaseEditor(
+    target: Option<TestSet>,
+    #[prop(optional)] editing: Option<Case>,
+    on_close: impl Fn() + 'static + Copy + Send + Sync,
+) -> impl IntoView {
     let app = use_app_state();
     let eval = use_eval();
     let i18n = use_i18n();
     let is_new = target.is_none();
+    let is_edit = editing.is_some();
     let target = StoredValue::new(target);
+    let case_id = StoredValue::new(editing.as_ref().map(|c| c.id.clone()));
     let set_name_field = RwSignal::new(String::new());
-    let question = RwSignal::new(String::new());
-    let reference = RwSignal::new(String::new());
-    let any = RwSignal::new(false);
-    let tags = RwSignal::new(String::new());
+    let question = RwSignal::new(editing.as_ref().map(|c| c.question.clone()).unwrap_or_default());
+    let reference = RwSignal::new(editing.as_ref().map(|c| c.reference.clone()).unwrap_or_default());
+    let any = RwSignal::new(editing.as_ref().is_some_and(|c| c.mode == ReferenceMode::Any));
+    let tags = RwSignal::new(editing.as_ref().map(|c| c.tags.join(", ")).unwrap_or_default());
     let images: RwSignal<Vec<Picked>, LocalStorage> = RwSignal::new_local(Vec::new());
+    // An edited case's images are the set's: shown from the store, kept unless removed.
+    if let Some(case) = editing {
+        spawn_local(async move {
+            let Some(db) = crate::ui::state::store(app) else { return };
+            let mut shown = Vec::with_capacity(case.images.len());
+            for image in case.images {
+                use crate::core::ports::TestSetRepo;
+                let url = match db.eval_image(&image.id).await {
+                    Ok(Some(blob)) => object_url(&blob).unwrap_or_default(),
+                    _ => String::new(),
+                };
+                shown.push(Picked { image, blob: None, url });
+            }
+            images.set(shown);
+        });
+    }
     let preparing = RwSignal::new(0u32);
     let problem: RwSignal<Option<String>> = RwSignal::new(None);
     let saving = RwSignal::new(false);
@@ -159,7 +233,7 @@ fn CaseEditor(target: Option<TestSet>, on_close: impl Fn() + 'static + Copy + Se
                             caption: None,
                             relevant: false,
                         };
-                        images.update(|v| v.push(Picked { image, blob: p.blob, url }));
+                        images.update(|v| v.push(Picked { image, blob: Some(p.blob), url }));
                     }
                     Err((name, why)) => {
                         let l = i18n.get_locale();
@@ -177,7 +251,7 @@ fn CaseEditor(target: Option<TestSet>, on_close: impl Fn() + 'static + Copy + Se
         }
         let picked = images.get_untracked();
         let case = Case {
-            id: new_uuid(),
+            id: case_id.get_value().unwrap_or_else(new_uuid),
             question: question.get_untracked().trim().to_owned(),
             reference: reference.get_untracked().trim().to_owned(),
             mode: if any.get_untracked() { ReferenceMode::Any } else { ReferenceMode::All },
@@ -190,18 +264,15 @@ fn CaseEditor(target: Option<TestSet>, on_close: impl Fn() + 'static + Copy + Se
         }
         let now = BrowserRuntime::default().now_ms();
         let set = match target.get_value() {
-            Some(old) => {
-                let mut cases = old.cases.clone();
-                cases.push(case);
-                old.edited(old.name.clone(), cases, now)
-            }
+            Some(old) => old.with_case(case, now),
             None => {
                 let name = set_name_field.get_untracked().trim().to_owned();
                 let name = if name.is_empty() { t_string!(i18n, default_set_name).to_owned() } else { name };
                 TestSet { id: new_uuid(), version: 1, name, created_ms: now, sample: false, cases: vec![case] }
             }
         };
-        let blobs: Vec<(String, web_sys::Blob)> = picked.iter().map(|p| (p.image.id.clone(), p.blob.clone())).collect();
+        let blobs: Vec<(String, web_sys::Blob)> =
+            picked.iter().filter_map(|p| Some((p.image.id.clone(), p.blob.clone()?))).collect();
         saving.set(true);
         spawn_local(async move {
             let saved = controller::save_set(app, eval, set, blobs).await;
@@ -214,7 +285,9 @@ fn CaseEditor(target: Option<TestSet>, on_close: impl Fn() + 'static + Copy + Se
         });
     };
     let title = move || {
-        if is_new {
+        if is_edit {
+            t_string!(i18n, edit_case).to_owned()
+        } else if is_new {
             t_string!(i18n, new_test_set).to_owned()
         } else {
             let name = target.get_value().map(|s| set_name(&s, t_string!(i18n, sample_set))).unwrap_or_default();

@@ -24,6 +24,8 @@ pub enum EvalProblem {
     Image { name: String, problem: crate::core::notice::FileProblem },
     /// A run file was refused.
     RunImport(crate::core::eval::report::RunImportRefusal),
+    /// A set keeps at least one case.
+    LastCase,
     /// Another tab is driving this run.
     RunElsewhere,
     /// A run needs a set with cases, at least one configuration and a key.

@@ -101,6 +101,7 @@ fn problem(l: Locale, p: &EvalProblem) -> String {
         }
         EvalProblem::Image { name, problem } => crate::ui::i18n::text::file_problem(l, problem, name),
         EvalProblem::RunImport(r) => run_import_refusal(l, r),
+        EvalProblem::LastCase => td_string!(l, last_case).to_string(),
         EvalProblem::RunElsewhere => td_string!(l, run_elsewhere).to_string(),
         EvalProblem::CannotStart(p) => start_problem(l, *p).to_owned(),
     }
