@@ -1,5 +1,5 @@
-// End-to-end: Boda keeps working offline for everything already stored (its chats' addresses too), and its
-// page forbids inline scripts.
+// End-to-end: Boda keeps working offline for everything already stored (its chats' addresses too, and the
+// sample test set, which installs from the cached drawings), and its page forbids inline scripts.
 // The site is served by a server of this test's own, which is shut down to take the app offline.
 
 import { test, before, after } from 'node:test';
@@ -52,6 +52,49 @@ test('after one visit, the app opens with the server gone and shows every stored
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: '503' }).waitFor();
     await waitIdle(page, 4);
+  } finally {
+    await context.close();
+    await site.close().catch(() => {});
+  }
+});
+
+test('after one visit to the chat, the Sample set installs on a first visit to Evaluate with the server gone', { timeout: 90_000 }, async () => {
+  const site = await startStatic(DIST);
+  const context = await world.browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  try {
+    await page.goto(site.origin);
+    await page.getByRole('button', { name: 'Settings', exact: true }).waitFor();
+    // Wait until the worker has cached the shell with the sample set's twenty drawings.
+    const drawings = await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      let n = 0;
+      for (let i = 0; i < 150 && n < 20; i++) {
+        const cache = await caches.open('boda-shell-v1');
+        n = (await cache.keys()).filter((r) => new URL(r.url).pathname.startsWith('/sample/')).length;
+        if (n < 20) await new Promise((r) => setTimeout(r, 100));
+      }
+      return n;
+    });
+    assert.equal(drawings, 20);
+    await site.close();
+    await page.getByRole('link', { name: 'Evaluate', exact: true }).click();
+    await page.getByText('version 1 · 34 cases', { exact: true }).first().waitFor({ timeout: 30_000 });
+    const images = await page.evaluate(async () => {
+      const db = await new Promise((res, rej) => {
+        const r = indexedDB.open('boda');
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      const all = await new Promise((res) => {
+        const q = db.transaction('eval_images').objectStore('eval_images').getAll();
+        q.onsuccess = () => res(q.result);
+      });
+      return all.map((x) => x.blob.type);
+    });
+    assert.equal(images.length, 20);
+    assert.ok(images.every((t) => t === 'image/png'));
   } finally {
     await context.close();
     await site.close().catch(() => {});

@@ -591,6 +591,15 @@ mod tests {
     use std::collections::HashSet;
 
     #[test]
+    fn the_service_worker_keeps_every_drawing_for_an_offline_install() {
+        let sw = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/static/sw.js")).unwrap();
+        for image in IMAGES {
+            assert!(sw.contains(&format!("'/sample/{}'", image.file)), "static/sw.js does not list {}", image.file);
+        }
+        assert_eq!(sw.matches("'/sample/").count(), IMAGES.len(), "static/sw.js lists a drawing the set does not have");
+    }
+
+    #[test]
     fn the_sample_set_is_a_valid_test_set_with_captions_in_each_case_language() {
         let set = test_set("Sample set", 1.0);
         assert_eq!(set.cases.len(), CASES.len());
