@@ -109,7 +109,8 @@ async function addCase(page, name, c, version) {
   await dialog.getByLabel('Reference answer', { exact: true }).fill(c.reference);
   await dialog.getByRole('button', { name: 'Save case', exact: true }).click();
   await dialog.waitFor({ state: 'hidden' });
-  await setItem(page, name).getByText(`version ${version} · ${version} cases`, { exact: true }).waitFor();
+  const cases = version === 1 ? '1 case' : `${version} cases`;
+  await setItem(page, name).getByText(`version ${version} · ${cases}`, { exact: true }).waitFor();
 }
 
 /** A test set's line in the list of sets. */
@@ -837,7 +838,7 @@ test('"New test set" makes version 1 with one case, "Add case" version 2 with tw
     page.once('dialog', (d) => d.accept());
     await setItem(page, 'My pictures').getByText('Cases of My pictures', { exact: true }).click();
     await page.getByRole('button', { name: `Remove “${second.question}”`, exact: true }).click();
-    await setItem(page, 'My pictures').getByText('version 4 · 1 cases', { exact: true }).waitFor();
+    await setItem(page, 'My pictures').getByText('version 4 · 1 case', { exact: true }).waitFor();
     page.once('dialog', (d) => d.accept());
     await setItem(page, 'My pictures').getByText('Cases of My pictures', { exact: true }).click();
     await page.getByRole('button', { name: `Remove “${first.question}”`, exact: true }).click();

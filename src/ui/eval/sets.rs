@@ -23,6 +23,16 @@ pub fn set_name(set: &TestSet, sample_name: &str) -> String {
     }
 }
 
+/// "version 2 · 34 cases", with English's singular for one case.
+pub fn set_meta(l: crate::ui::i18n::Locale, version: u32, cases: usize) -> String {
+    use crate::ui::i18n::td_string;
+    if cases == 1 {
+        td_string!(l, set_meta_one, version = version).to_string()
+    } else {
+        td_string!(l, set_meta, version = version, cases = cases).to_string()
+    }
+}
+
 fn picked_files(ev: &leptos::ev::Event) -> Vec<web_sys::File> {
     let input: web_sys::HtmlInputElement = event_target(ev);
     let files = input.files();
@@ -95,7 +105,7 @@ fn SetItem(set: TestSet, on_edit: impl Fn(TestSet, Option<Case>) + 'static + Cop
     view! {
         <li class="set-item">
             <span class="set-name">{name}</span>
-            <span class="set-meta">{move || t_string!(i18n, set_meta, version = version, cases = cases)}</span>
+            <span class="set-meta">{move || set_meta(i18n.get_locale(), version, cases)}</span>
             <button on:click=move |_| on_edit(stored.get_value(), None) aria-label=move || t_string!(i18n, add_case_to, name = name())>
                 {t!(i18n, add_case)}
             </button>

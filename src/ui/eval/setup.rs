@@ -159,7 +159,7 @@ pub fn Setup() -> impl IntoView {
                                 let label = format!(
                                     "{} · {}",
                                     set_name(&s, t_string!(i18n, sample_set)),
-                                    t_string!(i18n, set_meta, version = s.version, cases = s.cases.len()),
+                                    crate::ui::eval::sets::set_meta(i18n.get_locale(), s.version, s.cases.len()),
                                 );
                                 view! { <option value=s.id.clone() selected=s.id == chosen_id>{label}</option> }
                             })
