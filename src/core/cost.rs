@@ -113,6 +113,70 @@ impl PriceTable {
     }
 }
 
+/// Why an edited price table cannot be kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PriceProblem {
+    /// A row has prices but no model name (`row` counts from 1).
+    NoModel { row: usize },
+    /// A price is not a number of dollars, zero or more.
+    BadPrice { model: String },
+    /// The model is named twice.
+    Duplicate { model: String },
+}
+
+/// A row of a price table as the person edits it: the model and the two prices, as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PriceRow {
+    pub model: String,
+    pub input: String,
+    pub output: String,
+}
+
+impl PriceTable {
+    /// The table's rows for editing, by model name.
+    pub fn rows(&self) -> Vec<PriceRow> {
+        self.models
+            .iter()
+            .map(|(model, p)| PriceRow {
+                model: model.clone(),
+                input: p.input_usd_per_mtok.to_string(),
+                output: p.output_usd_per_mtok.to_string(),
+            })
+            .collect()
+    }
+
+    /// The table the edited `rows` make, dated `as_of`. Empty rows are dropped; a cached-input price of a
+    /// model whose prices did not change is kept.
+    pub fn from_rows(&self, rows: &[PriceRow], as_of: &str) -> Result<PriceTable, PriceProblem> {
+        let mut models = BTreeMap::new();
+        for (i, row) in rows.iter().enumerate() {
+            let model = row.model.trim();
+            let (input, output) = (row.input.trim(), row.output.trim());
+            if model.is_empty() {
+                if input.is_empty() && output.is_empty() {
+                    continue;
+                }
+                return Err(PriceProblem::NoModel { row: i + 1 });
+            }
+            let number = |t: &str| t.trim_start_matches('$').parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0);
+            let (Some(input), Some(output)) = (number(input), number(output)) else {
+                return Err(PriceProblem::BadPrice { model: model.to_owned() });
+            };
+            let cached = self
+                .models
+                .get(model)
+                .filter(|p| p.input_usd_per_mtok == input && p.output_usd_per_mtok == output)
+                .and_then(|p| p.cached_input_usd_per_mtok);
+            let price =
+                Price { input_usd_per_mtok: input, output_usd_per_mtok: output, cached_input_usd_per_mtok: cached };
+            if models.insert(model.to_owned(), price).is_some() {
+                return Err(PriceProblem::Duplicate { model: model.to_owned() });
+            }
+        }
+        Ok(PriceTable { as_of: as_of.to_owned(), models })
+    }
+}
+
 /// The model a dated snapshot name belongs to: `name` without a trailing `-YYYY-MM-DD` or `-MMDD`.
 fn snapshot_base(name: &str) -> Option<&str> {
     let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
@@ -360,6 +424,36 @@ pub fn estimate_judging(table: &PriceTable, plan: &JudgingPlan) -> JudgingEstima
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_edited_table_keeps_what_was_typed_and_refuses_what_is_not_a_price() {
+        let table = PriceTable::defaults();
+        let mut rows = table.rows();
+        let n = rows.len();
+        let four_o = rows.iter_mut().find(|r| r.model == "gpt-4o").unwrap();
+        four_o.input = "$5".into();
+        rows.push(PriceRow { model: " my-local ".into(), input: "0".into(), output: "0".into() });
+        rows.push(PriceRow::default());
+        let edited = table.from_rows(&rows, "2026-12-24").unwrap();
+        assert_eq!(edited.as_of, "2026-12-24");
+        assert_eq!(edited.models.len(), n + 1);
+        assert_eq!(edited.price("gpt-4o").unwrap().input_usd_per_mtok, 5.0);
+        assert_eq!(edited.price("my-local"), Some(Price::new(0.0, 0.0)));
+        assert_eq!(edited.price("gpt-4o-mini"), table.price("gpt-4o-mini"));
+        let bad = |input: &str| {
+            table.from_rows(&[PriceRow { model: "x".into(), input: input.into(), output: "1".into() }], "d")
+        };
+        assert_eq!(bad("-1"), Err(PriceProblem::BadPrice { model: "x".into() }));
+        assert_eq!(bad("cheap"), Err(PriceProblem::BadPrice { model: "x".into() }));
+        assert_eq!(bad("NaN"), Err(PriceProblem::BadPrice { model: "x".into() }));
+        let nameless = [PriceRow { model: " ".into(), input: "1".into(), output: "1".into() }];
+        assert_eq!(table.from_rows(&nameless, "d"), Err(PriceProblem::NoModel { row: 1 }));
+        let twice = [
+            PriceRow { model: "a".into(), input: "1".into(), output: "1".into() },
+            PriceRow { model: "a".into(), input: "2".into(), output: "2".into() },
+        ];
+        assert_eq!(table.from_rows(&twice, "d"), Err(PriceProblem::Duplicate { model: "a".into() }));
+    }
+
     use super::*;
 
     fn close(a: f64, b: f64) -> bool {

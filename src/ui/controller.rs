@@ -949,3 +949,20 @@ pub async fn add_to_test_set(state: AppState, draft: CaseDraft, choice: SetChoic
     state.notices.notify(Notice::CaseAdded { set: set.name.clone(), version: set.version, cases: set.cases.len() });
     Ok(set)
 }
+
+/// Keeps an edited price table in the settings (and tells other tabs); answers and runs price from it.
+pub async fn save_prices(state: AppState, prices: crate::core::cost::PriceTable) -> bool {
+    let Some(db) = store(state) else { return false };
+    let settings = Settings { prices, ..state.session.settings.get_untracked() };
+    match db.save_settings(&settings).await {
+        Ok(()) => {
+            state.session.settings.set(settings);
+            announce(state, Change::Settings);
+            true
+        }
+        Err(e) => {
+            state.notices.alert(Alert::Store(e));
+            false
+        }
+    }
+}

@@ -846,3 +846,34 @@ test('"New test set" makes version 1 with one case, "Add case" version 2 with tw
     assert.equal((await storedSets(page)).filter((s) => s.name === 'My pictures').length, 4);
   });
 });
+
+test('the price table is edited on the page: a new price changes the estimate and survives a reload; a bad one is refused', { timeout: 60_000 }, async () => {
+  await withApp(async ({ page }) => {
+    await configure(page, world);
+    await sampleInstalled(page);
+    const estimate = page.getByRole('table', { name: 'Estimated cost' });
+    const bigAnswers = async () => (await estimate.getByRole('row', { name: /^gpt-4o / }).getByRole('cell').nth(0).innerText()).trim();
+    const before = await bigAnswers();
+    const prices = page.getByRole('table', { name: 'Prices' });
+    await prices.getByLabel('Input price of gpt-4o', { exact: true }).fill('25');
+    await prices.getByLabel('Output price of gpt-4o', { exact: true }).fill('100');
+    await page.getByRole('button', { name: 'Save prices', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Prices saved.' }).waitFor();
+    const after = await until('the estimate follows the new price', bigAnswers, (t) => t !== before);
+    const dollars = (t) => Number(t.replace(/[$,]/g, ''));
+    assert.ok(Math.abs(dollars(after) / dollars(before) - 10) < 0.5, `ten times the price, about ten times the cost (${before} → ${after})`);
+    const stored = (await readStore(page, 'boda', 'settings'))[0].prices;
+    assert.deepEqual(stored.models['gpt-4o'], { input_usd_per_mtok: 25, output_usd_per_mtok: 100 });
+    assert.match(stored.as_of, /^\d{4}-\d{2}-\d{2}$/);
+    await page.reload();
+    await sampleInstalled(page);
+    assert.equal(await page.getByRole('table', { name: 'Prices' }).getByLabel('Input price of gpt-4o', { exact: true }).inputValue(), '25');
+    // A price that is not one is refused with the model named, and nothing is saved.
+    await page.getByRole('table', { name: 'Prices' }).getByLabel('Output price of gpt-4o-mini', { exact: true }).fill('cheap');
+    await page.getByRole('button', { name: 'Save prices', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'The prices of gpt-4o-mini must be dollars, zero or more (e.g. 0.15).' }).waitFor();
+    assert.equal((await readStore(page, 'boda', 'settings'))[0].prices.models['gpt-4o-mini'].output_usd_per_mtok, 0.6);
+    await page.getByRole('button', { name: 'Restore default prices', exact: true }).click();
+    await until('the defaults are back', async () => (await readStore(page, 'boda', 'settings'))[0].prices.models['gpt-4o'].input_usd_per_mtok, (v) => v === 2.5);
+  });
+});

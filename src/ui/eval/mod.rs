@@ -4,6 +4,7 @@
 //! from the core.
 
 pub mod controller;
+pub mod prices;
 pub mod report;
 pub mod runs;
 pub mod sets;
@@ -61,6 +62,7 @@ pub fn EvalPage() -> impl IntoView {
                         <sets::Sets />
                         <setup::Setup />
                         <runs::Runs />
+                        <prices::Prices />
                     }
                         .into_any()
                 }
