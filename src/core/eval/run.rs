@@ -90,6 +90,28 @@ pub struct Judged<T> {
     pub cost_usd: Option<f64>,
 }
 
+impl<T> Judged<T> {
+    /// The record after one more attempt: its reading (or why there is none), with its usage and cost added to
+    /// what the attempts `before` it cost.
+    pub fn after(
+        before: Option<Judged<T>>,
+        reading: Result<T, crate::core::eval::judge::Unreadable>,
+        usage: Option<Usage>,
+        cost_usd: Option<f64>,
+    ) -> Judged<T> {
+        let judgement = match reading {
+            Ok(t) => Judgement::Scored(t),
+            Err(why) => Judgement::NotJudged(why),
+        };
+        let (usage_before, cost_before) = before.map_or((None, None), |b| (b.usage, b.cost_usd));
+        let cost_usd = match (cost_before, cost_usd) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        Judged { judgement, usage: add_usage(usage_before, usage), cost_usd }
+    }
+}
+
 /// One configuration's outcome on one case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseResult {

@@ -14,10 +14,10 @@ use crate::core::cost::cost_of;
 use crate::core::eval::answer::{answer_case, AnswerPorts, RunConfig};
 use crate::core::eval::judge::{
     correctness_request, faithfulness_request, parse_claims, parse_verdict, reply_content, CorrectnessCase,
-    FaithfulnessCase, Judgement, Unreadable,
+    FaithfulnessCase, Unreadable,
 };
 use crate::core::eval::model::{Case, TestSet};
-use crate::core::eval::run::{add_usage, CaseResult, Judged, Run, RunState};
+use crate::core::eval::run::{CaseResult, Judged, Run, RunState};
 use crate::core::eval::schedule::{
     FailureKind, Finish, JobKey, JobSpec, Outcome, Policy, Progress, Scheduler, Stage, StageRecord, Task,
 };
@@ -275,40 +275,18 @@ where
             Output::Verdict(verdict, usage) => {
                 let cost = usage.as_ref().and_then(|u| cost_of(&prices, &judge_model, u));
                 let outcome = if verdict.is_ok() { Outcome::Done } else { Outcome::Unreadable };
-                (
-                    outcome,
-                    Box::new(move |r: &mut CaseResult, record: &StageRecord| {
-                        let judgement = match (verdict, record) {
-                            (Ok(v), _) => Judgement::Scored(v),
-                            (Err(why), _) => Judgement::NotJudged(why),
-                        };
-                        let before = r.correctness.take();
-                        r.correctness = Some(Judged {
-                            judgement,
-                            usage: add_usage(before.as_ref().and_then(|b| b.usage), usage),
-                            cost_usd: sum_cost(before.and_then(|b| b.cost_usd), cost),
-                        });
-                    }),
-                )
+                let keep: Keep<'_> = Box::new(move |r: &mut CaseResult, _: &StageRecord| {
+                    r.correctness = Some(Judged::after(r.correctness.take(), verdict, usage, cost));
+                });
+                (outcome, keep)
             }
             Output::Claims(claims, usage) => {
                 let cost = usage.as_ref().and_then(|u| cost_of(&prices, &judge_model, u));
                 let outcome = if claims.is_ok() { Outcome::Done } else { Outcome::Unreadable };
-                (
-                    outcome,
-                    Box::new(move |r: &mut CaseResult, _: &StageRecord| {
-                        let judgement = match claims {
-                            Ok(c) => Judgement::Scored(c),
-                            Err(why) => Judgement::NotJudged(why),
-                        };
-                        let before = r.faithfulness.take();
-                        r.faithfulness = Some(Judged {
-                            judgement,
-                            usage: add_usage(before.as_ref().and_then(|b| b.usage), usage),
-                            cost_usd: sum_cost(before.and_then(|b| b.cost_usd), cost),
-                        });
-                    }),
-                )
+                let keep: Keep<'_> = Box::new(move |r: &mut CaseResult, _: &StageRecord| {
+                    r.faithfulness = Some(Judged::after(r.faithfulness.take(), claims, usage, cost));
+                });
+                (outcome, keep)
             }
             Output::Nothing => (Outcome::Done, Box::new(|_: &mut CaseResult, _: &StageRecord| {})),
             Output::Error(e) => (Outcome::of_error(&e), Box::new(|_: &mut CaseResult, _: &StageRecord| {})),
@@ -360,18 +338,12 @@ where
     run.state
 }
 
-fn sum_cost(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a + b),
-        (a, b) => a.or(b),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::client::fakes::{block_on, FakeRuntime};
     use crate::core::cost::PriceTable;
+    use crate::core::eval::judge::Judgement;
     use crate::core::eval::model::{CaseImage, ReferenceMode};
     use crate::core::eval::schedule::StageRecord;
     use crate::core::model::Detail;
