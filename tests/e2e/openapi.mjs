@@ -284,7 +284,7 @@ function escapePtr(s) {
  * @param {import('ajv').ErrorObject[] | null | undefined} errors
  * @returns {string[]}
  */
-function formatErrors(errors) {
+export function formatErrors(errors) {
   const out = new Set();
   // Deepest instance paths first: they are usually the actual culprit, the
   // shallower ones are oneOf/anyOf summaries.
