@@ -123,6 +123,8 @@ fn render_into(nodes: &[MdNode], depth: usize, out: &mut String) {
     for node in nodes {
         match node {
             MdNode::Text(text) => escape(text, out),
+            // Only citation marking makes these; the parser's own output never holds one.
+            MdNode::Cite(n) => out.push_str(&format!("[{n}]")),
             MdNode::InlineCode(code) => {
                 out.push_str("<code>");
                 escape(code, out);

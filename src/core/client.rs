@@ -132,7 +132,7 @@ pub async fn open_chat<T: Transport, R: Runtime>(
 ) -> Result<ChatStream<T::Body>, ApiError> {
     let body = serde_json::to_string(chat)
         .map_err(|e| ApiError::Rejected { status: 0, detail: Some(format!("the request could not be built: {e}")) })?;
-    let request = HttpRequest::api(settings, "POST", "chat/completions", Some(body));
+    let request = HttpRequest::openai(settings, "POST", "chat/completions", Some(body));
     let (_, body) = send_with_retries(transport, runtime, &request, on_progress).await?;
     Ok(ChatStream {
         body,
@@ -187,7 +187,7 @@ pub async fn complete_body<T: Transport, R: Runtime>(
 ) -> Result<String, ApiError> {
     let body = serde_json::to_string(body)
         .map_err(|e| ApiError::Rejected { status: 0, detail: Some(format!("the request could not be built: {e}")) })?;
-    let request = HttpRequest::api(settings, "POST", "chat/completions", Some(body));
+    let request = HttpRequest::openai(settings, "POST", "chat/completions", Some(body));
     let (_, mut body) = send_with_retries(transport, runtime, &request, &mut |_| {}).await?;
     Ok(read_text(&mut body, MAX_BODY).await)
 }
@@ -198,7 +198,7 @@ pub async fn list_models<T: Transport, R: Runtime>(
     runtime: &R,
     settings: &Settings,
 ) -> Result<Vec<String>, ApiError> {
-    let request = HttpRequest::api(settings, "GET", "models", None);
+    let request = HttpRequest::openai(settings, "GET", "models", None);
     let (_, mut body) = send_with_retries(transport, runtime, &request, &mut |_| {}).await?;
     let text = read_text(&mut body, MAX_BODY).await;
     chat_models(&text).map_err(|detail| ApiError::Rejected { status: 200, detail: Some(detail) })
@@ -343,6 +343,8 @@ pub(crate) mod fakes {
     pub enum Scripted {
         Reply(Reply),
         Fail(TransportError),
+        /// No answer, ever (a server that hangs).
+        Hang,
     }
 
     #[derive(Default)]
@@ -378,7 +380,9 @@ pub(crate) mod fakes {
         type Body = FakeBody;
         async fn send(&self, request: &HttpRequest) -> Result<(HttpHead, FakeBody), TransportError> {
             self.sent.borrow_mut().push(request.clone());
-            match self.script.borrow_mut().pop_front().expect("the test scripted too few replies") {
+            let next = self.script.borrow_mut().pop_front().expect("the test scripted too few replies");
+            match next {
+                Scripted::Hang => std::future::pending().await,
                 Scripted::Fail(e) => Err(e),
                 Scripted::Reply(r) => Ok((
                     HttpHead { status: r.status, retry_after: r.retry_after },

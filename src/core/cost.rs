@@ -11,10 +11,10 @@
 //! cached (the most it can cost), and a reasoning model's hidden reasoning tokens are not foreseen. This module
 //! sends nothing and does not know what the person's account is actually billed.
 
-use crate::core::eval::judge::{self, CorrectnessCase, FaithfulnessCase, JudgeRequest, ReferenceMode};
+use crate::core::eval::judge::{self, CorrectnessCase, FaithfulnessCase, ReferenceMode};
 use crate::core::image_plan::image_tokens;
 use crate::core::model::{Detail, Message, Role};
-use crate::core::openai::{ChatMessage, ContentPart, Usage, UserContent};
+use crate::core::openai::{ChatMessage, ContentPart, StructuredRequest, Usage, UserContent};
 use crate::core::prompt::estimate_tokens;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -348,7 +348,7 @@ pub fn estimate_answer(
 
 /// The input tokens of a judge request as built: its messages' texts with the chat format's overhead, and the
 /// response schema (Structured Outputs put it in front of the model too).
-fn judge_request_tokens(request: &JudgeRequest) -> u32 {
+fn judge_request_tokens(request: &StructuredRequest) -> u32 {
     let text_tokens = |m: &ChatMessage| match m {
         ChatMessage::System { content } | ChatMessage::Assistant { content } => estimate_tokens(content),
         ChatMessage::User { content: UserContent::Text(t) } => estimate_tokens(t),

@@ -205,7 +205,7 @@ async fn embed_batch<T: Transport, R: Runtime>(
     count: usize,
 ) -> Result<Vec<Vec<f32>>, ApiError> {
     let body = serde_json::to_string(request).map_err(|e| malformed(e.to_string()))?;
-    let http = HttpRequest::api(settings, "POST", "embeddings", Some(body));
+    let http = HttpRequest::openai(settings, "POST", "embeddings", Some(body));
     let (_, mut response) = send_with_retries(transport, runtime, &http, &mut |_| {}).await?;
     let text = read_text(&mut response, MAX_BODY).await;
     parse_embeddings(&text, count, request.dimensions.map(|d| d as usize))

@@ -53,6 +53,9 @@ pub enum MdNode {
         title: Option<String>,
         children: Vec<MdNode>,
     },
+    /// A citation of web result `n` (1-based), made by [`crate::core::websearch::cite::mark_citations`] only
+    /// for numbers that have a result behind them; the parser itself never makes one.
+    Cite(u32),
     /// A block or inline element.
     ///
     /// Tables have this shape: `Table` holds one `TableHead` and then zero or more `TableRow`s;

@@ -21,3 +21,4 @@ pub mod route;
 pub mod search;
 pub mod sse;
 pub mod turn;
+pub mod websearch;

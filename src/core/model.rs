@@ -97,6 +97,9 @@ pub struct Message {
     /// What retrieval put into the request that produced this answer, for the "Context" disclosure.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub context: Vec<ContextItem>,
+    /// The web search this answer made, with the results it was given (see [`crate::core::websearch`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<crate::core::websearch::WebSearch>,
 }
 
 /// Why an answer failed or stopped early. Stored with the answer in serde's plain (externally tagged) form,
@@ -219,6 +222,7 @@ impl Message {
             model: None,
             trimmed: 0,
             context: Vec::new(),
+            search: None,
         }
     }
 
@@ -277,6 +281,9 @@ pub fn recover_interrupted(messages: &mut [Message], is_live: impl Fn(&str) -> b
     for m in messages.iter_mut().filter(|m| m.status == MessageStatus::Streaming && !is_live(&m.id)) {
         m.status = MessageStatus::Interrupted;
         m.error = Some(AnswerError::PageClosed);
+        if let Some(search) = m.search.as_mut().filter(|s| s.is_running()) {
+            search.state = crate::core::websearch::SearchState::Skipped(crate::core::websearch::Skip::Interrupted);
+        }
         changed.push(m.clone());
     }
     changed
@@ -378,11 +385,22 @@ pub struct Settings {
     /// evaluation run keeps a copy of it.
     #[serde(default)]
     pub prices: crate::core::cost::PriceTable,
+    /// The Tavily key for web search; like `api_key`, it leaves this struct only in an `Authorization` header.
+    #[serde(default)]
+    pub tavily_key: String,
+    /// A base URL that replaces `https://api.tavily.com` (for networks or browsers that block direct calls):
+    /// searches go to `<proxy>/search`. Empty when not set.
+    #[serde(default)]
+    pub search_proxy: String,
+    /// How web searches are made.
+    #[serde(default)]
+    pub search: crate::core::websearch::tavily::SearchOptions,
 }
 
 impl Settings {
     pub const DEFAULT_BASE_URL: &'static str = "https://api.openai.com/v1";
     pub const DEFAULT_MODEL: &'static str = "gpt-4o-mini";
+    pub const TAVILY_BASE_URL: &'static str = "https://api.tavily.com";
     /// The embedding model retrieval uses unless Settings name another.
     pub const DEFAULT_EMBEDDING_MODEL: &'static str = "text-embedding-3-small";
 
@@ -421,6 +439,18 @@ impl Settings {
     pub fn api_root(&self) -> &str {
         self.base_url.trim().trim_end_matches('/')
     }
+
+    /// Tavily's base URL: the search proxy when one is set, without trailing slashes.
+    pub fn search_root(&self) -> &str {
+        match self.search_proxy.trim().trim_end_matches('/') {
+            "" => Settings::TAVILY_BASE_URL,
+            proxy => proxy,
+        }
+    }
+
+    pub fn has_tavily_key(&self) -> bool {
+        !self.tavily_key.trim().is_empty()
+    }
 }
 
 impl Default for Settings {
@@ -439,6 +469,9 @@ impl Default for Settings {
             instructions: None,
             temperature: None,
             prices: crate::core::cost::PriceTable::defaults(),
+            tavily_key: String::new(),
+            search_proxy: String::new(),
+            search: Default::default(),
         }
     }
 }
@@ -457,6 +490,9 @@ impl fmt::Debug for Settings {
             .field("context_messages", &self.context_messages)
             .field("recall_all_chats", &self.recall_all_chats)
             .field("caption_language", &self.caption_language)
+            .field("tavily_key", &if self.has_tavily_key() { "<set>" } else { "<empty>" })
+            .field("search_proxy", &self.search_proxy)
+            .field("search", &self.search)
             .finish()
     }
 }

@@ -149,6 +149,53 @@ impl From<WireUsage> for Usage {
     }
 }
 
+/// A request for Structured Outputs: a chat request, not streamed, whose reply must follow a JSON schema.
+///
+/// It wraps [`ChatRequest`] (flattened, so the body is one `CreateChatCompletionRequest`) and adds the
+/// structured-output format (the judge's verdicts, a web search's query plan).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StructuredRequest {
+    #[serde(flatten)]
+    pub chat: ChatRequest,
+    pub response_format: ResponseFormat,
+}
+
+/// The `response_format` field. Only the JSON-schema form is ever sent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ResponseFormat {
+    JsonSchema { json_schema: JsonSchemaFormat },
+}
+
+/// `ResponseFormatJsonSchema.json_schema`: a named schema in strict mode.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonSchemaFormat {
+    /// Letters, digits, `_` and `-`, at most 64 characters (the spec's rule).
+    pub name: String,
+    pub strict: bool,
+    pub schema: serde_json::Value,
+}
+
+/// A model's name without what does not change the model: case, surrounding spaces, a provider prefix
+/// (`openai/gpt-4o`) and a fine-tune's wrapping (`ft:gpt-4o-mini-2024-07-18:org::id` is its base model).
+pub fn model_base(model: &str) -> String {
+    let m = model.trim().to_ascii_lowercase();
+    let m = match m.strip_prefix("ft:") {
+        Some(rest) => rest.split(':').next().unwrap_or(rest).to_owned(),
+        None => m,
+    };
+    m.rsplit('/').next().unwrap_or(&m).to_owned()
+}
+
+/// Whether the model is a reasoning model (o1, o3, o4 and gpt-5 families). Those reject a `temperature` other
+/// than their default, and count their hidden reasoning against `max_completion_tokens`, so structured
+/// requests send neither to them.
+pub fn is_reasoning_model(model: &str) -> bool {
+    let m = model_base(model);
+    let o_series = ["o1", "o3", "o4"].iter().any(|p| m == *p || m.starts_with(&format!("{p}-")));
+    o_series || m == "gpt-5" || m.starts_with("gpt-5-") || m.starts_with("gpt-5.")
+}
+
 /// The `error` object of an OpenAI error body.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct ErrorBody {
@@ -484,6 +531,17 @@ pub fn completion_text(body: &str) -> Result<String, ApiError> {
         Some(CompletionMessage { refusal: Some(r), .. }) => Err(ApiError::Refused { reason: r.trim().to_owned() }),
         _ => Err(ApiError::MalformedStream { detail: "the answer had no text".into() }),
     }
+}
+
+#[derive(Deserialize)]
+struct UsageBody {
+    #[serde(default)]
+    usage: Option<WireUsage>,
+}
+
+/// The usage a whole (non-streamed) `chat.completion` body reports, with its cached tokens.
+pub fn completion_usage(body: &str) -> Option<Usage> {
+    serde_json::from_str::<UsageBody>(body).ok()?.usage.map(Usage::from)
 }
 
 /// `GET /models`, as far as Boda needs it.

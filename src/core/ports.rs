@@ -10,9 +10,19 @@ use crate::core::model::{Chat, ImageMeta, Message, Settings, Usage};
 use crate::core::retrieval::vector::VectorIndex;
 use std::fmt;
 
+/// Which service a request is for: each has its own base URL and key, and its own error bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// OpenAI or an OpenAI-compatible server (Settings' base URL and API key).
+    OpenAi,
+    /// Tavily web search (`https://api.tavily.com`, or the person's search proxy, and the Tavily key).
+    Tavily,
+}
+
 /// An HTTP request as the core describes it. The adapter adds nothing but the transport.
 #[derive(Clone, PartialEq)]
 pub struct HttpRequest {
+    pub service: Service,
     pub method: &'static str,
     pub url: String,
     pub headers: Vec<(&'static str, String)>,
@@ -24,6 +34,7 @@ impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = self.headers.iter().map(|(n, _)| *n).collect();
         f.debug_struct("HttpRequest")
+            .field("service", &self.service)
             .field("method", &self.method)
             .field("url", &self.url)
             .field("headers", &names)
@@ -34,12 +45,29 @@ impl fmt::Debug for HttpRequest {
 
 impl HttpRequest {
     /// A request to an OpenAI-compatible API, authorised with the key from settings.
-    pub fn api(settings: &Settings, method: &'static str, path: &str, body: Option<String>) -> HttpRequest {
-        let mut headers = vec![("Authorization", format!("Bearer {}", settings.api_key.trim()))];
+    pub fn openai(settings: &Settings, method: &'static str, path: &str, body: Option<String>) -> HttpRequest {
+        HttpRequest::bearer(Service::OpenAi, settings.api_root(), &settings.api_key, method, path, body)
+    }
+
+    /// A request to Tavily (or the search proxy that stands in for it), authorised with the Tavily key in the
+    /// `Authorization` header: never in the body.
+    pub fn tavily(settings: &Settings, method: &'static str, path: &str, body: Option<String>) -> HttpRequest {
+        HttpRequest::bearer(Service::Tavily, settings.search_root(), &settings.tavily_key, method, path, body)
+    }
+
+    fn bearer(
+        service: Service,
+        root: &str,
+        key: &str,
+        method: &'static str,
+        path: &str,
+        body: Option<String>,
+    ) -> HttpRequest {
+        let mut headers = vec![("Authorization", format!("Bearer {}", key.trim()))];
         if body.is_some() {
             headers.push(("Content-Type", "application/json".to_owned()));
         }
-        HttpRequest { method, url: format!("{}/{}", settings.api_root(), path.trim_start_matches('/')), headers, body }
+        HttpRequest { service, method, url: format!("{root}/{}", path.trim_start_matches('/')), headers, body }
     }
 
     /// The host the request goes to, for messages.

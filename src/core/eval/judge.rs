@@ -22,7 +22,10 @@
 //! This module does not send anything, retry rate limits (that is [`crate::core::client`] and the run's
 //! bookkeeping), aggregate scores, or word anything for people: failures are kinds the views translate.
 
-use crate::core::openai::{ApiError, ChatMessage, ChatRequest, UserContent};
+use crate::core::openai::{
+    is_reasoning_model, model_base, ApiError, ChatMessage, ChatRequest, JsonSchemaFormat, ResponseFormat,
+    StructuredRequest, UserContent,
+};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -48,53 +51,6 @@ const VERDICT_MAX_TOKENS: u32 = 400;
 /// How a reference that names several things is to be read (MM-Vet's `<AND>` and `<OR>`): a case's field.
 pub use crate::core::eval::model::ReferenceMode;
 
-/// A request for Structured Outputs: a chat request, not streamed, whose reply must follow a JSON schema.
-///
-/// It wraps [`ChatRequest`] (flattened, so the body is one `CreateChatCompletionRequest`) and adds the
-/// structured-output format; the temperature is the chat request's (0, or absent for reasoning models).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct JudgeRequest {
-    #[serde(flatten)]
-    pub chat: ChatRequest,
-    pub response_format: ResponseFormat,
-}
-
-/// The `response_format` field. Only the JSON-schema form is ever sent.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ResponseFormat {
-    JsonSchema { json_schema: JsonSchemaFormat },
-}
-
-/// `ResponseFormatJsonSchema.json_schema`: a named schema in strict mode.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct JsonSchemaFormat {
-    /// Letters, digits, `_` and `-`, at most 64 characters (the spec's rule).
-    pub name: String,
-    pub strict: bool,
-    pub schema: serde_json::Value,
-}
-
-/// A model's name without what does not change the model: case, surrounding spaces, a provider prefix
-/// (`openai/gpt-4o`) and a fine-tune's wrapping (`ft:gpt-4o-mini-2024-07-18:org::id` is its base model).
-fn model_base(model: &str) -> String {
-    let m = model.trim().to_ascii_lowercase();
-    let m = match m.strip_prefix("ft:") {
-        Some(rest) => rest.split(':').next().unwrap_or(rest).to_owned(),
-        None => m,
-    };
-    m.rsplit('/').next().unwrap_or(&m).to_owned()
-}
-
-/// Whether the model is a reasoning model (o1, o3, o4 and gpt-5 families). Those reject a `temperature` other
-/// than their default, and count their hidden reasoning against `max_completion_tokens`, so the judge sends
-/// neither to them.
-fn is_reasoning_model(model: &str) -> bool {
-    let m = model_base(model);
-    let o_series = ["o1", "o3", "o4"].iter().any(|p| m == *p || m.starts_with(&format!("{p}-")));
-    o_series || m == "gpt-5" || m.starts_with("gpt-5-") || m.starts_with("gpt-5.")
-}
-
 /// A judge request: the rubric as the system message, the data as one JSON object in the user message.
 fn judge_request(
     model: &str,
@@ -103,12 +59,12 @@ fn judge_request(
     name: &str,
     schema: serde_json::Value,
     max_tokens: u32,
-) -> JudgeRequest {
+) -> StructuredRequest {
     let reasoning = is_reasoning_model(model);
     // serde_json escapes quotes, backslashes and control characters, so no text can end its string early;
     // non-ASCII text (Korean) stays as it is. The data types are structs of strings, which always serialise.
     let data = serde_json::to_string(data).unwrap_or_default();
-    JudgeRequest {
+    StructuredRequest {
         chat: ChatRequest {
             model: model.to_owned(),
             messages: vec![
@@ -208,7 +164,7 @@ struct CorrectnessData<'a> {
 }
 
 /// The request that grades one answer's correctness with `judge_model`.
-pub fn correctness_request(judge_model: &str, case: &CorrectnessCase) -> JudgeRequest {
+pub fn correctness_request(judge_model: &str, case: &CorrectnessCase) -> StructuredRequest {
     let data = CorrectnessData {
         question: case.question,
         reference: case.reference,
@@ -610,7 +566,7 @@ struct FaithfulnessData<'a> {
 }
 
 /// The request that lists an answer's claims and checks each against the retrieved context, in one call.
-pub fn faithfulness_request(judge_model: &str, case: &FaithfulnessCase) -> JudgeRequest {
+pub fn faithfulness_request(judge_model: &str, case: &FaithfulnessCase) -> StructuredRequest {
     let data = FaithfulnessData { question: case.question, answer: case.answer, context: case.context };
     let rubric = FAITHFULNESS_RUBRIC.replace("{DATA_RULE}", DATA_RULE);
     judge_request(judge_model, &rubric, &data, "faithfulness_claims", claims_schema(), CLAIMS_MAX_TOKENS)
@@ -758,7 +714,7 @@ pub fn pairwise_request(
     reference: Option<&str>,
     first: &str,
     second: &str,
-) -> JudgeRequest {
+) -> StructuredRequest {
     let data = PairwiseData { question, reference, first, second };
     let rubric = PAIRWISE_RUBRIC.replace("{DATA_RULE}", DATA_RULE);
     judge_request(judge_model, &rubric, &data, "pairwise_verdict", pairwise_schema(), VERDICT_MAX_TOKENS)
@@ -771,7 +727,7 @@ pub fn pairwise_requests(
     reference: Option<&str>,
     a: &str,
     b: &str,
-) -> [JudgeRequest; 2] {
+) -> [StructuredRequest; 2] {
     [pairwise_request(judge_model, question, reference, a, b), pairwise_request(judge_model, question, reference, b, a)]
 }
 
@@ -896,7 +852,7 @@ mod tests {
 
     /// Checks a judge request against `CreateChatCompletionRequest` and `ResponseFormatJsonSchema` field by
     /// field (the spec's names, types and ranges for each key the body has), and returns the body.
-    fn assert_valid_request(r: &JudgeRequest, expect_temperature: bool) -> Value {
+    fn assert_valid_request(r: &StructuredRequest, expect_temperature: bool) -> Value {
         let v = serde_json::to_value(r).unwrap();
         let mut expected = vec!["max_completion_tokens", "messages", "model", "response_format", "stream"];
         if expect_temperature {
@@ -935,7 +891,7 @@ mod tests {
     }
 
     /// The user message of a request, parsed back as JSON.
-    fn data_of(r: &JudgeRequest) -> Value {
+    fn data_of(r: &StructuredRequest) -> Value {
         match &r.chat.messages[1] {
             ChatMessage::User { content: UserContent::Text(t) } => serde_json::from_str(t).expect("data is JSON"),
             other => panic!("{other:?}"),

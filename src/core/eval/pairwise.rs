@@ -69,7 +69,7 @@ async fn verdict<T: Transport, R: Runtime>(
     transport: &T,
     runtime: &R,
     settings: &Settings,
-    request: &crate::core::eval::judge::JudgeRequest,
+    request: &crate::core::openai::StructuredRequest,
 ) -> Result<Option<crate::core::eval::judge::Winner>, ApiError> {
     for _ in 0..MAX_JUDGE_ATTEMPTS {
         let body = complete_body(transport, runtime, settings, request).await?;

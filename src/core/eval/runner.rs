@@ -22,7 +22,7 @@ use crate::core::eval::schedule::{
     FailureKind, Finish, JobKey, JobSpec, Outcome, Policy, Progress, Scheduler, Stage, StageRecord, Task,
 };
 use crate::core::model::{ContextUse, Settings, Usage};
-use crate::core::openai::ApiError;
+use crate::core::openai::{completion_usage, ApiError};
 use crate::core::ports::{BlobReader, RunRepo, Runtime, StoreError, TestSetRepo, Transport};
 use futures_util::future::{select, Either};
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -95,12 +95,6 @@ enum Output {
     Error(ApiError),
     /// A case's image is no longer stored.
     ImageLost,
-}
-
-#[derive(serde::Deserialize)]
-struct UsageBody {
-    #[serde(default)]
-    usage: Option<Usage>,
 }
 
 /// The texts retrieval gave the answer, as the judge can read them: the captions of the images it carried,
@@ -211,7 +205,7 @@ where
                         );
                         match complete_body(transport, runtime, judge_settings, &request).await {
                             Ok(body) => {
-                                let usage = serde_json::from_str::<UsageBody>(&body).ok().and_then(|b| b.usage);
+                                let usage = completion_usage(&body);
                                 Output::Verdict(reply_content(&body).and_then(|c| parse_verdict(&c)), usage)
                             }
                             Err(e) => Output::Error(e),
@@ -230,7 +224,7 @@ where
                             );
                             match complete_body(transport, runtime, judge_settings, &request).await {
                                 Ok(body) => {
-                                    let usage = serde_json::from_str::<UsageBody>(&body).ok().and_then(|b| b.usage);
+                                    let usage = completion_usage(&body);
                                     Output::Claims(reply_content(&body).and_then(|c| parse_claims(&c)), usage)
                                 }
                                 Err(e) => Output::Error(e),
