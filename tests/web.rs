@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use boda::core::client::stream_chat;
-use boda::core::cost::PriceTable;
+use boda::core::cost::{AnswerCalls, PriceTable};
 use boda::core::eval::model::{Case, CaseImage, ReferenceMode, TestSet};
 use boda::core::eval::run::{CaseResult, Run, RunState};
 use boda::core::eval::schedule::JobKey;
@@ -828,7 +828,7 @@ async fn all_keys(db_name: &str, store: &str) -> Vec<String> {
 }
 
 #[wasm_bindgen_test]
-async fn every_answers_model_and_usage_is_read_across_chats_and_nothing_else() {
+async fn every_answers_calls_are_read_across_chats_and_nothing_else() {
     let db = fresh_store().await;
     let usage = Usage { prompt_tokens: 1200, completion_tokens: 300, total_tokens: 1500, cached_tokens: 200 };
     let answer = |id: &str, chat: &str, model: Option<&str>, usage: Option<Usage>| Message {
@@ -840,9 +840,29 @@ async fn every_answers_model_and_usage_is_read_across_chats_and_nothing_else() {
     db.put_message(&answer("a1", "c1", Some("gpt-4o-mini"), Some(usage))).await.unwrap();
     db.put_message(&answer("a2", "c2", None, Some(usage))).await.unwrap();
     db.put_message(&answer("a3", "c2", Some("gpt-4o"), None)).await.unwrap();
+    let mut search = boda::core::websearch::WebSearch::start(None);
+    search.plan_model = Some("gpt-4o-mini".into());
+    search.plan_usage = Some(Usage { prompt_tokens: 90, completion_tokens: 10, total_tokens: 100, cached_tokens: 0 });
+    search.credits = 2.0;
+    let searched = Message { search: Some(search.clone()), ..answer("a4", "c3", Some("gpt-4o"), Some(usage)) };
+    db.put_message(&searched).await.unwrap();
     let mut read = db.answer_usage().await.unwrap();
-    read.sort_by(|a, b| a.0.cmp(&b.0));
-    assert_eq!(read, [(None, usage), (Some("gpt-4o-mini".to_owned()), usage)]);
+    read.sort_by(|a, b| (&a.model, a.credits.to_bits()).cmp(&(&b.model, b.credits.to_bits())));
+    let calls = |model: Option<&str>, usage: Option<Usage>| AnswerCalls {
+        model: model.map(str::to_owned),
+        usage,
+        ..AnswerCalls::default()
+    };
+    let with_search = AnswerCalls {
+        plan_model: search.plan_model.clone(),
+        plan_usage: search.plan_usage,
+        credits: 2.0,
+        ..calls(Some("gpt-4o"), Some(usage))
+    };
+    assert_eq!(
+        read,
+        [calls(None, Some(usage)), calls(Some("gpt-4o"), None), with_search, calls(Some("gpt-4o-mini"), Some(usage))]
+    );
     assert!(fresh_store().await.answer_usage().await.unwrap().is_empty());
 }
 

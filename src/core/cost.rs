@@ -202,9 +202,58 @@ pub fn cost_of(table: &PriceTable, model: &str, usage: &Usage) -> Option<f64> {
     Some(price.usd(usage.prompt_tokens, usage.cached_tokens, usage.completion_tokens))
 }
 
+/// What one answer's calls used, as far as cost goes: the answer itself, the web search's planning call, and
+/// Tavily credits. Read from a stored message ([`AnswerCalls::of`]), or field by field by a store that does
+/// not parse whole messages.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AnswerCalls {
+    pub model: Option<String>,
+    pub usage: Option<Usage>,
+    pub plan_model: Option<String>,
+    pub plan_usage: Option<Usage>,
+    pub credits: f64,
+}
+
+impl AnswerCalls {
+    /// The calls of an assistant message (`None` for a question).
+    pub fn of(m: &Message) -> Option<AnswerCalls> {
+        if m.role != Role::Assistant {
+            return None;
+        }
+        let search = m.search.as_ref();
+        Some(AnswerCalls {
+            model: m.model.clone(),
+            usage: m.usage,
+            plan_model: search.and_then(|s| s.plan_model.clone()),
+            plan_usage: search.and_then(|s| s.plan_usage),
+            credits: search.map_or(0.0, |s| s.credits),
+        })
+    }
+
+    /// Whether anything it used is known (an answer that failed before any usage arrived, with no search, is
+    /// not counted at all: what it cost, if anything, is not known).
+    fn counts(&self) -> bool {
+        self.usage.is_some() || self.plan_usage.is_some() || self.credits > 0.0
+    }
+
+    /// Its cost, or `None` when a call with usage has no price.
+    pub fn usd(&self, table: &PriceTable, credit_usd: f64) -> Option<f64> {
+        let priced = |model: &Option<String>, usage: &Option<Usage>| match usage {
+            None => Some(0.0),
+            Some(u) => cost_of(table, model.as_deref()?, u),
+        };
+        Some(
+            priced(&self.model, &self.usage)?
+                + priced(&self.plan_model, &self.plan_usage)?
+                + crate::core::websearch::search_cost(self.credits, credit_usd),
+        )
+    }
+}
+
 /// What a number of finished answers cost together: the dollars of those with a price, and how many had one
-/// and how many did not (a model the table does not know). An answer without reported usage (one that failed,
-/// or was cut off before the usage arrived) is not counted at all: what it cost, if anything, is not known.
+/// and how many did not (a model the table does not know). An answer counts with all its calls (the answer,
+/// a web search's planning call and its Tavily credits at `credit_usd` each); one whose calls are not all
+/// priced is left out of the dollars and counted as unpriced.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Spend {
     pub usd: f64,
@@ -215,12 +264,11 @@ pub struct Spend {
 }
 
 impl Spend {
-    /// The cost of answers given as (model, usage), a model of `None` (an answer stored before models were
-    /// kept) being unpriced.
-    pub fn of<'a>(table: &PriceTable, answers: impl IntoIterator<Item = (Option<&'a str>, &'a Usage)>) -> Spend {
+    /// The cost of these answers' calls.
+    pub fn of<'a>(table: &PriceTable, credit_usd: f64, answers: impl IntoIterator<Item = &'a AnswerCalls>) -> Spend {
         let mut spend = Spend::default();
-        for (model, usage) in answers {
-            match model.and_then(|m| cost_of(table, m, usage)) {
+        for calls in answers.into_iter().filter(|c| c.counts()) {
+            match calls.usd(table, credit_usd) {
                 Some(usd) => {
                     spend.usd += usd;
                     spend.priced += 1;
@@ -233,14 +281,9 @@ impl Spend {
 
     /// The cost of the answers among `messages` (questions cost nothing by themselves: their tokens are in the
     /// prompt of the answer they got).
-    pub fn of_messages(table: &PriceTable, messages: &[Message]) -> Spend {
-        Spend::of(
-            table,
-            messages
-                .iter()
-                .filter(|m| m.role == Role::Assistant)
-                .filter_map(|m| m.usage.as_ref().map(|u| (m.model.as_deref(), u))),
-        )
+    pub fn of_messages(table: &PriceTable, credit_usd: f64, messages: &[Message]) -> Spend {
+        let calls: Vec<AnswerCalls> = messages.iter().filter_map(AnswerCalls::of).collect();
+        Spend::of(table, credit_usd, &calls)
     }
 
     /// Answers counted, priced or not.
@@ -703,17 +746,44 @@ mod tests {
             // Failed before any usage arrived: not counted either way.
             Message { status: MessageStatus::Failed, ..answer("e", Some("gpt-4o"), None) },
         ];
-        let spend = Spend::of_messages(&t, &messages);
+        let spend = Spend::of_messages(&t, 0.008, &messages);
         assert!(close(spend.usd, 0.15 + 1.0));
         assert_eq!((spend.priced, spend.unpriced, spend.answers()), (2, 2, 4));
-        assert_eq!(Spend::of_messages(&t, &[]), Spend::default());
-        assert_eq!(Spend::of_messages(&t, &messages[..1]).answers(), 0);
-        // The same from (model, usage) pairs, as the store reads them for the whole browser.
-        let pairs: Vec<(Option<String>, Usage)> =
-            messages[1..5].iter().map(|m| (m.model.clone(), m.usage.unwrap())).collect();
-        assert_eq!(Spend::of(&t, pairs.iter().map(|(m, u)| (m.as_deref(), u))), spend);
+        assert_eq!(Spend::of_messages(&t, 0.008, &[]), Spend::default());
+        assert_eq!(Spend::of_messages(&t, 0.008, &messages[..1]).answers(), 0);
+        // The same from the calls as a store reads them for the whole browser.
+        let calls: Vec<AnswerCalls> = messages.iter().filter_map(AnswerCalls::of).collect();
+        assert_eq!(Spend::of(&t, 0.008, &calls), spend);
         // Unpriced answers never add 0 to look priced.
-        let unknown = Spend::of_messages(&t, &messages[3..4]);
+        let unknown = Spend::of_messages(&t, 0.008, &messages[3..4]);
         assert_eq!((unknown.usd, unknown.priced, unknown.unpriced), (0.0, 0, 1));
+    }
+
+    #[test]
+    fn an_answer_that_searched_costs_its_plan_its_answer_and_its_credits() {
+        use crate::core::model::MessageStatus;
+        let t = PriceTable::defaults();
+        let usage =
+            |p: u32, c: u32| Usage { prompt_tokens: p, completion_tokens: c, total_tokens: p + c, cached_tokens: 0 };
+        let mut search = crate::core::websearch::WebSearch::start(None);
+        search.plan_model = Some("gpt-4o-mini".into());
+        search.plan_usage = Some(usage(1_000_000, 0));
+        search.credits = 3.0;
+        let answer = Message {
+            usage: Some(usage(0, 1_000_000)),
+            model: Some("gpt-4o-mini".into()),
+            search: Some(search.clone()),
+            ..Message::new("a".into(), "c".into(), Role::Assistant, "an answer [1]".into(), 1.0)
+        };
+        let spend = Spend::of_messages(&t, 0.008, std::slice::from_ref(&answer));
+        assert!(close(spend.usd, 0.15 + 0.60 + 0.024), "{spend:?}");
+        assert_eq!(spend.priced, 1);
+        // A search that failed before the answer got usage still cost its credits and its plan.
+        let failed = Message { usage: None, status: MessageStatus::Failed, ..answer.clone() };
+        assert!(close(Spend::of_messages(&t, 0.008, &[failed]).usd, 0.15 + 0.024));
+        // A planning model with no price makes the whole answer unpriced.
+        search.plan_model = Some("my-local-model".into());
+        let unpriced = Message { search: Some(search), ..answer };
+        assert_eq!(Spend::of_messages(&t, 0.008, &[unpriced]).unpriced, 1);
     }
 }

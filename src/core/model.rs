@@ -504,6 +504,7 @@ pub enum CountField {
     EmbeddingDimensions,
     ImagesAttached,
     MessagesRecalled,
+    SearchResults,
 }
 
 /// What was typed into a count field that is not a whole number of 0 or more.

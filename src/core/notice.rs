@@ -39,6 +39,10 @@ pub enum SettingsVerdict {
     BadBaseUrl(BaseUrlProblem),
     /// Not saved: no model was chosen.
     NoModel,
+    /// Not saved: the search proxy URL is malformed.
+    BadSearchProxy(BaseUrlProblem),
+    /// Not saved: the price of a Tavily credit is not a number of dollars, zero or more (what was typed).
+    BadCreditPrice(String),
     /// Not saved: storage failed.
     Store(StoreError),
 }

@@ -18,7 +18,7 @@ use crate::core::notice::{Alert, Notice};
 use crate::core::openai::ApiError;
 use crate::core::ports::{BlobReader, ImageRepo, MessageRepo, Runtime, Transport};
 use crate::core::prompt::PromptImage;
-use crate::core::turn::{self, TurnEvent, TurnInput, TurnOutcome};
+use crate::core::turn::{self, TurnEvent, TurnInput, TurnOutcome, WebAsk};
 
 /// The memory as a turn sees it: the question's embedding, and the ranking that uses it.
 pub trait Recall {
@@ -70,13 +70,14 @@ pub struct Ports<'a, S, B, M, T, R> {
     pub runtime: &'a R,
 }
 
-/// Runs one turn of `chat`. `chat_title` gives the title of another chat (for recalled messages), or `None`
+/// Runs one turn of `chat`, searching the web first when `web` says so. `chat_title` gives the title of another chat (for recalled messages), or `None`
 /// when it no longer exists. The outcome is `None` when there was nothing to regenerate.
 pub async fn run<S, B, M, T, R>(
     ports: Ports<'_, S, B, M, T, R>,
     settings: &Settings,
     chat: &Chat,
     turn: Turn,
+    web: Option<&WebAsk>,
     chat_title: &dyn Fn(&str) -> Option<String>,
     on: &mut dyn FnMut(Event),
 ) -> Result<Option<TurnOutcome>, NotAsked>
@@ -144,6 +145,7 @@ where
         images: &images,
         recalled: &plan.recalled,
         context: &plan.items,
+        web,
     };
     let mut on_turn = |e| on(Event::Turn(e));
     Ok(match turn {
@@ -288,7 +290,7 @@ mod tests {
         let mut events = Vec::new();
         let ports = Ports { store, blobs: &Bytes, recall, transport: t, runtime: &rt };
         let titles = |id: &str| (id == "c2").then(|| "Holiday".to_owned());
-        let out = block_on(run(ports, s, &chat, turn, &titles, &mut |e| events.push(e)));
+        let out = block_on(run(ports, s, &chat, turn, None, &titles, &mut |e| events.push(e)));
         (out, events)
     }
 

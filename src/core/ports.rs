@@ -6,7 +6,8 @@
 
 use crate::core::eval::model::TestSet;
 use crate::core::eval::run::{CaseResult, Run};
-use crate::core::model::{Chat, ImageMeta, Message, Settings, Usage};
+use crate::core::cost::AnswerCalls;
+use crate::core::model::{Chat, ImageMeta, Message, Settings};
 use crate::core::retrieval::vector::VectorIndex;
 use std::fmt;
 
@@ -156,9 +157,9 @@ pub trait MessageRepo {
 
 /// What every stored answer used, for the total spent in this browser.
 pub trait UsageRepo {
-    /// The model and usage of every stored answer that reported usage, in all chats (nothing else of a message
-    /// is read).
-    async fn answer_usage(&self) -> Result<Vec<(Option<String>, Usage)>, StoreError>;
+    /// The calls of every stored answer, in all chats: its model and usage, and its web search's planning
+    /// model, usage and credits (nothing else of a message is read).
+    async fn answer_usage(&self) -> Result<Vec<AnswerCalls>, StoreError>;
 }
 
 /// Images (a record and a Blob each), by chat.

@@ -88,6 +88,9 @@ pub struct PromptInput<'a> {
     /// The person's (or an evaluation configuration's) instructions, added to the system prompt.
     pub instructions: Option<&'a str>,
     pub temperature: Option<f32>,
+    /// The web results block (see [`crate::core::websearch::cite::results_block`]), sent just before the
+    /// question, when the question searched the web and found something.
+    pub web: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -231,6 +234,10 @@ pub fn build(input: &PromptInput) -> BuiltPrompt {
         text_tokens += estimate_tokens(&text) + 4;
         messages.push(ChatMessage::User { content: UserContent::Text(text) });
     }
+    if let Some(block) = input.web {
+        text_tokens += estimate_tokens(block) + 4;
+        messages.push(ChatMessage::User { content: UserContent::Text(block.to_owned()) });
+    }
     text_tokens += estimate_tokens(input.question) + 4;
     messages.push(ChatMessage::User { content: UserContent::Text(input.question.to_owned()) });
     BuiltPrompt {
@@ -322,6 +329,7 @@ mod tests {
             recalled: &[],
             instructions: None,
             temperature: None,
+            web: None,
         });
         let v = serde_json::to_value(&built.request).unwrap();
         let msgs = v["messages"].as_array().unwrap();
@@ -367,6 +375,7 @@ mod tests {
             recalled: &[],
             instructions: None,
             temperature: None,
+            web: None,
         });
         assert_eq!(built.request.messages.len(), 2);
         assert!(built.text_tokens > 0);
@@ -389,6 +398,7 @@ mod tests {
             recalled: &recalled,
             instructions: None,
             temperature: None,
+            web: None,
         });
         let v = serde_json::to_value(&built.request).unwrap();
         let msgs = v["messages"].as_array().unwrap();

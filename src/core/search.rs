@@ -82,7 +82,7 @@ pub fn image_text(i: &ImageMeta) -> String {
 /// Puts a message in the index, or takes it out when it has nothing to find (a failed or empty answer).
 pub fn index_message(index: &mut LexicalIndex, m: &Message) {
     match findable_text(m) {
-        Some(text) => index.upsert(&message_doc(m), text),
+        Some(text) => index.upsert(&message_doc(m), &text),
         None => {
             index.remove(&message_doc(m));
         }
@@ -90,9 +90,16 @@ pub fn index_message(index: &mut LexicalIndex, m: &Message) {
 }
 
 /// The text a message is found by (in search and in the vector memory), or `None` when it has nothing to
-/// find: a failed or empty answer.
-pub fn findable_text(m: &Message) -> Option<&str> {
-    (m.status != MessageStatus::Failed && !m.content.trim().is_empty()).then_some(m.content.as_str())
+/// find: a failed or empty answer. An answer that searched the web is found by its results' titles and
+/// snippets too, so a later question can recall it by what the web said.
+pub fn findable_text(m: &Message) -> Option<std::borrow::Cow<'_, str>> {
+    if m.status == MessageStatus::Failed || m.content.trim().is_empty() {
+        return None;
+    }
+    match m.search.as_ref().filter(|s| !s.results.is_empty()) {
+        Some(search) => Some(format!("{}\n{}", m.content, search.index_text()).into()),
+        None => Some(m.content.as_str().into()),
+    }
 }
 
 /// Every document of a chat with its text, as search and the vector memory index them.
@@ -100,7 +107,7 @@ pub async fn chat_documents<S: MessageRepo + ImageRepo>(store: &S, chat_id: &str
     let mut docs = Vec::new();
     for m in store.load_messages(chat_id).await.unwrap_or_default() {
         if let Some(text) = findable_text(&m) {
-            docs.push((message_doc(&m), text.to_owned()));
+            docs.push((message_doc(&m), text.into_owned()));
         }
     }
     for i in store.load_images(chat_id).await.unwrap_or_default() {

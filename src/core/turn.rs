@@ -6,11 +6,15 @@
 //! same way. Every change is also reported as a [`TurnEvent`] so a view can mirror it; the view holds no logic.
 
 use crate::core::client::{open_chat, Progress};
-use crate::core::model::{AnswerError, Chat, ContextItem, Message, MessageStatus, Role, Settings};
+use crate::core::model::{AnswerError, Chat, ContextItem, Language, Message, MessageStatus, Role, Settings};
 use crate::core::openai::ApiError;
 use crate::core::ports::{MessageRepo, Runtime, StoreError, Transport};
 use crate::core::prompt::Recalled;
 use crate::core::prompt::{build, PromptImage, PromptInput};
+use crate::core::websearch::cite::results_block;
+use crate::core::websearch::plan::PlanInput;
+use crate::core::websearch::stage::{self, Queries};
+use crate::core::websearch::{SearchState, Skip, WebSearch};
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::task::Poll;
@@ -42,6 +46,17 @@ pub struct TurnInput<'a> {
     /// What retrieval recalled and used, stored with the answer for its "Context" disclosure.
     pub recalled: &'a [Recalled],
     pub context: &'a [ContextItem],
+    /// Search the web first, and how (`None`: no web search for this question).
+    pub web: Option<&'a WebAsk>,
+}
+
+/// A question's web search, as asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebAsk {
+    /// Planned by the model, or given (the chips of "Search again").
+    pub queries: Queries,
+    /// The interface's language (the queries' language and the default country).
+    pub language: Language,
 }
 
 /// How a turn ended.
@@ -153,21 +168,9 @@ async fn answer<S: MessageRepo, T: Transport, R: Runtime>(
     on: &mut dyn FnMut(TurnEvent),
 ) -> TurnOutcome {
     let (question, earlier) = history.split_last().expect("a turn always has its question");
-    let built = build(&PromptInput {
-        model: &input.settings.model,
-        detail: input.chat.detail,
-        history: earlier,
-        question: &question.content,
-        images: input.images,
-        history_budget: input.settings.history_budget,
-        recalled: input.recalled,
-        instructions: input.settings.instructions.as_deref(),
-        temperature: input.settings.temperature,
-    });
     let mut answer = Message {
         status: MessageStatus::Streaming,
         model: Some(input.settings.model.clone()),
-        trimmed: built.trimmed,
         context: input.context.to_vec(),
         ..Message::new(
             runtime.new_id(),
@@ -179,6 +182,46 @@ async fn answer<S: MessageRepo, T: Transport, R: Runtime>(
     };
     save(store, &answer, on).await;
     on(TurnEvent::Upsert(answer.clone()));
+
+    let mut block = None;
+    if let Some(web) = input.web {
+        let plan_input = PlanInput {
+            model: &input.settings.model,
+            images: input.images,
+            history: earlier,
+            question: &question.content,
+            language: web.language,
+        };
+        let mut shown = |w: &WebSearch| {
+            answer.search = Some(w.clone());
+            on(TurnEvent::Upsert(answer.clone()));
+        };
+        let search =
+            stage::run(transport, runtime, input.settings, plan_input, web.queries.clone(), web.language, &mut shown)
+                .await;
+        answer.search = Some(search.clone());
+        save(store, &answer, on).await;
+        if search.skipped() == Some(&Skip::Interrupted) {
+            // Stop while searching: nothing was asked, the question stays and can be retried.
+            return finish(store, input, answer, Some(ApiError::Aborted), on).await;
+        }
+        if search.state == SearchState::Done && !search.results.is_empty() {
+            block = Some(results_block(&search.results, &search.queries, search.look_for.as_deref()));
+        }
+    }
+    let built = build(&PromptInput {
+        model: &input.settings.model,
+        detail: input.chat.detail,
+        history: earlier,
+        question: &question.content,
+        images: input.images,
+        history_budget: input.settings.history_budget,
+        recalled: input.recalled,
+        instructions: input.settings.instructions.as_deref(),
+        temperature: input.settings.temperature,
+        web: block.as_deref(),
+    });
+    answer.trimmed = built.trimmed;
 
     let result = {
         let mut retry = |p: Progress| {
@@ -243,6 +286,17 @@ async fn answer<S: MessageRepo, T: Transport, R: Runtime>(
             }
         }
     };
+    finish(store, input, answer, error, on).await
+}
+
+/// Ends the answer: complete, or interrupted or failed with its (redacted) error; stores and reports it.
+async fn finish<S: MessageRepo>(
+    store: &S,
+    input: TurnInput<'_>,
+    mut answer: Message,
+    error: Option<ApiError>,
+    on: &mut dyn FnMut(TurnEvent),
+) -> TurnOutcome {
     match &error {
         None => answer.status = MessageStatus::Complete,
         Some(e) => {
@@ -286,7 +340,7 @@ mod tests {
         let images = [PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: b"x", caption: None, attached: true }];
         let mut events = Vec::new();
         let input =
-            TurnInput { settings: &s, chat: &chat, messages: &existing, images: &images, recalled: &[], context: &[] };
+            TurnInput { settings: &s, chat: &chat, messages: &existing, images: &images, recalled: &[], context: &[], web: None };
         let out = block_on(ask(store, t, rt, input, question, &mut |e| events.push(e)));
         (out, events)
     }
@@ -373,7 +427,7 @@ mod tests {
         let existing = store.messages.borrow().clone();
         let mut events = Vec::new();
         let input =
-            TurnInput { settings: &s, chat: &chat, messages: &existing, images: &[], recalled: &[], context: &[] };
+            TurnInput { settings: &s, chat: &chat, messages: &existing, images: &[], recalled: &[], context: &[], web: None };
         let out = block_on(regenerate(&store, &t, &rt, input, &mut |e| events.push(e))).unwrap();
         assert_eq!(out.answer.content, "third");
         let contents: Vec<String> = store.messages.borrow().iter().map(|m| m.content.clone()).collect();
@@ -398,7 +452,7 @@ mod tests {
         let chat = Chat::new("c1".into(), 0.0);
         let s = settings();
         let input =
-            TurnInput { settings: &s, chat: &chat, messages: &before, images: &[], recalled: &[], context: &[] };
+            TurnInput { settings: &s, chat: &chat, messages: &before, images: &[], recalled: &[], context: &[], web: None };
         let mut events = Vec::new();
         let out = block_on(regenerate(&store, &t, &rt, input, &mut |e| events.push(e))).unwrap();
         assert!(matches!(out.error, Some(ApiError::Unreachable { .. })));
@@ -468,7 +522,7 @@ mod tests {
         let t = StallingTransport { rt: rt.clone() };
         let chat = Chat::new("c1".into(), 0.0);
         let s = settings();
-        let input = TurnInput { settings: &s, chat: &chat, messages: &[], images: &[], recalled: &[], context: &[] };
+        let input = TurnInput { settings: &s, chat: &chat, messages: &[], images: &[], recalled: &[], context: &[], web: None };
         let out = block_on(ask(&store, &t, &*rt, input, "q", &mut |_| {}));
         assert_eq!(out.answer.status, MessageStatus::Interrupted);
         let history = store.history.borrow();
@@ -488,5 +542,74 @@ mod tests {
         let (out, _) = run_ask(&store, &t, "q");
         assert_eq!(out.error, Some(ApiError::Aborted));
         assert_eq!((out.answer.status, out.answer.content.as_str()), (MessageStatus::Interrupted, "so far"));
+    }
+
+    fn web_settings() -> Settings {
+        Settings { tavily_key: "tvly-test-1".into(), ..settings() }
+    }
+
+    fn ask_with_web(store: &MemStore, t: &FakeTransport, web: &WebAsk) -> TurnOutcome {
+        let chat = Chat::new("c1".into(), 0.0);
+        let s = web_settings();
+        let images = [PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: b"x", caption: Some("A navy blazer."), attached: true }];
+        let input =
+            TurnInput { settings: &s, chat: &chat, messages: &[], images: &images, recalled: &[], context: &[], web: Some(web) };
+        block_on(ask(store, t, &FakeRuntime::default(), input, "What trousers go with it?", &mut |_| {}))
+    }
+
+    fn tavily(body: serde_json::Value) -> Scripted {
+        Scripted::Reply(Reply { status: 200, retry_after: None, chunks: vec![body.to_string().into_bytes()], end: Ok(()) })
+    }
+
+    #[test]
+    fn a_web_search_puts_its_results_before_the_question_and_is_stored_with_the_answer() {
+        let store = MemStore::default();
+        let results = serde_json::json!({"results": [
+            {"title": "Beige chinos", "url": "https://shop.example/chinos", "content": "Slim beige chinos."}
+        ], "usage": {"credits": 1}});
+        let t = FakeTransport::new(vec![tavily(results), Scripted::Reply(Reply::sse(&["Beige chinos [1]."], true))]);
+        let web = WebAsk { queries: Queries::Given(vec!["beige chinos".into()]), language: Language::En };
+        let out = ask_with_web(&store, &t, &web);
+        assert_eq!(out.answer.status, MessageStatus::Complete);
+        let search = out.answer.search.as_ref().unwrap();
+        assert_eq!(search.state, SearchState::Done);
+        assert_eq!(search.results[0].title, "Beige chinos");
+        assert_eq!(store.messages.borrow()[1].search, out.answer.search, "stored with the answer");
+        let body = body_of(&t, 1);
+        let msgs = body["messages"].as_array().unwrap();
+        let block = msgs[msgs.len() - 2]["content"].as_str().unwrap();
+        assert!(block.contains("<<<WEB_RESULTS") && block.contains("Slim beige chinos."), "{block}");
+        assert_eq!(msgs.last().unwrap()["content"], "What trousers go with it?");
+    }
+
+    #[test]
+    fn a_failed_search_answers_without_it_and_says_why() {
+        let store = MemStore::default();
+        let limit = r#"{"detail":{"error":"This request exceeds the pay-as-you-go limit."}}"#;
+        let t = FakeTransport::new(vec![
+            Scripted::Reply(Reply::error(433, limit, None)),
+            Scripted::Reply(Reply::sse(&["Chinos would work."], true)),
+        ]);
+        let web = WebAsk { queries: Queries::Given(vec!["chinos".into()]), language: Language::Ko };
+        let out = ask_with_web(&store, &t, &web);
+        assert_eq!(out.answer.status, MessageStatus::Complete);
+        assert_eq!(out.answer.content, "Chinos would work.");
+        assert!(matches!(
+            out.answer.search.as_ref().unwrap().skipped(),
+            Some(Skip::Search(crate::core::websearch::tavily::SearchError::PayGoLimit { .. }))
+        ));
+        assert!(!body_of(&t, 1).to_string().contains("WEB_RESULTS"));
+        assert_eq!(store.messages.borrow()[0].content, "What trousers go with it?", "the question is kept");
+    }
+
+    #[test]
+    fn stop_while_searching_keeps_the_question_and_asks_nothing() {
+        let store = MemStore::default();
+        let t = FakeTransport::new(vec![Scripted::Fail(TransportError::Aborted)]);
+        let web = WebAsk { queries: Queries::Given(vec!["chinos".into()]), language: Language::En };
+        let out = ask_with_web(&store, &t, &web);
+        assert_eq!(out.error, Some(ApiError::Aborted));
+        assert_eq!(t.sent.borrow().len(), 1, "no answer was asked for");
+        assert_eq!(store.messages.borrow()[0].content, "What trousers go with it?");
     }
 }

@@ -68,6 +68,14 @@ pub fn Composer() -> impl IntoView {
                 on:paste=on_paste
             ></textarea>
             <div class="composer-actions">
+                <label class="toggle web-toggle">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || state.session.web_search.get()
+                        on:change=move |ev| state.session.web_search.set(event_target_checked(&ev))
+                    />
+                    {t!(i18n, web_search)}
+                </label>
                 <Show when=can_regenerate>
                     <button type="button" class="secondary" on:click=move |_| controller::regenerate(state)>
                         {t!(i18n, regenerate)}

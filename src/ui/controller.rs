@@ -13,6 +13,8 @@ use crate::core::model::{recover_interrupted, validate_base_url, Chat, Detail, M
 use crate::core::model::{ImageMeta, Language, Role};
 use crate::core::notice::{Alert, Notice, SettingsVerdict};
 use crate::core::pipeline::{self, Turn};
+use crate::core::turn::WebAsk;
+use crate::core::websearch::stage::{check_key, KeyCheck, Queries};
 use crate::core::ports::{ChatRepo, ImageRepo, IndexRepo, MessageRepo, Runtime, SettingsRepo, StoreError};
 use crate::core::ports::{TestSetRepo, UsageRepo};
 use crate::core::prompt::caption_request;
@@ -761,7 +763,7 @@ fn apply_event(state: AppState, event: TurnEvent) {
     }
 }
 
-fn run_turn(state: AppState, kind: Turn) {
+fn run_turn(state: AppState, kind: Turn, web: Option<WebAsk>) {
     if state.session.busy.get_untracked() {
         return;
     }
@@ -783,7 +785,7 @@ fn run_turn(state: AppState, kind: Turn) {
         state.session.draft.set(String::new());
     }
     spawn_local(async move {
-        let outcome = run_turn_inner(state, &settings, kind).await;
+        let outcome = run_turn_inner(state, &settings, kind, web.as_ref()).await;
         state.session.abort.set(None);
         state.session.streaming_chat.set(None);
         state.session.busy.set(false);
@@ -807,6 +809,7 @@ async fn run_turn_inner(
     state: AppState,
     settings: &Settings,
     kind: Turn,
+    web: Option<&WebAsk>,
 ) -> Result<Option<crate::core::openai::ApiError>, ()> {
     let chat = ensure_chat(state).await.ok_or(())?;
     let db = store(state).ok_or(())?;
@@ -832,7 +835,7 @@ async fn run_turn_inner(
         pipeline::Event::Notice(n) => state.notices.notify(n),
         pipeline::Event::Alert(a) => state.notices.alert(a),
     };
-    let outcome = pipeline::run(ports, settings, &chat, kind, &title, &mut on).await.map_err(|_| ())?;
+    let outcome = pipeline::run(ports, settings, &chat, kind, web, &title, &mut on).await.map_err(|_| ())?;
     // Something the answer used may have been deleted while it streamed: the store forgot it as it wrote the
     // answer, and the screen does too.
     if let Some(done) = outcome.as_ref().filter(|_| state.session.deletions.with_value(|d| d.get()) != deletions) {
@@ -856,7 +859,11 @@ pub fn send(state: AppState) {
     if question.trim().is_empty() {
         return;
     }
-    run_turn(state, Turn::Ask(question.trim_end().to_owned()));
+    let web = state.session.web_search.get_untracked().then(|| WebAsk {
+        queries: Queries::Plan,
+        language: state.session.language.get_untracked(),
+    });
+    run_turn(state, Turn::Ask(question.trim_end().to_owned()), web);
 }
 
 /// Waits (up to ten seconds) until no turn is running.
@@ -871,7 +878,20 @@ async fn turn_finished(state: AppState) {
 
 /// Replaces the last answer (also how a failed or cut-off answer is retried).
 pub fn regenerate(state: AppState) {
-    run_turn(state, Turn::Regenerate);
+    // Like a new question, it searches the web when the switch is on (with newly planned queries).
+    let web = state
+        .session
+        .web_search
+        .get_untracked()
+        .then(|| WebAsk { queries: Queries::Plan, language: state.session.language.get_untracked() });
+    run_turn(state, Turn::Regenerate, web);
+}
+
+/// Answers the last question again with the web results of these queries (a person's edited chips): no new
+/// queries are planned.
+pub fn search_again(state: AppState, queries: Vec<String>) {
+    let web = WebAsk { queries: Queries::Given(queries), language: state.session.language.get_untracked() };
+    run_turn(state, Turn::Regenerate, Some(web));
 }
 
 /// Stops the streaming answer, keeping what arrived.
@@ -889,6 +909,11 @@ pub async fn save_settings(state: AppState, settings: Settings) -> SettingsVerdi
     }
     if settings.model.trim().is_empty() {
         return SettingsVerdict::NoModel;
+    }
+    if !settings.search_proxy.trim().is_empty() {
+        if let Err(problem) = validate_base_url(&settings.search_proxy) {
+            return SettingsVerdict::BadSearchProxy(problem);
+        }
     }
     let Some(db) = store(state) else {
         return SettingsVerdict::Store(StoreError::Other("IndexedDB is not open".into()));
@@ -927,12 +952,17 @@ pub async fn save_settings(state: AppState, settings: Settings) -> SettingsVerdi
 
 // Cost in the chat and "Add to test set" (issue 10).
 
+/// Checks the saved Tavily key (`GET /usage`, which spends no credits).
+pub async fn check_tavily(state: AppState) -> KeyCheck {
+    let settings = state.session.settings.get_untracked();
+    check_key(&FetchTransport::new(None), &BrowserRuntime::default(), &settings).await
+}
+
 /// What the answers of every chat in this browser cost, at the prices in Settings.
 pub async fn browser_spend(state: AppState) -> Result<Spend, StoreError> {
     let db = store(state).ok_or(StoreError::Other("IndexedDB is not open".into()))?;
     let answers = db.answer_usage().await?;
-    let prices = state.session.settings.with_untracked(|s| s.prices.clone());
-    Ok(Spend::of(&prices, answers.iter().map(|(model, usage)| (model.as_deref(), usage))))
+    Ok(state.session.settings.with_untracked(|s| Spend::of(&s.prices, s.search.credit_usd, &answers)))
 }
 
 /// The test sets a case can be added to, newest first (see [`from_chat::choices`]).

@@ -1,11 +1,14 @@
 //! Renders the core's safe Markdown tree as DOM elements and text nodes. Nothing here parses, and nothing
 //! is ever set as HTML: every string becomes a text node, and only links the core marked safe are live.
+//! Citations of web results (marked by the core only for numbers that have a result) link to the result.
 
 use crate::core::markdown::{parse, Align, MdNode, MdTag};
+use crate::core::websearch::cite::mark_citations;
+use crate::core::websearch::tavily::WebResult;
 use leptos::prelude::*;
 
-fn children(nodes: &[MdNode]) -> Vec<AnyView> {
-    nodes.iter().map(node).collect()
+fn children(nodes: &[MdNode], sources: &[WebResult]) -> Vec<AnyView> {
+    nodes.iter().map(|n| node(n, sources)).collect()
 }
 
 fn align_class(a: Align) -> &'static str {
@@ -17,8 +20,23 @@ fn align_class(a: Align) -> &'static str {
     }
 }
 
-fn node(n: &MdNode) -> AnyView {
+fn node(n: &MdNode, sources: &[WebResult]) -> AnyView {
     match n {
+        MdNode::Cite(k) => match sources.get((*k as usize).wrapping_sub(1)) {
+            Some(r) => view! {
+                <a
+                    class="cite"
+                    href=r.url.clone()
+                    title=format!("{} — {}", r.title, r.site)
+                    target="_blank"
+                    rel="noopener noreferrer nofollow"
+                >
+                    {format!("[{k}]")}
+                </a>
+            }
+            .into_any(),
+            None => format!("[{k}]").into_any(),
+        },
         MdNode::Text(t) => t.clone().into_any(),
         MdNode::InlineCode(c) => view! { <code>{c.clone()}</code> }.into_any(),
         MdNode::SoftBreak => " ".into_any(),
@@ -35,11 +53,11 @@ fn node(n: &MdNode) -> AnyView {
         }
         MdNode::Link { href, title, children: c } => view! {
             <a href=href.clone() title=title.clone() target="_blank" rel="noopener noreferrer nofollow">
-                {children(c)}
+                {children(c, sources)}
             </a>
         }
         .into_any(),
-        MdNode::Element { tag, children: c } => element(*tag, children(c)),
+        MdNode::Element { tag, children: c } => element(*tag, children(c, sources)),
     }
 }
 
@@ -72,8 +90,9 @@ fn element(tag: MdTag, c: Vec<AnyView>) -> AnyView {
     }
 }
 
-/// An answer's Markdown, rendered safely.
+/// An answer's Markdown, rendered safely; `sources` are the web results it may cite as `[n]`.
 #[component]
-pub fn Markdown(text: String) -> impl IntoView {
-    view! { <div class="md">{children(&parse(&text))}</div> }
+pub fn Markdown(text: String, #[prop(optional)] sources: Vec<WebResult>) -> impl IntoView {
+    let nodes = mark_citations(parse(&text), sources.len());
+    view! { <div class="md">{children(&nodes, &sources)}</div> }
 }

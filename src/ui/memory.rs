@@ -52,7 +52,7 @@ pub fn remember_message(state: AppState, m: &Message) {
         None => forget(state, move |d| d == doc),
         // A streaming answer is embedded once it ends.
         Some(_) if m.status == MessageStatus::Streaming => {}
-        Some(text) => remember(state, doc, text.to_owned()),
+        Some(text) => remember(state, doc, text.into_owned()),
     }
 }
 

@@ -8,6 +8,8 @@ use crate::ui::context_view::ContextView;
 use crate::ui::controller;
 use crate::ui::i18n::{t, t_string, text, use_i18n};
 use crate::ui::markdown_view::Markdown;
+use crate::ui::web_search_view::WebSearchView;
+use crate::core::websearch::SearchState;
 use crate::ui::state::{use_add_case, use_app_state};
 use crate::web::dom::message_element;
 use leptos::prelude::*;
@@ -35,7 +37,7 @@ pub fn MessageList() -> impl IntoView {
             </Show>
             <For
                 each=move || state.session.messages.get()
-                key=|m| (m.id.clone(), m.content.len(), m.status, m.usage.is_some())
+                key=|m| (m.id.clone(), m.content.len(), m.status, m.usage.is_some(), search_key(m))
                 let:message
             >
                 <MessageView is_last=Signal::derive({
@@ -45,6 +47,19 @@ pub fn MessageList() -> impl IntoView {
             </For>
         </div>
     }
+}
+
+/// What of an answer's web search changes how it shows: its state and how many queries and results it has.
+fn search_key(m: &Message) -> Option<(u8, usize, usize)> {
+    m.search.as_ref().map(|s| {
+        let state = match s.state {
+            SearchState::Planning => 0,
+            SearchState::Searching => 1,
+            SearchState::Done => 2,
+            SearchState::Skipped(_) => 3,
+        };
+        (state, s.queries.len(), s.results.len())
+    })
 }
 
 #[component]
@@ -82,8 +97,12 @@ fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl In
         Role::Assistant if message.content.is_empty() && status == MessageStatus::Streaming => {
             view! { <p class="typing" aria-label=move || t_string!(i18n, boda_answering)>"…"</p> }.into_any()
         }
-        Role::Assistant => view! { <Markdown text=message.content.clone() /> }.into_any(),
+        Role::Assistant => {
+            let sources = message.search.as_ref().map(|s| s.results.clone()).unwrap_or_default();
+            view! { <Markdown text=message.content.clone() sources=sources /> }.into_any()
+        }
     };
+    let web = message.search.clone().map(|search| view! { <WebSearchView search=search is_last=is_last /> });
     let usage = message.usage.map(|u| {
         move || {
             let cached =
@@ -142,6 +161,7 @@ fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl In
                 {move || if message.role == Role::User { t_string!(i18n, who_you) } else { t_string!(i18n, who_boda) }}
             </div>
             {body}
+            {web}
             {error.map(|e| view! { <p class="msg-error">{e}</p> })}
             {context.map(|items| view! { <ContextView items=items /> })}
             <Show when=move || {

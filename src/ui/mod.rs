@@ -16,9 +16,11 @@ pub mod markdown_view;
 pub mod memory;
 pub mod message_list;
 pub mod route_sync;
+pub mod search_options;
 pub mod settings_dialog;
 pub mod sidebar;
 pub mod state;
+pub mod web_search_view;
 
 use leptos::prelude::*;
 

@@ -6,6 +6,11 @@ use crate::core::cost::Spend;
 use crate::core::model::{parse_count, CountField, Language, Settings};
 use crate::core::notice::SettingsVerdict;
 use crate::core::ports::StoreError;
+use crate::core::websearch::stage::KeyCheck;
+use crate::core::websearch::tavily::{
+    parse_credit_price, parse_domains, Country, SearchDepth, SearchOptions, TimeRange, Topic, MAX_RESULTS,
+};
+use crate::ui::search_options::SearchOptionsFields;
 use crate::ui::controller;
 use crate::ui::field::Field;
 use crate::ui::i18n::{self, t, t_string, td_string, text, use_i18n};
@@ -28,6 +33,18 @@ pub fn SettingsDialog() -> impl IntoView {
     let k_messages = RwSignal::new(String::new());
     let all_chats = RwSignal::new(false);
     let caption_language = RwSignal::new(None::<Language>);
+    let tavily_key = RwSignal::new(String::new());
+    let proxy = RwSignal::new(String::new());
+    let depth = RwSignal::new(SearchDepth::Basic);
+    let max_results = RwSignal::new(String::new());
+    let topic = RwSignal::new(Topic::General);
+    let time_range = RwSignal::new(None::<TimeRange>);
+    let country = RwSignal::new(Country::Auto);
+    let include = RwSignal::new(String::new());
+    let exclude = RwSignal::new(String::new());
+    let images = RwSignal::new(true);
+    let credit = RwSignal::new(String::new());
+    let tavily_verdict: RwSignal<Option<KeyCheck>> = RwSignal::new(None);
     let verdict: RwSignal<Option<SettingsVerdict>> = RwSignal::new(None);
     let checking = RwSignal::new(false);
     // What the answers of every chat cost, read afresh each time the dialog opens; `None` while it is read.
@@ -49,6 +66,18 @@ pub fn SettingsDialog() -> impl IntoView {
             k_messages.set(s.context_messages.to_string());
             all_chats.set(s.recall_all_chats);
             caption_language.set(s.caption_language);
+            tavily_key.set(s.tavily_key);
+            proxy.set(s.search_proxy);
+            depth.set(s.search.depth);
+            max_results.set(s.search.max_results.to_string());
+            topic.set(s.search.topic);
+            time_range.set(s.search.time_range);
+            country.set(s.search.country.clone());
+            include.set(s.search.include_domains.join(", "));
+            exclude.set(s.search.exclude_domains.join(", "));
+            images.set(s.search.images);
+            credit.set(s.search.credit_usd.to_string());
+            tavily_verdict.set(None);
             verdict.set(None);
             spent.set(None);
             spawn_local(async move { spent.set(Some(controller::browser_spend(state).await)) });
@@ -68,14 +97,31 @@ pub fn SettingsDialog() -> impl IntoView {
                 parse_count(&k_images.get_untracked(), CountField::ImagesAttached)?.unwrap_or(defaults.context_images),
                 parse_count(&k_messages.get_untracked(), CountField::MessagesRecalled)?
                     .unwrap_or(defaults.context_messages),
+                parse_count(&max_results.get_untracked(), CountField::SearchResults)?
+                    .map_or(defaults.search.max_results, |n| n.clamp(1, u32::from(MAX_RESULTS)) as u8),
             ))
         })();
-        let (history_budget, embedding_dimensions, context_images, context_messages) = match counts {
+        let (history_budget, embedding_dimensions, context_images, context_messages, results) = match counts {
             Ok(c) => c,
             Err(bad) => {
                 verdict.set(Some(bad));
                 return;
             }
+        };
+        let Some(credit_usd) = parse_credit_price(&credit.get_untracked()) else {
+            verdict.set(Some(SettingsVerdict::BadCreditPrice(credit.get_untracked().trim().to_owned())));
+            return;
+        };
+        let search = SearchOptions {
+            depth: depth.get_untracked(),
+            max_results: results,
+            topic: topic.get_untracked(),
+            time_range: time_range.get_untracked(),
+            country: country.get_untracked(),
+            include_domains: parse_domains(&include.get_untracked()),
+            exclude_domains: parse_domains(&exclude.get_untracked()),
+            images: images.get_untracked(),
+            credit_usd,
         };
         let embedding_model = embed_model.get_untracked().trim().to_owned();
         let settings = Settings {
@@ -89,6 +135,9 @@ pub fn SettingsDialog() -> impl IntoView {
             context_messages,
             recall_all_chats: all_chats.get_untracked(),
             caption_language: caption_language.get_untracked(),
+            tavily_key: tavily_key.get_untracked().trim().to_owned(),
+            search_proxy: proxy.get_untracked().trim().to_owned(),
+            search,
             // Not in this dialog: kept as they are.
             ..state.session.settings.get_untracked()
         };
@@ -96,8 +145,21 @@ pub fn SettingsDialog() -> impl IntoView {
         verdict.set(None);
         spawn_local(async move {
             let result = controller::save_settings(state, settings).await;
+            // The Tavily key is checked once the settings are saved (a bad one never blocks saving).
+            let saved = !matches!(
+                result,
+                SettingsVerdict::BadCount(_)
+                    | SettingsVerdict::BadBaseUrl(_)
+                    | SettingsVerdict::NoModel
+                    | SettingsVerdict::BadSearchProxy(_)
+                    | SettingsVerdict::BadCreditPrice(_)
+                    | SettingsVerdict::Store(_)
+            );
+            let tavily = if saved { Some(controller::check_tavily(state).await) } else { None };
+            let tavily_good = !matches!(tavily, Some(KeyCheck::Failed(_)));
+            tavily_verdict.set(tavily);
             checking.set(false);
-            if result.is_good() {
+            if result.is_good() && tavily_good {
                 state.notices.notice.set(Some(crate::core::notice::Notice::Settings(result.clone())));
                 state.notices.alerts.set(Vec::new());
                 state.session.settings_open.set(false);
@@ -229,6 +291,48 @@ pub fn SettingsDialog() -> impl IntoView {
                         />
                         <label for="set-all-chats">{t!(i18n, all_chats)}</label>
                     </div>
+                </fieldset>
+                <fieldset class="web-settings">
+                    <legend>{t!(i18n, web_search_settings)}</legend>
+                    <Field
+                        id="set-tavily-key"
+                        label=Signal::derive(move || t_string!(i18n, tavily_key))
+                        value=tavily_key
+                        kind="password"
+                        placeholder="tvly-…"
+                        hint=Signal::derive(move || t_string!(i18n, tavily_key_hint))
+                    />
+                    {move || {
+                        tavily_verdict
+                            .get()
+                            .map(|c| {
+                                let words = text::tavily_check(i18n.get_locale(), &c);
+                                if matches!(c, KeyCheck::Failed(_)) {
+                                    view! { <p class="verdict bad" role="alert">{words}</p> }.into_any()
+                                } else {
+                                    view! { <p class="verdict good" role="status">{words}</p> }.into_any()
+                                }
+                            })
+                    }}
+                    <Field
+                        id="set-search-proxy"
+                        label=Signal::derive(move || t_string!(i18n, search_proxy))
+                        value=proxy
+                        kind="url"
+                        placeholder="https://…"
+                        hint=Signal::derive(move || t_string!(i18n, search_proxy_hint))
+                    />
+                    <SearchOptionsFields
+                        depth=depth
+                        max_results=max_results
+                        topic=topic
+                        time_range=time_range
+                        country=country
+                        include=include
+                        exclude=exclude
+                        images=images
+                        credit=credit
+                    />
                 </fieldset>
                 <section class="spent" aria-labelledby="spent-title">
                     <h3 id="spent-title">{t!(i18n, spent_label)}</h3>

@@ -10,6 +10,7 @@
 //! space (the vector memory removes a deleted item's vectors and saves them itself, moments later).
 //! Schema changes are numbered migrations in [`migrate`].
 
+use crate::core::cost::AnswerCalls;
 use crate::core::model::{Chat, ContextItem, ContextUse, ImageMeta, Message, Settings, Usage};
 use crate::core::ports::{
     ChatRepo, ImageRepo, IndexRepo, MessageRepo, SettingsRepo, StoreError, UsageRepo, VectorStore,
@@ -485,7 +486,7 @@ impl MessageRepo for IdbStore {
 }
 
 impl UsageRepo for IdbStore {
-    async fn answer_usage(&self) -> Result<Vec<(Option<String>, Usage)>, StoreError> {
+    async fn answer_usage(&self) -> Result<Vec<AnswerCalls>, StoreError> {
         let tx = self.tx(&[MESSAGES], TransactionMode::ReadOnly)?;
         let records = tx
             .object_store(MESSAGES)
@@ -494,24 +495,31 @@ impl UsageRepo for IdbStore {
             .map_err(store_error)?
             .await
             .map_err(store_error)?;
-        // Three fields of each record, read in place: no message is turned into JSON or parsed whole.
+        // A few fields of each record, read in place: no message is turned into JSON or parsed whole.
         let field = |v: &JsValue, name: &str| js_sys::Reflect::get(v, &name.into()).ok().filter(|f| !f.is_undefined());
-        let count = |v: &JsValue, name: &str| {
-            field(v, name).and_then(|n| n.as_f64()).filter(|n| n.is_finite() && *n >= 0.0).map_or(0, |n| n as u32)
+        let number = |v: &JsValue, name: &str| field(v, name).and_then(|n| n.as_f64()).filter(|n| n.is_finite() && *n >= 0.0);
+        let count = |v: &JsValue, name: &str| number(v, name).map_or(0, |n| n as u32);
+        let usage = |v: &JsValue, name: &str| {
+            field(v, name).filter(JsValue::is_object).map(|u| Usage {
+                prompt_tokens: count(&u, "prompt_tokens"),
+                completion_tokens: count(&u, "completion_tokens"),
+                total_tokens: count(&u, "total_tokens"),
+                cached_tokens: count(&u, "cached_tokens"),
+            })
         };
         let mut out = Vec::new();
         for record in records {
             if field(&record, "role").and_then(|r| r.as_string()).as_deref() != Some("assistant") {
                 continue;
             }
-            let Some(usage) = field(&record, "usage").filter(JsValue::is_object) else { continue };
-            let usage = Usage {
-                prompt_tokens: count(&usage, "prompt_tokens"),
-                completion_tokens: count(&usage, "completion_tokens"),
-                total_tokens: count(&usage, "total_tokens"),
-                cached_tokens: count(&usage, "cached_tokens"),
-            };
-            out.push((field(&record, "model").and_then(|m| m.as_string()), usage));
+            let search = field(&record, "search").filter(JsValue::is_object);
+            out.push(AnswerCalls {
+                model: field(&record, "model").and_then(|m| m.as_string()),
+                usage: usage(&record, "usage"),
+                plan_model: search.as_ref().and_then(|s| field(s, "plan_model")).and_then(|m| m.as_string()),
+                plan_usage: search.as_ref().and_then(|s| usage(s, "plan_usage")),
+                credits: search.as_ref().and_then(|s| number(s, "credits")).unwrap_or(0.0),
+            });
         }
         Ok(out)
     }

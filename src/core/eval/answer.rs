@@ -275,7 +275,7 @@ where
         transport: ports.transport,
         runtime: ports.runtime,
     };
-    let outcome = pipeline::run(pipeline_ports, &settings, &chat, Turn::Ask(case.question.clone()), &|_| None, &mut on)
+    let outcome = pipeline::run(pipeline_ports, &settings, &chat, Turn::Ask(case.question.clone()), None, &|_| None, &mut on)
         .await
         .ok()
         .flatten()?;

@@ -252,6 +252,41 @@ fn merge(search: &mut WebSearch, responses: Vec<SearchResponse>) {
     }
 }
 
+/// What checking the Tavily key found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyCheck {
+    /// No key to check.
+    NotSet,
+    /// The key works; the credits it used this billing cycle and its limit, when Tavily said.
+    Works { used: Option<u64>, limit: Option<u64> },
+    Failed(SearchError),
+}
+
+/// Checks the Tavily key with `GET /usage`, which spends no credits.
+pub async fn check_key<T: Transport, R: Runtime>(transport: &T, runtime: &R, settings: &Settings) -> KeyCheck {
+    if !settings.has_tavily_key() {
+        return KeyCheck::NotSet;
+    }
+    let request = HttpRequest::tavily(settings, "GET", "usage", None);
+    let reply = async {
+        let (head, mut body) = transport.send(&request).await?;
+        Ok::<_, TransportError>((head, read_text(&mut body, MAX_ERROR_BYTES).await))
+    };
+    let (reply, timer) = (pin!(reply), pin!(runtime.sleep(SEARCH_TIMEOUT_MS)));
+    let (head, text) = match select(reply, timer).await {
+        Either::Left((Ok(done), _)) => done,
+        Either::Left((Err(_), _)) => return KeyCheck::Failed(SearchError::Blocked { host: request.host() }),
+        Either::Right(_) => return KeyCheck::Failed(SearchError::Timeout),
+    };
+    if !(200..300).contains(&head.status) {
+        let e = SearchError::from_response(head.status, &text, head.retry_after.as_deref(), runtime.now_ms());
+        return KeyCheck::Failed(e.redacted(&settings.tavily_key));
+    }
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let number = |name: &str| v.get("key").and_then(|k| k.get(name)).and_then(|n| n.as_u64());
+    KeyCheck::Works { used: number("usage"), limit: number("limit") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -503,5 +538,21 @@ mod tests {
         urls.sort_unstable();
         urls.dedup();
         assert_eq!(urls.len(), MAX_PROMPT_RESULTS);
+    }
+
+    #[test]
+    fn the_key_check_reads_usage_and_says_why_it_failed() {
+        let usage = json!({"key": {"usage": 150, "limit": 1000}, "account": {"current_plan": "Researcher"}});
+        let t = FakeTransport::new(vec![Scripted::Reply(Reply { status: 200, retry_after: None, chunks: vec![usage.to_string().into_bytes()], end: Ok(()) })]);
+        let rt = FakeRuntime::default();
+        assert_eq!(block_on(check_key(&t, &rt, &settings())), KeyCheck::Works { used: Some(150), limit: Some(1000) });
+        assert_eq!(t.sent.borrow()[0].url, "https://api.tavily.com/usage");
+        assert_eq!(t.sent.borrow()[0].method, "GET");
+        let t = FakeTransport::new(vec![tavily_error(401, "Unauthorized: missing or invalid API key.", None)]);
+        assert!(matches!(block_on(check_key(&t, &rt, &settings())), KeyCheck::Failed(SearchError::InvalidKey { .. })));
+        let t = FakeTransport::new(vec![Scripted::Fail(TransportError::Unreachable)]);
+        assert!(matches!(block_on(check_key(&t, &rt, &settings())), KeyCheck::Failed(SearchError::Blocked { .. })));
+        let none = Settings { tavily_key: String::new(), ..settings() };
+        assert_eq!(block_on(check_key(&t, &rt, &none)), KeyCheck::NotSet);
     }
 }

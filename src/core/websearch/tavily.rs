@@ -344,6 +344,17 @@ impl Default for SearchOptions {
     }
 }
 
+/// Reads the price of a credit as typed: dollars, zero or more, with or without "$"; empty is the default.
+/// `None` when it is not such a number.
+pub fn parse_credit_price(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let t = t.strip_prefix('$').unwrap_or(t).trim();
+    if t.is_empty() {
+        return Some(SearchOptions::DEFAULT_CREDIT_USD);
+    }
+    t.parse::<f64>().ok().filter(|p| p.is_finite() && *p >= 0.0)
+}
+
 /// Reads a list of domains typed one per line or separated by commas or spaces: lower-cased, without a
 /// scheme or path, each once, at most [`MAX_DOMAINS`].
 pub fn parse_domains(text: &str) -> Vec<String> {
@@ -834,6 +845,16 @@ mod tests {
             ["www.musinsa.com", "zara.com", "uniqlo.com"]
         );
         assert!(parse_domains(" , \n").is_empty());
+    }
+
+    #[test]
+    fn a_credit_price_is_dollars_zero_or_more() {
+        assert_eq!(parse_credit_price(""), Some(0.008));
+        assert_eq!(parse_credit_price(" $0.01 "), Some(0.01));
+        assert_eq!(parse_credit_price("0"), Some(0.0));
+        for bad in ["-1", "abc", "NaN", "inf", "1e999"] {
+            assert_eq!(parse_credit_price(bad), None, "{bad}");
+        }
     }
 
     #[test]

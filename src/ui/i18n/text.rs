@@ -11,6 +11,9 @@ use crate::core::model::{AnswerError, BadCount, BaseUrlProblem, CountField};
 use crate::core::notice::{Alert, FileProblem, Notice, SettingsVerdict};
 use crate::core::openai::{redact, ApiError, MAX_RETRIES};
 use crate::core::ports::StoreError;
+use crate::core::websearch::tavily::SearchError;
+use crate::core::websearch::stage::KeyCheck;
+use crate::core::websearch::Skip;
 
 /// A wait as a person says it: "45 s" / "45초", "3 min" / "3분", "2 h" / "2시간".
 pub fn wait(l: Locale, ms: u64) -> String {
@@ -128,6 +131,7 @@ fn count_field(l: Locale, f: CountField) -> &'static str {
         CountField::EmbeddingDimensions => td_string!(l, field_dims),
         CountField::ImagesAttached => td_string!(l, field_k_images),
         CountField::MessagesRecalled => td_string!(l, field_k_messages),
+        CountField::SearchResults => td_string!(l, search_results),
     }
 }
 
@@ -151,6 +155,16 @@ pub fn settings_verdict(l: Locale, v: &SettingsVerdict, key: &str) -> String {
         }
         .to_string(),
         SettingsVerdict::NoModel => td_string!(l, v_no_model).to_string(),
+        SettingsVerdict::BadSearchProxy(p) => {
+            let why = match p {
+                BaseUrlProblem::Scheme => td_string!(l, v_base_scheme),
+                BaseUrlProblem::NoHost => td_string!(l, v_base_no_host),
+                BaseUrlProblem::QueryOrFragment => td_string!(l, v_base_query),
+                BaseUrlProblem::Credentials => td_string!(l, v_base_credentials),
+            };
+            td_string!(l, v_bad_proxy, why = why).to_string()
+        }
+        SettingsVerdict::BadCreditPrice(text) => td_string!(l, v_bad_credit_price, text = text).to_string(),
         SettingsVerdict::Store(e) => store_error(l, e),
     }
 }
@@ -249,5 +263,61 @@ pub fn add_problem(l: Locale, p: &AddProblem) -> String {
         AddProblem::SetGone => td_string!(l, case_set_gone).to_string(),
         AddProblem::ImageGone { name } => td_string!(l, case_image_gone, name = name).to_string(),
         AddProblem::Store(e) => td_string!(l, case_not_saved, why = store_error(l, e)).to_string(),
+    }
+}
+
+/// Why a web search gave no results, with what Tavily said when it said something.
+pub fn search_error(l: Locale, e: &SearchError) -> String {
+    let mut text = match e {
+        SearchError::NoKey => td_string!(l, web_skip_no_key).to_string(),
+        SearchError::BadRequest { .. } => td_string!(l, web_err_bad_request).to_string(),
+        SearchError::InvalidKey { .. } => td_string!(l, web_err_invalid_key).to_string(),
+        SearchError::Forbidden { .. } => td_string!(l, web_err_forbidden).to_string(),
+        SearchError::RateLimited { .. } => td_string!(l, web_err_rate_limited).to_string(),
+        SearchError::PlanLimit { .. } => td_string!(l, web_err_plan_limit).to_string(),
+        SearchError::PayGoLimit { .. } => td_string!(l, web_err_paygo_limit).to_string(),
+        SearchError::Server { status, .. } => td_string!(l, web_err_server, status = status).to_string(),
+        SearchError::Rejected { status, .. } => td_string!(l, web_err_rejected, status = status).to_string(),
+        SearchError::Timeout => td_string!(l, web_err_timeout).to_string(),
+        SearchError::Blocked { host } => td_string!(l, web_err_blocked, host = host).to_string(),
+        SearchError::Malformed { .. } => td_string!(l, web_err_malformed).to_string(),
+    };
+    // A malformed body's parser message is for logs; what a server said is worth showing.
+    if let Some(detail) = e.detail().filter(|_| !matches!(e, SearchError::Malformed { .. })) {
+        text.push_str(&td_string!(l, web_server_said, detail = detail));
+    }
+    text
+}
+
+/// Why an answer went without web search ("Answered without web search: …").
+pub fn search_skipped(l: Locale, skip: &Skip, key: &str) -> String {
+    let reason = match skip {
+        Skip::NoKey => td_string!(l, web_skip_no_key).to_string(),
+        Skip::PlanFailed(e) => td_string!(l, web_skip_plan_failed, reason = api_error(l, e, key)).to_string(),
+        Skip::PlanUnreadable(_) => td_string!(l, web_skip_plan_unreadable).to_string(),
+        Skip::Search(e) => search_error(l, e),
+        Skip::Interrupted => td_string!(l, web_skip_interrupted).to_string(),
+    };
+    td_string!(l, web_skipped, reason = reason).to_string()
+}
+
+/// A count of credits as Tavily reports them (whole, or with the decimals it gave).
+pub fn credits(credits: f64) -> String {
+    if credits.fract() == 0.0 {
+        format!("{credits:.0}")
+    } else {
+        format!("{credits}")
+    }
+}
+
+/// What checking the Tavily key found.
+pub fn tavily_check(l: Locale, c: &KeyCheck) -> String {
+    match c {
+        KeyCheck::NotSet => td_string!(l, tavily_not_set).to_string(),
+        KeyCheck::Works { used: Some(used), limit: Some(limit) } => {
+            td_string!(l, tavily_works_usage, used = used, limit = limit).to_string()
+        }
+        KeyCheck::Works { .. } => td_string!(l, tavily_works).to_string(),
+        KeyCheck::Failed(e) => td_string!(l, tavily_failed, why = search_error(l, e)).to_string(),
     }
 }

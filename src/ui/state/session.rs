@@ -43,6 +43,8 @@ pub struct Session {
     pub messages_rev: RwSignal<u64>,
     /// The text in the message box; kept here so a failed send never loses it.
     pub draft: RwSignal<String>,
+    /// Whether the next question searches the web first (the "Web search" switch by the message box).
+    pub web_search: RwSignal<bool>,
     pub loaded: RwSignal<bool>,
     /// The interface's language, mirrored from the locale context for work that runs outside the views
     /// (captions).
@@ -87,6 +89,7 @@ pub fn provide_session() -> Session {
         busy: RwSignal::new(false),
         messages_rev: RwSignal::new(0),
         draft: RwSignal::new(String::new()),
+        web_search: RwSignal::new(false),
         loaded: RwSignal::new(false),
         language: RwSignal::new(Language::En),
         tabs: StoredValue::new_local(RefCell::new(None)),
