@@ -60,7 +60,7 @@ const HANG_CAP_MS = 60_000;
  * What a request that passed auth, JSON parsing and the model check was, for counting: a streamed chat
  * request (a chat turn or an evaluation answer), a judge request (see {@link judgeSchema}), another plain chat
  * request with an image (a caption) or without one, or an embeddings request.
- * @typedef {'answer'|'judge'|'caption'|'plain'|'embeddings'} CallKind
+ * @typedef {'answer'|'judge'|'plan'|'caption'|'plain'|'embeddings'} CallKind
  * @typedef {{kind: CallKind, model: string, schema: string|null, data: any, status: number|null, body: any}} Call
  *   `schema` is the judge schema's name and `data` the judge request's user message parsed as JSON (null when
  *   it is not a JSON object, and for other kinds); `status` is the HTTP status answered (null when the
@@ -426,6 +426,25 @@ export function judgeSchema(body) {
   return Object.values(JUDGE_SCHEMAS).includes(name) ? name : null;
 }
 
+/** The name of the schema Boda's web-search planner asks for. */
+export const PLAN_SCHEMA = 'web_search_plan';
+
+/** Whether a request is a web-search planning call (a structured-output request for a query plan). */
+export function isPlanRequest(body) {
+  return body?.stream !== true && body?.response_format?.json_schema?.name === PLAN_SCHEMA;
+}
+
+/**
+ * The plan the stand-in computes: one query, the person's message itself (cut to 120 characters), and a
+ * fixed sentence. The message is read from the JSON data the planner sends in its first user text part.
+ * @param {any} body
+ */
+export function computedPlan(body) {
+  const data = judgeDataOf(body) ?? {};
+  const message = typeof data.message === 'string' ? data.message : 'search';
+  return { queries: [message.slice(0, 120)], look_for: 'What the results say about it.' };
+}
+
 /**
  * A judge request's data: its last user message parsed as JSON, when that is an object; otherwise null.
  * @param {any} body
@@ -702,6 +721,8 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
   /** @type {Violation[]} */ const violations = [];
   /** @type {ScriptEntry[]} */ const queue = [];
   /** @type {ScriptEntry[]} */ const plainQueue = [];
+  /** Replies to web-search planning calls, used before the computed plan. @type {ScriptEntry[]} */
+  const planQueue = [];
   /** Scripted answers for /embeddings (errors only), used before computed vectors. @type {ErrorResponse[]} */
   const embeddingQueue = [];
   /** Judge replies, used before `control.judgeMode`. @type {JudgeEntry[]} */
@@ -878,7 +899,9 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
         ? 'answer'
         : schema
           ? 'judge'
-          : imageParts(body).length > 0
+          : isPlanRequest(body)
+            ? 'plan'
+            : imageParts(body).length > 0
             ? 'caption'
             : 'plain';
     /** @type {Call} */
@@ -967,10 +990,14 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
     let r;
     // Streaming requests (chat turns) and plain ones (e.g. image captions) have separate script queues, so
     // background captioning never takes an answer scripted for a turn; judge requests have their own too.
-    const next = call.kind === 'judge' ? undefined : streamReq ? queue.shift() : plainQueue.shift();
+    const next =
+      call.kind === 'judge' ? undefined : call.kind === 'plan' ? planQueue.shift() : streamReq ? queue.shift() : plainQueue.shift();
     const answer = next === undefined && streamReq && control.answerFor ? control.answerFor(body) : undefined;
     if (call.kind === 'judge') {
       r = judgeResponse(body);
+    } else if (call.kind === 'plan' && next === undefined) {
+      const plan = JSON.stringify(computedPlan(body));
+      r = { kind: 'json', content: plan, usage: usageFor(body, plan) };
     } else if (next === undefined && !streamReq && imageParts(body).length > 0) {
       r = { kind: 'json', content: captionFor(body) };
     } else if (typeof answer === 'string') {
@@ -1125,6 +1152,10 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
     violations,
     script: (...responses) => void queue.push(...responses),
     scriptPlain: (...responses) => void plainQueue.push(...responses),
+    /** Replies for the next planning calls (e.g. {kind: 'json', content: 'not a plan'}). */
+    scriptPlan: (...responses) => void planQueue.push(...responses),
+    /** The planning calls received. */
+    planRequests: () => calls.filter((c) => c.kind === 'plan').map((c) => c.body),
     /** Errors for the next /embeddings requests, one each. @param {...ErrorResponse} responses */
     scriptEmbeddings: (...responses) => void embeddingQueue.push(...responses),
     pending: () => [...queue],
@@ -1184,6 +1215,7 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
       violations.length = 0;
       queue.length = 0;
       plainQueue.length = 0;
+      planQueue.length = 0;
       embeddingQueue.length = 0;
     },
     close() {
