@@ -342,6 +342,16 @@ impl Language {
     pub fn from_tag(tag: &str) -> Option<Language> {
         Language::ALL.into_iter().find(|l| l.tag() == tag)
     }
+
+    /// The language a text is written in, as far as Boda tells them apart: Korean when it has Hangul.
+    pub fn of_text(text: &str) -> Language {
+        let hangul = |c: char| matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}');
+        if text.chars().any(hangul) {
+            Language::Ko
+        } else {
+            Language::En
+        }
+    }
 }
 
 /// Where requests go and how. The API key never leaves this struct except into an `Authorization` header.

@@ -4,9 +4,9 @@
 //! implement them with in-memory fakes. Browsers run one thread, so the futures are not `Send` and the traits
 //! use plain `async fn`.
 
+use crate::core::cost::AnswerCalls;
 use crate::core::eval::model::TestSet;
 use crate::core::eval::run::{CaseResult, Run};
-use crate::core::cost::AnswerCalls;
 use crate::core::model::{Chat, ImageMeta, Message, Settings};
 use crate::core::retrieval::vector::VectorIndex;
 use std::fmt;

@@ -339,8 +339,15 @@ mod tests {
         let existing = store.messages.borrow().clone();
         let images = [PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: b"x", caption: None, attached: true }];
         let mut events = Vec::new();
-        let input =
-            TurnInput { settings: &s, chat: &chat, messages: &existing, images: &images, recalled: &[], context: &[], web: None };
+        let input = TurnInput {
+            settings: &s,
+            chat: &chat,
+            messages: &existing,
+            images: &images,
+            recalled: &[],
+            context: &[],
+            web: None,
+        };
         let out = block_on(ask(store, t, rt, input, question, &mut |e| events.push(e)));
         (out, events)
     }
@@ -426,8 +433,15 @@ mod tests {
         let s = settings();
         let existing = store.messages.borrow().clone();
         let mut events = Vec::new();
-        let input =
-            TurnInput { settings: &s, chat: &chat, messages: &existing, images: &[], recalled: &[], context: &[], web: None };
+        let input = TurnInput {
+            settings: &s,
+            chat: &chat,
+            messages: &existing,
+            images: &[],
+            recalled: &[],
+            context: &[],
+            web: None,
+        };
         let out = block_on(regenerate(&store, &t, &rt, input, &mut |e| events.push(e))).unwrap();
         assert_eq!(out.answer.content, "third");
         let contents: Vec<String> = store.messages.borrow().iter().map(|m| m.content.clone()).collect();
@@ -451,8 +465,15 @@ mod tests {
         let before = store.messages.borrow().clone();
         let chat = Chat::new("c1".into(), 0.0);
         let s = settings();
-        let input =
-            TurnInput { settings: &s, chat: &chat, messages: &before, images: &[], recalled: &[], context: &[], web: None };
+        let input = TurnInput {
+            settings: &s,
+            chat: &chat,
+            messages: &before,
+            images: &[],
+            recalled: &[],
+            context: &[],
+            web: None,
+        };
         let mut events = Vec::new();
         let out = block_on(regenerate(&store, &t, &rt, input, &mut |e| events.push(e))).unwrap();
         assert!(matches!(out.error, Some(ApiError::Unreachable { .. })));
@@ -522,7 +543,8 @@ mod tests {
         let t = StallingTransport { rt: rt.clone() };
         let chat = Chat::new("c1".into(), 0.0);
         let s = settings();
-        let input = TurnInput { settings: &s, chat: &chat, messages: &[], images: &[], recalled: &[], context: &[], web: None };
+        let input =
+            TurnInput { settings: &s, chat: &chat, messages: &[], images: &[], recalled: &[], context: &[], web: None };
         let out = block_on(ask(&store, &t, &*rt, input, "q", &mut |_| {}));
         assert_eq!(out.answer.status, MessageStatus::Interrupted);
         let history = store.history.borrow();
@@ -551,14 +573,32 @@ mod tests {
     fn ask_with_web(store: &MemStore, t: &FakeTransport, web: &WebAsk) -> TurnOutcome {
         let chat = Chat::new("c1".into(), 0.0);
         let s = web_settings();
-        let images = [PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: b"x", caption: Some("A navy blazer."), attached: true }];
-        let input =
-            TurnInput { settings: &s, chat: &chat, messages: &[], images: &images, recalled: &[], context: &[], web: Some(web) };
+        let images = [PromptImage {
+            name: "a.jpg",
+            mime: "image/jpeg",
+            bytes: b"x",
+            caption: Some("A navy blazer."),
+            attached: true,
+        }];
+        let input = TurnInput {
+            settings: &s,
+            chat: &chat,
+            messages: &[],
+            images: &images,
+            recalled: &[],
+            context: &[],
+            web: Some(web),
+        };
         block_on(ask(store, t, &FakeRuntime::default(), input, "What trousers go with it?", &mut |_| {}))
     }
 
     fn tavily(body: serde_json::Value) -> Scripted {
-        Scripted::Reply(Reply { status: 200, retry_after: None, chunks: vec![body.to_string().into_bytes()], end: Ok(()) })
+        Scripted::Reply(Reply {
+            status: 200,
+            retry_after: None,
+            chunks: vec![body.to_string().into_bytes()],
+            end: Ok(()),
+        })
     }
 
     #[test]

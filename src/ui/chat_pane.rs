@@ -36,7 +36,10 @@ pub fn ChatPane() -> impl IntoView {
     let detail = move || state.session.current_chat().map(|c| c.detail).unwrap_or_default();
     // The running total of the open chat's answers, at the prices in Settings.
     let spend = Memo::new(move |_| {
-        state.session.settings.with(|s| state.session.messages.with(|ms| Spend::of_messages(&s.prices, s.search.credit_usd, ms)))
+        state
+            .session
+            .settings
+            .with(|s| state.session.messages.with(|ms| Spend::of_messages(&s.prices, s.search.credit_usd, ms)))
     });
     let total = move || text::chat_cost(i18n.get_locale(), &spend.get());
     let on_drop = move |ev: web_sys::DragEvent| {

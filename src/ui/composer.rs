@@ -54,6 +54,16 @@ pub fn Composer() -> impl IntoView {
                 controller::send(state);
             }
         >
+            <div class="composer-options">
+                <label class="toggle web-toggle">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || state.session.web_search.get()
+                        on:change=move |ev| state.session.web_search.set(event_target_checked(&ev))
+                    />
+                    {t!(i18n, web_search)}
+                </label>
+            </div>
             <label class="button add-images" for="add-images" title=move || t_string!(i18n, add_images_tip)>
                 {t!(i18n, add_images)}
             </label>
@@ -68,14 +78,6 @@ pub fn Composer() -> impl IntoView {
                 on:paste=on_paste
             ></textarea>
             <div class="composer-actions">
-                <label class="toggle web-toggle">
-                    <input
-                        type="checkbox"
-                        prop:checked=move || state.session.web_search.get()
-                        on:change=move |ev| state.session.web_search.set(event_target_checked(&ev))
-                    />
-                    {t!(i18n, web_search)}
-                </label>
                 <Show when=can_regenerate>
                     <button type="button" class="secondary" on:click=move |_| controller::regenerate(state)>
                         {t!(i18n, regenerate)}

@@ -13,8 +13,6 @@ use crate::core::model::{recover_interrupted, validate_base_url, Chat, Detail, M
 use crate::core::model::{ImageMeta, Language, Role};
 use crate::core::notice::{Alert, Notice, SettingsVerdict};
 use crate::core::pipeline::{self, Turn};
-use crate::core::turn::WebAsk;
-use crate::core::websearch::stage::{check_key, KeyCheck, Queries};
 use crate::core::ports::{ChatRepo, ImageRepo, IndexRepo, MessageRepo, Runtime, SettingsRepo, StoreError};
 use crate::core::ports::{TestSetRepo, UsageRepo};
 use crate::core::prompt::caption_request;
@@ -22,6 +20,8 @@ use crate::core::prompt::PromptImage;
 use crate::core::retrieval::lexical::LexicalIndex;
 use crate::core::search;
 use crate::core::turn::TurnEvent;
+use crate::core::turn::WebAsk;
+use crate::core::websearch::stage::{check_key, KeyCheck, Queries};
 use crate::ui::memory;
 use crate::ui::state::{store, with_search, AppState, ResultKind, SearchResult, ShownImage};
 use crate::web::files::{blob_bytes, object_url, prepare_image, revoke_object_url, BlobBytes};
@@ -859,10 +859,11 @@ pub fn send(state: AppState) {
     if question.trim().is_empty() {
         return;
     }
-    let web = state.session.web_search.get_untracked().then(|| WebAsk {
-        queries: Queries::Plan,
-        language: state.session.language.get_untracked(),
-    });
+    let web = state
+        .session
+        .web_search
+        .get_untracked()
+        .then(|| WebAsk { queries: Queries::Plan, language: state.session.language.get_untracked() });
     run_turn(state, Turn::Ask(question.trim_end().to_owned()), web);
 }
 

@@ -4,13 +4,13 @@
 use crate::core::cost::cost_of;
 use crate::core::eval::from_chat::can_propose;
 use crate::core::model::{Message, MessageStatus, Role};
+use crate::core::websearch::SearchState;
 use crate::ui::context_view::ContextView;
 use crate::ui::controller;
 use crate::ui::i18n::{t, t_string, text, use_i18n};
 use crate::ui::markdown_view::Markdown;
-use crate::ui::web_search_view::WebSearchView;
-use crate::core::websearch::SearchState;
 use crate::ui::state::{use_add_case, use_app_state};
+use crate::ui::web_search_view::WebSearchView;
 use crate::web::dom::message_element;
 use leptos::prelude::*;
 

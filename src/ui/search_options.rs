@@ -7,7 +7,7 @@ use crate::ui::field::Field;
 use crate::ui::i18n::{t, t_string, td_string, use_i18n, Locale};
 use leptos::prelude::*;
 
-fn depth_name(l: Locale, d: SearchDepth) -> &'static str {
+pub fn depth_name(l: Locale, d: SearchDepth) -> &'static str {
     match d {
         SearchDepth::Basic => td_string!(l, depth_basic),
         SearchDepth::Advanced => td_string!(l, depth_advanced),
@@ -93,7 +93,7 @@ pub fn SearchOptionsFields(
         </div>
         <Field
             id="set-search-results"
-            label=Signal::derive(move || t_string!(i18n, search_results))
+            label=Signal::derive(move || t_string!(i18n, search_max_results))
             value=max_results
             kind="number"
         />

@@ -10,10 +10,10 @@ use crate::core::websearch::stage::KeyCheck;
 use crate::core::websearch::tavily::{
     parse_credit_price, parse_domains, Country, SearchDepth, SearchOptions, TimeRange, Topic, MAX_RESULTS,
 };
-use crate::ui::search_options::SearchOptionsFields;
 use crate::ui::controller;
 use crate::ui::field::Field;
 use crate::ui::i18n::{self, t, t_string, td_string, text, use_i18n};
+use crate::ui::search_options::SearchOptionsFields;
 use crate::ui::state::use_app_state;
 use leptos::prelude::*;
 use leptos::task::spawn_local;

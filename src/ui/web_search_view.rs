@@ -21,21 +21,25 @@ pub fn WebSearchView(search: WebSearch, #[prop(into)] is_last: Signal<bool>) -> 
     let state = use_app_state();
     let i18n = use_i18n();
     let running = match search.state {
-        SearchState::Planning => Some(view! { <p class="web-status" role="status">{t!(i18n, web_planning)}</p> }.into_any()),
-        SearchState::Searching => Some(view! { <p class="web-status" role="status">{t!(i18n, web_searching)}</p> }.into_any()),
+        SearchState::Planning => {
+            Some(view! { <p class="web-status" role="status">{t!(i18n, web_planning)}</p> }.into_any())
+        }
+        SearchState::Searching => {
+            Some(view! { <p class="web-status" role="status">{t!(i18n, web_searching)}</p> }.into_any())
+        }
         _ => None,
     };
     let skipped = search.skipped().cloned().map(|skip| {
-        let text = move || {
-            state.session.settings.with(|s| text::search_skipped(i18n.get_locale(), &skip, &s.api_key))
-        };
+        let text = move || state.session.settings.with(|s| text::search_skipped(i18n.get_locale(), &skip, &s.api_key));
         view! { <p class="web-skipped" role="note">{text}</p> }
     });
     let failed = search.failed.len();
-    let partial = (failed > 0).then(|| view! { <p class="web-partial">{move || t_string!(i18n, web_partial, n = failed)}</p> });
+    let partial =
+        (failed > 0).then(|| view! { <p class="web-partial">{move || t_string!(i18n, web_partial, n = failed)}</p> });
     let none_found = (search.state == SearchState::Done && search.results.is_empty())
         .then(|| view! { <p class="web-none">{t!(i18n, web_no_results)}</p> });
-    let chips = (!search.queries.is_empty()).then(|| view! { <QueryChips queries=search.queries.clone() is_last=is_last /> });
+    let chips =
+        (!search.queries.is_empty()).then(|| view! { <QueryChips queries=search.queries.clone() is_last=is_last /> });
     let cost = search_cost(&search);
     let images: Vec<String> = search.images.iter().filter_map(|i| web_link(&i.url)).collect();
     let image_row = (!images.is_empty()).then(|| {
@@ -179,18 +183,16 @@ fn search_cost(search: &WebSearch) -> Option<impl IntoView> {
     let plan = search.plan_usage.zip(search.plan_model.clone()).map(|(usage, model)| {
         move || {
             let usd = state.session.settings.with(|s| cost_of(&s.prices, &model, &usage));
-            t_string!(
-                i18n,
-                cost_plan,
-                tokens = usage.total_tokens,
-                usd = text::answer_cost(i18n.get_locale(), usd)
-            )
+            t_string!(i18n, cost_plan, tokens = usage.total_tokens, usd = text::answer_cost(i18n.get_locale(), usd))
         }
     });
     let (credits, estimated) = (search.credits, search.credits_estimated);
     let spent = (credits > 0.0).then(|| {
         move || {
-            let usd = state.session.settings.with(|s| format_usd(crate::core::websearch::search_cost(credits, s.search.credit_usd)));
+            let usd = state
+                .session
+                .settings
+                .with(|s| format_usd(crate::core::websearch::search_cost(credits, s.search.credit_usd)));
             let n = text::credits(credits);
             if estimated {
                 t_string!(i18n, cost_credits_estimated, credits = n, usd = usd)

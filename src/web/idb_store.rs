@@ -497,7 +497,8 @@ impl UsageRepo for IdbStore {
             .map_err(store_error)?;
         // A few fields of each record, read in place: no message is turned into JSON or parsed whole.
         let field = |v: &JsValue, name: &str| js_sys::Reflect::get(v, &name.into()).ok().filter(|f| !f.is_undefined());
-        let number = |v: &JsValue, name: &str| field(v, name).and_then(|n| n.as_f64()).filter(|n| n.is_finite() && *n >= 0.0);
+        let number =
+            |v: &JsValue, name: &str| field(v, name).and_then(|n| n.as_f64()).filter(|n| n.is_finite() && *n >= 0.0);
         let count = |v: &JsValue, name: &str| number(v, name).map_or(0, |n| n as u32);
         let usage = |v: &JsValue, name: &str| {
             field(v, name).filter(JsValue::is_object).map(|u| Usage {

@@ -10,7 +10,9 @@
 use crate::core::context::{self, ContextPlan, PlanInput, Signals};
 use crate::core::embeddings::embed;
 use crate::core::eval::model::{Case, CaseImage};
-use crate::core::model::{AnswerError, Chat, ContextItem, ContextUse, Detail, ImageMeta, Message, MessageStatus};
+use crate::core::model::{
+    AnswerError, Chat, ContextItem, ContextUse, Detail, ImageMeta, Language, Message, MessageStatus,
+};
 use crate::core::model::{Settings, Usage};
 use crate::core::openai::ApiError;
 use crate::core::pipeline::{self, Event, Ports, Recall, Turn};
@@ -18,7 +20,10 @@ use crate::core::ports::{BlobReader, ImageRepo, MessageRepo, Runtime, StoreError
 use crate::core::retrieval::lexical::LexicalIndex;
 use crate::core::retrieval::vector::VectorIndex;
 use crate::core::search::{image_doc, image_text};
-use crate::core::turn::TurnEvent;
+use crate::core::turn::{TurnEvent, WebAsk};
+use crate::core::websearch::stage::Queries;
+use crate::core::websearch::tavily::{SearchDepth, SearchOptions};
+use crate::core::websearch::WebSearch;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 
@@ -39,6 +44,9 @@ pub struct RunConfig {
     /// The sampling temperature; `None` leaves the model's default.
     #[serde(default)]
     pub temperature: Option<f32>,
+    /// Web search before each answer, at this depth (with the person's other search options); `None` is off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web: Option<SearchDepth>,
 }
 
 impl RunConfig {
@@ -51,8 +59,15 @@ impl RunConfig {
             recall_all_chats: false,
             instructions: self.instructions.clone().filter(|t| !t.trim().is_empty()),
             temperature: self.temperature,
+            search: SearchOptions { depth: self.web.unwrap_or(base.search.depth), ..base.search.clone() },
             ..base.clone()
         }
+    }
+
+    /// How a case's question searches the web under this configuration: planned queries, in the question's
+    /// language (which also picks the default country); `None` when the configuration does not search.
+    pub fn web_ask(&self, case: &Case) -> Option<WebAsk> {
+        self.web.map(|_| WebAsk { queries: Queries::Plan, language: Language::of_text(&case.question) })
     }
 }
 
@@ -215,6 +230,9 @@ pub struct CaseAnswer {
     /// Ids of the images attached as pictures.
     #[serde(default)]
     pub attached: Vec<String>,
+    /// The web search the answer made: its queries and the results it was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<WebSearch>,
 }
 
 impl CaseAnswer {
@@ -275,7 +293,9 @@ where
         transport: ports.transport,
         runtime: ports.runtime,
     };
-    let outcome = pipeline::run(pipeline_ports, &settings, &chat, Turn::Ask(case.question.clone()), None, &|_| None, &mut on)
+    let web = config.web_ask(case);
+    let question = Turn::Ask(case.question.clone());
+    let outcome = pipeline::run(pipeline_ports, &settings, &chat, question, web.as_ref(), &|_| None, &mut on)
         .await
         .ok()
         .flatten()?;
@@ -291,6 +311,7 @@ where
         total_ms,
         context: answer.context,
         attached,
+        search: answer.search,
     })
 }
 
@@ -335,6 +356,7 @@ mod tests {
 
     fn config(retrieval: Option<u32>) -> RunConfig {
         RunConfig {
+            web: None,
             id: "a".into(),
             model: "gpt-4o-mini".into(),
             detail: Detail::Low,
@@ -442,5 +464,43 @@ mod tests {
         assert_eq!((s.instructions, s.temperature), (None, Some(0.2)));
         assert_eq!(s.api_key, base.api_key);
         assert_eq!(config(None).settings(&base).context_images, 16);
+    }
+
+    #[test]
+    fn a_configuration_with_web_search_plans_searches_and_keeps_what_the_answer_saw() {
+        let plan = serde_json::json!({"choices": [{"message": {"role": "assistant",
+            "content": "{\"queries\":[\"red bicycle\"],\"look_for\":\"Its colour.\"}"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 200, "completion_tokens": 20, "total_tokens": 220}});
+        let found = serde_json::json!({"results": [{"title": "Red bikes", "url": "https://bikes.example/red",
+            "content": "A red bicycle."}], "usage": {"credits": 2}});
+        let reply = |v: serde_json::Value| {
+            Scripted::Reply(Reply {
+                status: 200,
+                retry_after: None,
+                chunks: vec![v.to_string().into_bytes()],
+                end: Ok(()),
+            })
+        };
+        let t = FakeTransport::new(vec![reply(plan), reply(found), Scripted::Reply(Reply::sse(&["Red [1]."], true))]);
+        let rt = FakeRuntime::default();
+        let s = Settings { tavily_key: "tvly-test-1".into(), ..settings() };
+        let c = RunConfig { web: Some(SearchDepth::Advanced), ..config(None) };
+        let korean = Case { question: "자전거는 무슨 색이에요?".into(), ..case(1) };
+        let ports = AnswerPorts { blobs: &Bytes, transport: &t, runtime: &rt };
+        let a = block_on(answer_case(ports, &s, &c, &korean, vec![vec![1u8]])).unwrap();
+        let search = a.search.as_ref().expect("the search is kept with the answer");
+        assert_eq!(search.results[0].title, "Red bikes");
+        assert_eq!(search.credits, 2.0);
+        let sent = t.sent.borrow();
+        let tavily: serde_json::Value = serde_json::from_str(sent[1].body.as_deref().unwrap()).unwrap();
+        assert_eq!(tavily["search_depth"], "advanced", "the configuration's depth");
+        assert_eq!(tavily["country"], "south korea", "a Korean question boosts Korean results");
+        drop(sent);
+        // The result's cost counts the plan, the answer and the credits at the run's rate.
+        let mut r =
+            crate::core::eval::run::CaseResult::new("run", &crate::core::eval::schedule::JobKey::new("c1", "a"));
+        r.answered(a, &korean, &c, &crate::core::cost::PriceTable::defaults(), 0.01);
+        let expected = (200.0 * 0.15 + 7.0 * 0.15 + 3.0 * 0.60 + 20.0 * 0.60) / 1e6 + 0.02;
+        assert!((r.answer_cost_usd.unwrap() - expected).abs() < 1e-12, "{:?}", r.answer_cost_usd);
     }
 }

@@ -12,9 +12,15 @@ use crate::core::eval::answer::RunConfig;
 use crate::core::eval::model::TestSet;
 use crate::core::image_plan::image_tokens;
 use crate::core::prompt::{estimate_tokens, SYSTEM};
+use crate::core::websearch::plan::{planner_tokens, MAX_QUERIES};
+use crate::core::websearch::search_cost;
 
 /// The answer length estimates assume, in tokens.
 pub const EXPECTED_ANSWER_TOKENS: u32 = 150;
+/// A plan's length, in tokens.
+const PLAN_TOKENS: u32 = 60;
+/// The results block an answer receives (ten results of about 120 tokens and the rules), in tokens.
+const RESULTS_TOKENS: u32 = 1_300;
 
 /// One configuration's part of a run.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +35,9 @@ pub struct ConfigEstimate {
     pub image_tokens: u32,
     /// What those tokens cost, when the model has a price.
     pub image_usd: Option<f64>,
+    /// Web search: the planning calls (in `answers` too) and the most Tavily credits the searches can use
+    /// (every case planning the most queries), with their dollars (in `answers` too).
+    pub search_credits: f64,
 }
 
 impl ConfigEstimate {
@@ -65,13 +74,20 @@ impl RunEstimate {
 }
 
 /// Estimates a run of `configs` on `set`, judged by `judge_model`.
-pub fn estimate_run(set: &TestSet, configs: &[RunConfig], judge_model: &str, prices: &PriceTable) -> RunEstimate {
+pub fn estimate_run(
+    set: &TestSet,
+    configs: &[RunConfig],
+    judge_model: &str,
+    prices: &PriceTable,
+    credit_usd: f64,
+) -> RunEstimate {
     let mut out = Vec::with_capacity(configs.len());
     let mut notes = Vec::new();
     for config in configs {
         let mut answers = Estimate { usd: Some(0.0), ..Estimate::default() };
         let mut judging = Estimate { usd: Some(0.0), ..Estimate::default() };
         let (mut images, mut tokens) = (0u32, 0u32);
+        let mut search_credits = 0.0;
         let system = match config.instructions.as_deref() {
             Some(extra) => format!("{SYSTEM}\n\n{extra}"),
             None => SYSTEM.to_owned(),
@@ -92,6 +108,18 @@ pub fn estimate_run(set: &TestSet, configs: &[RunConfig], judge_model: &str, pri
                 &system,
                 EXPECTED_ANSWER_TOKENS,
             ));
+            if let Some(depth) = config.web {
+                // The planner reads the question and every caption and writes a short plan; the searches use at
+                // most the plan's queries at the depth's rate. Their results travel with the answer's prompt.
+                let captions: String =
+                    case.images.iter().filter_map(|i| i.caption.as_deref()).collect::<Vec<_>>().join(" ");
+                let plan_in = planner_tokens() + estimate_tokens(&case.question) + estimate_tokens(&captions);
+                answers = answers.plus(Estimate::of(prices, &config.model, plan_in, PLAN_TOKENS));
+                answers = answers.plus(Estimate::of(prices, &config.model, RESULTS_TOKENS, 0));
+                let credits = MAX_QUERIES as f64 * depth.credits();
+                search_credits += credits;
+                answers.usd = answers.usd.map(|usd| usd + search_cost(credits, credit_usd));
+            }
             images += sent.len() as u32;
             tokens += sent.iter().map(|&(w, h)| image_tokens(&config.model, w, h, config.detail)).sum::<u32>();
             let context: u32 = case.images.iter().filter_map(|i| i.caption.as_deref()).map(estimate_tokens).sum();
@@ -117,6 +145,7 @@ pub fn estimate_run(set: &TestSet, configs: &[RunConfig], judge_model: &str, pri
             images,
             image_tokens: tokens,
             image_usd,
+            search_credits,
         });
     }
     for (a, ca) in out.iter().zip(configs) {
@@ -166,13 +195,21 @@ mod tests {
     }
 
     fn config(id: &str, model: &str, detail: Detail, retrieval: Option<u32>) -> RunConfig {
-        RunConfig { id: id.into(), model: model.into(), detail, retrieval, instructions: None, temperature: None }
+        RunConfig {
+            id: id.into(),
+            model: model.into(),
+            detail,
+            retrieval,
+            instructions: None,
+            temperature: None,
+            web: None,
+        }
     }
 
     #[test]
     fn at_high_detail_the_small_model_pays_more_per_picture_and_the_estimate_says_so() {
         let configs = [config("mini", "gpt-4o-mini", Detail::High, None), config("big", "gpt-4o", Detail::High, None)];
-        let e = estimate_run(&set(), &configs, "gpt-4.1", &PriceTable::defaults());
+        let e = estimate_run(&set(), &configs, "gpt-4.1", &PriceTable::defaults(), 0.008);
         assert_eq!(e.configs[0].images, 8);
         // 1024×1024 at high detail: 2 × 2 tiles.
         assert_eq!(e.configs[0].image_tokens, 8 * (2833 + 4 * 5667));
@@ -186,7 +223,7 @@ mod tests {
     fn retrieval_sends_fewer_pictures_and_adds_a_faithfulness_check() {
         let all = config("all", "gpt-4o", Detail::Low, None);
         let two = config("two", "gpt-4o", Detail::Low, Some(2));
-        let e = estimate_run(&set(), &[all, two], "gpt-4.1", &PriceTable::defaults());
+        let e = estimate_run(&set(), &[all, two], "gpt-4.1", &PriceTable::defaults(), 0.008);
         assert_eq!((e.configs[0].images, e.configs[1].images), (8, 4));
         assert!(e.configs[1].answers.input_tokens < e.configs[0].answers.input_tokens);
         assert!(e.configs[1].judging.input_tokens > e.configs[0].judging.input_tokens);
@@ -200,9 +237,26 @@ mod tests {
             &[config("x", "my-local-model", Detail::Low, None)],
             "gpt-4.1",
             &PriceTable::defaults(),
+            0.008,
         );
         assert_eq!(e.total().usd, None);
         assert_eq!(e.notes, [EstimateNote::Unpriced { model: "my-local-model".into() }]);
         assert!(e.total().input_tokens > 0);
+    }
+
+    #[test]
+    fn web_search_adds_its_planning_calls_and_at_most_three_searches_a_case() {
+        let off = config("off", "gpt-4o-mini", Detail::Low, None);
+        let on = RunConfig {
+            web: Some(crate::core::websearch::tavily::SearchDepth::Advanced),
+            ..config("on", "gpt-4o-mini", Detail::Low, None)
+        };
+        let e = estimate_run(&set(), &[off, on], "gpt-4.1", &PriceTable::defaults(), 0.008);
+        let cases = set().cases.len() as f64;
+        assert_eq!(e.configs[0].search_credits, 0.0);
+        assert_eq!(e.configs[1].search_credits, cases * 3.0 * 2.0);
+        let extra = e.configs[1].answers.usd.unwrap() - e.configs[0].answers.usd.unwrap();
+        assert!(extra > cases * 6.0 * 0.008, "credits and the planning calls: {extra}");
+        assert!(e.configs[1].answers.input_tokens > e.configs[0].answers.input_tokens);
     }
 }

@@ -168,6 +168,7 @@ mod tests {
 
     fn fixture() -> (Run, TestSet, Vec<CaseResult>) {
         let config = |id: &str| RunConfig {
+            web: None,
             id: id.into(),
             model: "m".into(),
             detail: Detail::Low,
@@ -176,6 +177,7 @@ mod tests {
             temperature: None,
         };
         let run = Run {
+            credit_usd: 0.008,
             id: "r".into(),
             set_id: "s".into(),
             set_version: 1,
@@ -207,6 +209,7 @@ mod tests {
             cases: vec![case("c1"), case("c2")],
         };
         let answer = |text: &str| CaseAnswer {
+            search: None,
             text: text.into(),
             status: MessageStatus::Complete,
             error: None,

@@ -832,6 +832,7 @@ pub(crate) mod testing {
 
     pub fn config(id: &str, model: &str, retrieval: Option<u32>) -> RunConfig {
         RunConfig {
+            web: None,
             id: id.into(),
             model: model.into(),
             detail: Detail::Low,
@@ -873,6 +874,7 @@ pub(crate) mod testing {
 
     pub fn run(configs: Vec<RunConfig>) -> Run {
         Run {
+            credit_usd: 0.008,
             id: "run1".into(),
             set_id: "set".into(),
             set_version: 3,
@@ -903,6 +905,7 @@ pub(crate) mod testing {
     pub fn answered(run: &Run, config: &RunConfig, case: &Case, text: &str) -> CaseResult {
         let mut r = CaseResult::new(&run.id, &JobKey::new(case.id.clone(), config.id.clone()));
         let answer = CaseAnswer {
+            search: None,
             text: text.into(),
             status: MessageStatus::Complete,
             error: None,
@@ -912,7 +915,7 @@ pub(crate) mod testing {
             context: Vec::new(),
             attached: vec![case.images[0].id.clone()],
         };
-        r.answered(answer, case, config, &run.prices);
+        r.answered(answer, case, config, &run.prices, run.credit_usd);
         r.settle(Stage::Answer, StageRecord::Done);
         r
     }

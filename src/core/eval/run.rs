@@ -6,7 +6,7 @@
 //! per-answer figures (the deterministic metrics, retrieval recall, cost); it does not aggregate them (see
 //! `eval::report`) or send anything (see `eval::runner`).
 
-use crate::core::cost::{cost_of, PriceTable};
+use crate::core::cost::{AnswerCalls, PriceTable};
 use crate::core::eval::answer::{CaseAnswer, RunConfig};
 use crate::core::eval::judge::{Claims, Judgement, Verdict};
 use crate::core::eval::metrics;
@@ -40,6 +40,9 @@ pub struct Run {
     pub judge_prompt_version: String,
     /// The prices the run's costs are computed with, as they were when it started.
     pub prices: PriceTable,
+    /// The dollars a Tavily credit cost when it started (runs stored before web search read the default).
+    #[serde(default = "default_credit_usd")]
+    pub credit_usd: f64,
     pub concurrency: u32,
     pub created_ms: f64,
     pub state: RunState,
@@ -48,6 +51,10 @@ pub struct Run {
     /// Pairwise comparisons asked for after the run, each judged in both orders.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pairwise: Vec<crate::core::eval::pairwise::PairOutcome>,
+}
+
+fn default_credit_usd() -> f64 {
+    crate::core::websearch::tavily::SearchOptions::DEFAULT_CREDIT_USD
 }
 
 impl Run {
@@ -191,8 +198,25 @@ impl CaseResult {
     }
 
     /// Stores an answer with what follows from it alone: its cost, its metrics, and retrieval's recall.
-    pub fn answered(&mut self, answer: CaseAnswer, case: &Case, config: &RunConfig, prices: &PriceTable) {
-        self.answer_cost_usd = answer.usage.as_ref().and_then(|u| cost_of(prices, &config.model, u));
+    pub fn answered(
+        &mut self,
+        answer: CaseAnswer,
+        case: &Case,
+        config: &RunConfig,
+        prices: &PriceTable,
+        credit_usd: f64,
+    ) {
+        // The answer with its web search (planning call and credits): unknown when nothing reported usage.
+        let search = answer.search.as_ref();
+        let calls = AnswerCalls {
+            model: Some(config.model.clone()),
+            usage: answer.usage,
+            plan_model: search.and_then(|s| s.plan_model.clone()),
+            plan_usage: search.and_then(|s| s.plan_usage),
+            credits: search.map_or(0.0, |s| s.credits),
+        };
+        let known = calls.usage.is_some() || calls.plan_usage.is_some() || calls.credits > 0.0;
+        self.answer_cost_usd = known.then(|| calls.usd(prices, credit_usd)).flatten();
         self.scores = answer.is_complete().then(|| TextScores::of(&answer.text, &case.reference));
         self.recall = retrieval_recall(case, config, &answer.attached);
         self.answer = Some(answer);
@@ -286,6 +310,7 @@ mod tests {
 
     fn config(retrieval: Option<u32>) -> RunConfig {
         RunConfig {
+            web: None,
             id: "x".into(),
             model: "gpt-4o".into(),
             detail: Detail::Low,
@@ -297,6 +322,7 @@ mod tests {
 
     fn answer(text: &str, attached: &[&str]) -> CaseAnswer {
         CaseAnswer {
+            search: None,
             text: text.into(),
             status: MessageStatus::Complete,
             error: None,
@@ -316,14 +342,14 @@ mod tests {
     #[test]
     fn an_answer_brings_its_cost_metrics_and_recall() {
         let mut r = CaseResult::new("run", &JobKey::new("c", "x"));
-        r.answered(answer("Two red circles", &["a", "b"]), &case(), &config(Some(2)), &PriceTable::defaults());
+        r.answered(answer("Two red circles", &["a", "b"]), &case(), &config(Some(2)), &PriceTable::defaults(), 0.008);
         // gpt-4o: $2.50 per 1M in, $10 per 1M out.
         assert!((r.answer_cost_usd.unwrap() - 3.5).abs() < 1e-9);
         assert_eq!(r.scores.unwrap().exact, 1.0);
         assert_eq!(r.recall, Some(0.5));
         assert_eq!(r.key(), "run|x|c");
         let mut all = CaseResult::new("run", &JobKey::new("c", "x"));
-        all.answered(answer("One", &["a", "b", "c"]), &case(), &config(None), &PriceTable::defaults());
+        all.answered(answer("One", &["a", "b", "c"]), &case(), &config(None), &PriceTable::defaults(), 0.008);
         assert_eq!(all.recall, None, "nothing was retrieved when every image goes");
     }
 
@@ -332,7 +358,7 @@ mod tests {
         let mut failed = answer("", &[]);
         failed.status = MessageStatus::Failed;
         let mut r = CaseResult::new("run", &JobKey::new("c", "x"));
-        r.answered(failed, &case(), &config(None), &PriceTable::defaults());
+        r.answered(failed, &case(), &config(None), &PriceTable::defaults(), 0.008);
         assert_eq!(r.scores, None);
         r.correctness = Some(Judged {
             judgement: Judgement::Scored(Verdict { tenths: 7, rationale: "ok".into() }),

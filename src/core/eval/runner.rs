@@ -151,6 +151,7 @@ where
     let judge_settings = Settings { model: run.judge_model.clone(), ..settings.clone() };
     let judge_model = run.judge_model.clone();
     let prices = run.prices.clone();
+    let credit_usd = run.credit_usd;
     let run_id = run.id.clone();
 
     type Flight<'f> = Pin<Box<dyn Future<Output = (Task, Output)> + 'f>>;
@@ -263,7 +264,9 @@ where
                 let prices = prices.clone();
                 (
                     outcome,
-                    Box::new(move |r: &mut CaseResult, _: &StageRecord| r.answered(answer, case, config, &prices)),
+                    Box::new(move |r: &mut CaseResult, _: &StageRecord| {
+                        r.answered(answer, case, config, &prices, credit_usd)
+                    }),
                 )
             }
             Output::Verdict(verdict, usage) => {
@@ -520,6 +523,7 @@ mod tests {
 
     fn config(id: &str, model: &str, retrieval: Option<u32>) -> RunConfig {
         RunConfig {
+            web: None,
             id: id.into(),
             model: model.into(),
             detail: Detail::Low,
@@ -531,6 +535,7 @@ mod tests {
 
     fn run(configs: Vec<RunConfig>) -> Run {
         Run {
+            credit_usd: 0.008,
             id: "r".into(),
             set_id: "s".into(),
             set_version: 1,

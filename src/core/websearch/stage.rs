@@ -258,7 +258,10 @@ pub enum KeyCheck {
     /// No key to check.
     NotSet,
     /// The key works; the credits it used this billing cycle and its limit, when Tavily said.
-    Works { used: Option<u64>, limit: Option<u64> },
+    Works {
+        used: Option<u64>,
+        limit: Option<u64>,
+    },
     Failed(SearchError),
 }
 
@@ -543,7 +546,12 @@ mod tests {
     #[test]
     fn the_key_check_reads_usage_and_says_why_it_failed() {
         let usage = json!({"key": {"usage": 150, "limit": 1000}, "account": {"current_plan": "Researcher"}});
-        let t = FakeTransport::new(vec![Scripted::Reply(Reply { status: 200, retry_after: None, chunks: vec![usage.to_string().into_bytes()], end: Ok(()) })]);
+        let t = FakeTransport::new(vec![Scripted::Reply(Reply {
+            status: 200,
+            retry_after: None,
+            chunks: vec![usage.to_string().into_bytes()],
+            end: Ok(()),
+        })]);
         let rt = FakeRuntime::default();
         assert_eq!(block_on(check_key(&t, &rt, &settings())), KeyCheck::Works { used: Some(150), limit: Some(1000) });
         assert_eq!(t.sent.borrow()[0].url, "https://api.tavily.com/usage");

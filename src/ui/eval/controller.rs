@@ -286,6 +286,8 @@ pub fn check_setup(app: AppState, setup: &RunSetup) -> Result<(), StartProblem> 
         Err(StartProblem::NoModel)
     } else if setup.judge_model.trim().is_empty() {
         Err(StartProblem::NoJudge)
+    } else if setup.configs.iter().any(|c| c.web.is_some()) && !app.session.settings.get_untracked().has_tavily_key() {
+        Err(StartProblem::NoSearchKey)
     } else {
         Ok(())
     }
@@ -308,6 +310,7 @@ pub async fn start_run(app: AppState, eval: EvalState, setup: RunSetup) -> Optio
         judge_model: setup.judge_model.trim().to_owned(),
         judge_prompt_version: JUDGE_PROMPT_VERSION.to_owned(),
         prices: settings.prices.clone(),
+        credit_usd: settings.search.credit_usd,
         concurrency: setup.concurrency.clamp(1, 16),
         created_ms: BrowserRuntime::default().now_ms(),
         state: RunState::Running,

@@ -169,7 +169,16 @@ fn Shown(run: Run, set: TestSet, report: Report, open: RwSignal<HashSet<String>>
         .get_value()
         .configs
         .iter()
-        .map(|c| (c.id.clone(), config_label(c, td_string!(i18n.get_locale_untracked(), with_retrieval))))
+        .map(|c| {
+            (
+                c.id.clone(),
+                config_label(
+                    c,
+                    td_string!(i18n.get_locale_untracked(), with_retrieval),
+                    td_string!(i18n.get_locale_untracked(), with_web_search),
+                ),
+            )
+        })
         .collect();
     let labels = StoredValue::new(labels);
     let label = move |id: &str| {
@@ -428,7 +437,7 @@ fn Cases(run: Run, set: TestSet, app: crate::ui::state::AppState, open: RwSignal
                                         .iter()
                                         .map(|c| {
                                             let r = results.iter().find(|r| r.config_id == c.id).cloned();
-                                            view! { <CaseResultView label=config_label(c, t_string!(i18n, with_retrieval)) result=r index=i + 1 app=app /> }
+                                            view! { <CaseResultView label=config_label(c, t_string!(i18n, with_retrieval), t_string!(i18n, with_web_search)) result=r index=i + 1 app=app /> }
                                         })
                                         .collect_view()
                                 })}
@@ -483,6 +492,24 @@ fn CaseResultView(
                 .collect()
         })
         .unwrap_or_default();
+    // What the web search gave the answer: the queries and the numbered results, as it saw them.
+    let search = r.answer.as_ref().and_then(|a| a.search.clone()).map(|s| {
+        let key = app.session.settings.with_untracked(|st| st.api_key.clone());
+        let skipped = s.skipped().map(|k| crate::ui::i18n::text::search_skipped(l, k, &key));
+        let results: Vec<String> = s
+            .results
+            .iter()
+            .enumerate()
+            .map(|(i, r)| format!("[{}] {} — {} ({})", i + 1, r.title, r.snippet, r.url))
+            .collect();
+        view! {
+            <div class="case-search">
+                <p>{t!(i18n, web_search_used)}": "{s.queries.join(" · ")}</p>
+                {skipped.map(|t| view! { <p class="warning">{t}</p> })}
+                <ol class="case-web-results">{results.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ol>
+            </div>
+        }
+    });
     let status_text = match &status {
         ResultStatus::Failed(Some(k)) => text::failure(i18n.get_locale_untracked(), k),
         ResultStatus::Failed(None) => t_string!(i18n, answer_incomplete).to_owned(),
@@ -502,6 +529,7 @@ fn CaseResultView(
             {faith.map(|f| view! { <p>{t_string!(i18n, faithfulness_score, score = f)}</p> })}
             {scores.map(|s| view! { <p class="metrics">{s}</p> })}
             {(!context.is_empty()).then(|| view! { <p class="context">{t!(i18n, context_used)}": "{context.join(", ")}</p> })}
+            {search}
             <label>
                 {select_label.clone()}
                 <select

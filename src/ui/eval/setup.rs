@@ -8,6 +8,7 @@ use crate::core::eval::estimate::estimate_run;
 use crate::core::eval::judge::same_family;
 use crate::core::model::Detail;
 use crate::core::route::Route;
+use crate::core::websearch::tavily::SearchDepth;
 use crate::ui::eval::controller::{self, RunSetup};
 use crate::ui::eval::sets::set_name;
 use crate::ui::eval::state::use_eval;
@@ -31,6 +32,8 @@ struct Draft {
     k: String,
     instructions: String,
     temperature: String,
+    /// Web search at this depth, or off.
+    web: Option<SearchDepth>,
 }
 
 impl Draft {
@@ -42,16 +45,21 @@ impl Draft {
             retrieval: self.retrieval.then(|| self.k.trim().parse::<u32>().unwrap_or(2).clamp(1, 16)),
             instructions: Some(self.instructions.trim().to_owned()).filter(|t| !t.is_empty()),
             temperature: self.temperature.trim().parse::<f32>().ok().filter(|t| (0.0..=2.0).contains(t)),
+            web: self.web,
         }
     }
 }
 
-/// A configuration's short label: its model, and its retrieval.
-pub fn config_label(c: &RunConfig, with_retrieval: &str) -> String {
-    match c.retrieval {
+/// A configuration's short label: its model, its retrieval, and its web search.
+pub fn config_label(c: &RunConfig, with_retrieval: &str, with_web: &str) -> String {
+    let mut label = match c.retrieval {
         Some(k) => format!("{} + {with_retrieval} (k = {k})", c.model),
         None => c.model.clone(),
+    };
+    if let Some(depth) = c.web {
+        label.push_str(&format!(" + {with_web} ({})", depth.as_str()));
     }
+    label
 }
 
 #[component]
@@ -70,6 +78,7 @@ pub fn Setup() -> impl IntoView {
             k: "2".into(),
             instructions: String::new(),
             temperature: String::new(),
+            web: None,
         },
         Draft {
             n: 2,
@@ -79,6 +88,7 @@ pub fn Setup() -> impl IntoView {
             k: "2".into(),
             instructions: String::new(),
             temperature: String::new(),
+            web: None,
         },
     ]);
     let judge = RwSignal::new(DEFAULT_JUDGE.to_owned());
@@ -90,15 +100,15 @@ pub fn Setup() -> impl IntoView {
     let configs = move || drafts.get().iter().map(Draft::config).collect::<Vec<_>>();
     let estimate = Memo::new(move |_| {
         let set = chosen.get()?;
-        let prices = app.session.settings.with(|s| s.prices.clone());
-        Some(estimate_run(&set, &configs(), judge.get().trim(), &prices))
+        let (prices, credit_usd) = app.session.settings.with(|s| (s.prices.clone(), s.search.credit_usd));
+        Some(estimate_run(&set, &configs(), judge.get().trim(), &prices, credit_usd))
     });
     let label_of = move |id: &str| {
         drafts
             .with_untracked(|d| {
-                d.iter()
-                    .find(|x| x.n.to_string() == id)
-                    .map(|x| config_label(&x.config(), t_string!(i18n, with_retrieval)))
+                d.iter().find(|x| x.n.to_string() == id).map(|x| {
+                    config_label(&x.config(), t_string!(i18n, with_retrieval), t_string!(i18n, with_web_search))
+                })
             })
             .unwrap_or_default()
     };
@@ -113,6 +123,7 @@ pub fn Setup() -> impl IntoView {
                 k: "2".into(),
                 instructions: String::new(),
                 temperature: String::new(),
+                web: None,
             });
             next.n = n;
             d.push(next);
@@ -176,6 +187,7 @@ pub fn Setup() -> impl IntoView {
                         <th>{t!(i18n, retrieval_k)}</th>
                         <th>{t!(i18n, temperature)}</th>
                         <th>{t!(i18n, instructions)}</th>
+                        <th>{t!(i18n, web_search)}</th>
                         <th></th>
                     </tr>
                 </thead>
@@ -346,6 +358,27 @@ fn ConfigRow(n: u32, drafts: RwSignal<Vec<Draft>>) -> impl IntoView {
                         edit(&|d| d.instructions = v.clone())
                     }
                 ></textarea>
+            </td>
+            <td>
+                <select
+                    aria-label=move || t_string!(i18n, config_web, n = n)
+                    on:change=move |ev| {
+                        let v = SearchDepth::parse(&event_target_value(&ev));
+                        edit(&|d| d.web = v)
+                    }
+                >
+                    <option value="" selected=move || get().is_some_and(|x| x.web.is_none())>{t!(i18n, web_off)}</option>
+                    {SearchDepth::ALL
+                        .into_iter()
+                        .map(|depth| {
+                            view! {
+                                <option value=depth.as_str() selected=move || get().is_some_and(|x| x.web == Some(depth))>
+                                    {move || crate::ui::search_options::depth_name(i18n.get_locale(), depth)}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
             </td>
             <td>
                 <button

@@ -40,6 +40,8 @@ pub enum StartProblem {
     NoConfig,
     NoModel,
     NoJudge,
+    /// A configuration searches the web, and Settings have no Tavily key.
+    NoSearchKey,
 }
 
 /// A run this tab is driving: how to cancel it, and the lock that keeps other tabs from driving it too.

@@ -56,6 +56,7 @@ pub fn start_problem(l: Locale, p: StartProblem) -> &'static str {
         StartProblem::NoConfig => td_string!(l, start_no_config),
         StartProblem::NoModel => td_string!(l, start_no_model),
         StartProblem::NoJudge => td_string!(l, start_no_judge),
+        StartProblem::NoSearchKey => td_string!(l, start_no_search_key),
     }
 }
 

@@ -11,8 +11,8 @@ use crate::core::model::{AnswerError, BadCount, BaseUrlProblem, CountField};
 use crate::core::notice::{Alert, FileProblem, Notice, SettingsVerdict};
 use crate::core::openai::{redact, ApiError, MAX_RETRIES};
 use crate::core::ports::StoreError;
-use crate::core::websearch::tavily::SearchError;
 use crate::core::websearch::stage::KeyCheck;
+use crate::core::websearch::tavily::SearchError;
 use crate::core::websearch::Skip;
 
 /// A wait as a person says it: "45 s" / "45초", "3 min" / "3분", "2 h" / "2시간".
@@ -131,7 +131,7 @@ fn count_field(l: Locale, f: CountField) -> &'static str {
         CountField::EmbeddingDimensions => td_string!(l, field_dims),
         CountField::ImagesAttached => td_string!(l, field_k_images),
         CountField::MessagesRecalled => td_string!(l, field_k_messages),
-        CountField::SearchResults => td_string!(l, search_results),
+        CountField::SearchResults => td_string!(l, search_max_results),
     }
 }
 
