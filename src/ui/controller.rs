@@ -714,8 +714,13 @@ fn flush_pending(state: AppState) {
 
 fn apply_event(state: AppState, event: TurnEvent) {
     match event {
-        TurnEvent::Upsert(m) if m.status == MessageStatus::Streaming && !m.content.is_empty() => {
-            // Coalesce: keep only the newest text and show it on the next tick.
+        TurnEvent::Upsert(m)
+            if m.status == MessageStatus::Streaming
+                && !m.content.is_empty()
+                && state.session.messages.with_untracked(|v| v.iter().any(|x| x.id == m.id && !x.content.is_empty())) =>
+        {
+            // Coalesce: keep only the newest text and show it on the next tick (the first text shows at once,
+            // below: the time to the first token is what a person waits for).
             let first = state.session.pending.with_value(|p| p.borrow_mut().replace(m).is_none());
             if first {
                 let cb = wasm_bindgen::closure::Closure::once_into_js(move || flush_pending(state));

@@ -19,12 +19,19 @@
 //      watched from the list of runs (budget ≤ 50 ms), and the time the report of 200 cases × 4 configurations takes to render, from opening
 //      the run's page to its Report table (budget < 100 ms).
 //
-// `node tests/e2e/bench.mjs load` runs only part 1, `node tests/e2e/bench.mjs eval` only part 6.
+//   7. Web search: the time from Send to the answer's first token with web search on, against stand-ins with
+//      fixed latencies (the planning call and the answer's first token 300 ms each, every Tavily search
+//      500 ms), so the app's own overhead is what is left beyond 300 + 500 + 300 ms (budget ≤ 100 ms), with
+//      three planned queries, which must run in parallel (the most searches in flight at once: 3).
+//
+// `node tests/e2e/bench.mjs load` runs only part 1, `node tests/e2e/bench.mjs eval` only part 6,
+// `node tests/e2e/bench.mjs web` only part 7.
 
 import zlib from 'node:zlib';
 import { startWorld, openApp, configure, makeImage, addImages, waitIdle, chatRequests, messageCount } from './app.mjs';
 import { imageParts } from './standin.mjs';
 import { readStore } from './harness.mjs';
+import { startTavily } from './tavily_standin.mjs';
 import { installHeartbeat, calibrate, beatStart, beatStop } from './heartbeat.mjs';
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
@@ -322,7 +329,103 @@ async function evaluation(world) {
   return { calibration, elapsed, requests, maxTask: run.max, longTasks: run.over50, render, reportTask: report.max };
 }
 
+/** Part 7: Send to first answer token with web search on, over fixed stand-in latencies; five questions. */
+async function webSearch(world) {
+  const MODEL_MS = 300;
+  const TAVILY_MS = 500;
+  const tavily = await startTavily({ latencyMs: TAVILY_MS });
+  const { context, page } = await openApp(world);
+  try {
+    await configure(page, world);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await page.getByLabel('Tavily API key', { exact: true }).fill('tvly-test-bench');
+    await page.getByLabel('Search proxy URL', { exact: true }).fill(tavily.origin);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    await page.getByRole('checkbox', { name: 'Web search', exact: true }).check();
+    // The moment Send is pressed, and the moment an answer first shows text, by the page's own clock.
+    await page.evaluate(() => {
+      const answers = () => document.querySelectorAll('[role=log] article.assistant .md');
+      window.__bench = { sent: 0, first: 0, before: 0 };
+      document.addEventListener('click', (e) => {
+        if (e.target.closest?.('.composer button[type=submit]')) {
+          window.__bench = { sent: performance.now(), first: 0, before: answers().length };
+        }
+      }, true);
+      new MutationObserver(() => {
+        const b = window.__bench;
+        if (b.sent && !b.first) {
+          const all = answers();
+          if (all.length > b.before && all[all.length - 1].textContent.trim()) b.first = performance.now();
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    const runs = [];
+    for (let i = 0; i < 5; i++) {
+      const plan = JSON.stringify({ queries: [`navy blazer ${i}`, `beige chinos ${i}`, `white sneakers ${i}`], look_for: 'Shops and prices.' });
+      world.standin.scriptPlan({ kind: 'json', content: plan, delayMs: MODEL_MS });
+      world.standin.script({ kind: 'stream', chunks: ['Beige chinos [1] ', 'go well.'], delayMs: MODEL_MS });
+      const before = await messageCount(page);
+      const searchesBefore = tavily.searches().length;
+      await page.getByLabel('Message', { exact: true }).fill(`What goes with a navy blazer? (${i})`);
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      await waitIdle(page, before + 2);
+      const t = await page.evaluate(() => ({ ...window.__bench, origin: performance.timeOrigin }));
+      const searches = tavily.searches().slice(searchesBefore);
+      const starts = searches.map((x) => x.startedAt);
+      // Where the time went, by the servers' clocks (the same machine's): Send to the planning call, its reply
+      // to the first search, the last search's reply to the answer's request, and its first token to the screen.
+      const sentAt = t.origin + t.sent;
+      const planAt = world.standin.requests.filter((r) => r.body?.response_format?.json_schema?.name === 'web_search_plan').at(-1).at;
+      const answerAt = world.standin.requests.filter((r) => r.body?.stream === true).at(-1).at;
+      const firstAt = t.origin + t.first;
+      runs.push({
+        firstToken: t.first - t.sent,
+        spread: Math.max(...starts) - Math.min(...starts),
+        n: searches.length,
+        steps: [planAt - sentAt, Math.min(...starts) - (planAt + MODEL_MS), answerAt - Math.max(...searches.map((x) => x.endedAt)), firstAt - (answerAt + MODEL_MS)],
+      });
+    }
+    const floor = MODEL_MS + TAVILY_MS + MODEL_MS;
+    const overheads = runs.map((r) => r.firstToken - floor).sort((a, b) => a - b);
+    return {
+      floor,
+      firstTokens: runs.map((r) => r.firstToken),
+      median: overheads[Math.floor(overheads.length / 2)],
+      worst: overheads[overheads.length - 1],
+      inFlight: tavily.maxInFlight(),
+      spread: Math.max(...runs.map((r) => r.spread)),
+      steps: runs.map((r) => r.steps.map((x) => x.toFixed(0)).join('+')),
+      searches: runs.map((r) => r.n),
+      violations: tavily.violations.length,
+    };
+  } finally {
+    await context.close();
+    await tavily.close();
+  }
+}
+
+function printWeb(w) {
+  line('web: Send → first token (5 questions)', w.firstTokens.map((t) => t.toFixed(0)).join(' / ') + ' ms', '', true);
+  line(`web: overhead beyond ${w.floor} ms, median`, `${w.median.toFixed(0)} ms`, '≤ 100 ms', w.median <= 100);
+  line(`web: overhead beyond ${w.floor} ms, worst`, `${w.worst.toFixed(0)} ms`, '', true);
+  line('web: overhead steps (to plan+to search+to answer+to screen)', w.steps.join(' / '), '', true);
+  line('web: searches per question', w.searches.join(' / '), '3', w.searches.every((n) => n === 3));
+  line('web: most searches in flight at once', w.inFlight, '3 (parallel)', w.inFlight >= 3);
+  line('web: spread of a question\'s search starts', `${w.spread.toFixed(0)} ms`, '< 500 ms', w.spread < 500);
+  if (w.violations) console.log(`web: ${w.violations} Tavily spec violations`);
+}
+
 const world = await startWorld();
+if (process.argv[2] === 'web') {
+  try {
+    console.log('7. Web search: Send to first token over fixed stand-in latencies');
+    printWeb(await webSearch(world));
+  } finally {
+    await world.close();
+  }
+  process.exit(0);
+}
 if (process.argv[2] === 'load') {
   try {
     const load = await firstLoad(world);
@@ -369,6 +472,8 @@ try {
   const everyImage = await tenTurns(world, 8);
   console.log('6. Evaluation: 200 cases × 4 configurations');
   const ev = await evaluation(world);
+  console.log('7. Web search: Send to first token over fixed stand-in latencies');
+  const web = await webSearch(world);
   console.log('');
   line('first load, gzipped', kb(load.gzip), '≤ 450 KB', load.gzip <= 450 * 1024);
   line('first load, brotli (quality 11)', kb(load.brotli), '', true);
@@ -388,6 +493,7 @@ try {
   const tokenRatio = everyImage.tokens / withRetrieval.tokens;
   line('turn 10: prompt tokens saved', `${tokenRatio.toFixed(2)}× fewer`, '', true);
   printEvaluation(ev);
+  printWeb(web);
   if (world.standin.violations.length) console.log('spec violations:', JSON.stringify(world.standin.violations, null, 2));
 } finally {
   await world.close();

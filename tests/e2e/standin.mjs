@@ -75,7 +75,7 @@ const HANG_CAP_MS = 60_000;
  * A queued judge entry: a mode for one request, or a scripted response.
  * @typedef {JudgeMode | ScriptedResponse} JudgeEntry
  *
- * @typedef {{method: string, path: string, url: string, headers: import('node:http').IncomingHttpHeaders, body: any}} RecordedRequest
+ * @typedef {{method: string, path: string, url: string, headers: import('node:http').IncomingHttpHeaders, body: any, at: number}} RecordedRequest
  * @typedef {{method: string, path: string, headers: import('node:http').IncomingHttpHeaders}} RecordedPreflight
  * @typedef {{path: string, errors: string[], body: any}} Violation
  *
@@ -816,7 +816,7 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
         badJson = true;
       }
     }
-    requests.push({ method, path: pathname, url: url.pathname + url.search, headers: req.headers, body });
+    requests.push({ method, path: pathname, url: url.pathname + url.search, headers: req.headers, body, at: Date.now() });
 
     if (!pathname.startsWith('/v1/') && pathname !== '/v1') {
       return send(res, 404, errorBody(`Invalid URL (${method} ${url.pathname})`));
