@@ -828,6 +828,46 @@ async fn all_keys(db_name: &str, store: &str) -> Vec<String> {
 }
 
 #[wasm_bindgen_test]
+async fn an_answer_keeps_its_web_search_and_an_earlier_record_without_one_still_reads() {
+    use boda::core::websearch::tavily::{SearchError, WebResult};
+    use boda::core::websearch::{SearchState, Skip, WebSearch};
+    let db = fresh_store().await;
+    let mut search = WebSearch::start(None);
+    search.state = SearchState::Done;
+    search.queries = vec!["베이지 치노".into()];
+    search.results = vec![WebResult {
+        title: "<b>Chinos</b>".into(),
+        url: "https://shop.example/chinos".into(),
+        site: "shop.example".into(),
+        snippet: "Slim chinos.".into(),
+        score: Some(0.5),
+        image: Some("https://shop.example/c.jpg".into()),
+        image_alt: None,
+        query: 0,
+    }];
+    search.credits = 1.0;
+    let answer = Message {
+        search: Some(Box::new(search)),
+        ..Message::new("a1".into(), "c1".into(), Role::Assistant, "Chinos [1].".into(), 2.0)
+    };
+    db.put_message(&answer).await.unwrap();
+    let mut skipped = WebSearch::start(Some(vec!["q".into()]));
+    skipped.state = SearchState::Skipped(Skip::Search(SearchError::PayGoLimit { detail: Some("limit".into()) }));
+    let other = Message {
+        search: Some(Box::new(skipped)),
+        ..Message::new("a2".into(), "c1".into(), Role::Assistant, "x".into(), 3.0)
+    };
+    db.put_message(&other).await.unwrap();
+    // A record as versions before web search wrote it: no `search` field at all.
+    db.put_message(&message("q0", "c1", 1.0)).await.unwrap();
+    let loaded = db.load_messages("c1").await.unwrap();
+    assert_eq!(loaded.len(), 3);
+    assert_eq!(loaded[0].search, None);
+    assert_eq!(loaded[1], answer);
+    assert_eq!(loaded[2], other);
+}
+
+#[wasm_bindgen_test]
 async fn every_answers_calls_are_read_across_chats_and_nothing_else() {
     let db = fresh_store().await;
     let usage = Usage { prompt_tokens: 1200, completion_tokens: 300, total_tokens: 1500, cached_tokens: 200 };
@@ -844,7 +884,8 @@ async fn every_answers_calls_are_read_across_chats_and_nothing_else() {
     search.plan_model = Some("gpt-4o-mini".into());
     search.plan_usage = Some(Usage { prompt_tokens: 90, completion_tokens: 10, total_tokens: 100, cached_tokens: 0 });
     search.credits = 2.0;
-    let searched = Message { search: Some(search.clone()), ..answer("a4", "c3", Some("gpt-4o"), Some(usage)) };
+    let searched =
+        Message { search: Some(Box::new(search.clone())), ..answer("a4", "c3", Some("gpt-4o"), Some(usage)) };
     db.put_message(&searched).await.unwrap();
     let mut read = db.answer_usage().await.unwrap();
     read.sort_by(|a, b| (&a.model, a.credits.to_bits()).cmp(&(&b.model, b.credits.to_bits())));

@@ -772,7 +772,7 @@ mod tests {
         let answer = Message {
             usage: Some(usage(0, 1_000_000)),
             model: Some("gpt-4o-mini".into()),
-            search: Some(search.clone()),
+            search: Some(Box::new(search.clone())),
             ..Message::new("a".into(), "c".into(), Role::Assistant, "an answer [1]".into(), 1.0)
         };
         let spend = Spend::of_messages(&t, 0.008, std::slice::from_ref(&answer));
@@ -783,7 +783,7 @@ mod tests {
         assert!(close(Spend::of_messages(&t, 0.008, &[failed]).usd, 0.15 + 0.024));
         // A planning model with no price makes the whole answer unpriced.
         search.plan_model = Some("my-local-model".into());
-        let unpriced = Message { search: Some(search), ..answer };
+        let unpriced = Message { search: Some(Box::new(search)), ..answer };
         assert_eq!(Spend::of_messages(&t, 0.008, &[unpriced]).unpriced, 1);
     }
 }

@@ -99,7 +99,7 @@ pub struct Message {
     pub context: Vec<ContextItem>,
     /// The web search this answer made, with the results it was given (see [`crate::core::websearch`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub search: Option<crate::core::websearch::WebSearch>,
+    pub search: Option<Box<crate::core::websearch::WebSearch>>,
 }
 
 /// Why an answer failed or stopped early. Stored with the answer in serde's plain (externally tagged) form,

@@ -193,13 +193,13 @@ async fn answer<S: MessageRepo, T: Transport, R: Runtime>(
             language: web.language,
         };
         let mut shown = |w: &WebSearch| {
-            answer.search = Some(w.clone());
+            answer.search = Some(Box::new(w.clone()));
             on(TurnEvent::Upsert(answer.clone()));
         };
         let search =
             stage::run(transport, runtime, input.settings, plan_input, web.queries.clone(), web.language, &mut shown)
                 .await;
-        answer.search = Some(search.clone());
+        answer.search = Some(Box::new(search.clone()));
         save(store, &answer, on).await;
         if search.skipped() == Some(&Skip::Interrupted) {
             // Stop while searching: nothing was asked, the question stays and can be retried.

@@ -717,7 +717,10 @@ fn apply_event(state: AppState, event: TurnEvent) {
         TurnEvent::Upsert(m)
             if m.status == MessageStatus::Streaming
                 && !m.content.is_empty()
-                && state.session.messages.with_untracked(|v| v.iter().any(|x| x.id == m.id && !x.content.is_empty())) =>
+                && state
+                    .session
+                    .messages
+                    .with_untracked(|v| v.iter().any(|x| x.id == m.id && !x.content.is_empty())) =>
         {
             // Coalesce: keep only the newest text and show it on the next tick (the first text shows at once,
             // below: the time to the first token is what a person waits for).

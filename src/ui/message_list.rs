@@ -102,7 +102,7 @@ fn MessageView(message: Message, #[prop(into)] is_last: Signal<bool>) -> impl In
             view! { <Markdown text=message.content.clone() sources=sources /> }.into_any()
         }
     };
-    let web = message.search.clone().map(|search| view! { <WebSearchView search=search is_last=is_last /> });
+    let web = message.search.clone().map(|search| view! { <WebSearchView search=*search is_last=is_last /> });
     let usage = message.usage.map(|u| {
         move || {
             let cached =

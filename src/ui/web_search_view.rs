@@ -187,20 +187,19 @@ fn search_cost(search: &WebSearch) -> Option<impl IntoView> {
         }
     });
     let (credits, estimated) = (search.credits, search.credits_estimated);
-    let spent = (credits > 0.0).then(|| {
-        move || {
-            let usd = state
-                .session
-                .settings
-                .with(|s| format_usd(crate::core::websearch::search_cost(credits, s.search.credit_usd)));
-            let n = text::credits(credits);
-            if estimated {
-                t_string!(i18n, cost_credits_estimated, credits = n, usd = usd)
-            } else {
-                t_string!(i18n, cost_credits, credits = n, usd = usd)
-            }
+    let spent_text = move || {
+        let usd = state
+            .session
+            .settings
+            .with(|s| format_usd(crate::core::websearch::search_cost(credits, s.search.credit_usd)));
+        let n = text::credits(credits);
+        if estimated {
+            t_string!(i18n, cost_credits_estimated, credits = n, usd = usd)
+        } else {
+            t_string!(i18n, cost_credits, credits = n, usd = usd)
         }
-    });
+    };
+    let spent = (credits > 0.0).then_some(spent_text);
     (plan.is_some() || spent.is_some()).then(|| {
         view! {
             <p class="web-cost">

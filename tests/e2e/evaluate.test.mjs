@@ -877,3 +877,55 @@ test('the price table is edited on the page: a new price changes the estimate an
     await until('the defaults are back', async () => (await readStore(page, 'boda', 'settings'))[0].prices.models['gpt-4o'].input_usd_per_mtok, (v) => v === 2.5);
   });
 });
+
+test('a configuration with web search plans and searches each case, keeps what its answer saw, and counts the credits', { timeout: 120_000 }, async () => {
+  const { startTavily } = await import('./tavily_standin.mjs');
+  const tavily = await startTavily();
+  try {
+    await withApp(async ({ page }) => {
+      await configure(page, world);
+      await page.getByRole('button', { name: 'Settings', exact: true }).click();
+      await page.getByLabel('Tavily API key', { exact: true }).fill('tvly-test-eval');
+      await page.getByLabel('Search proxy URL', { exact: true }).fill(tavily.origin);
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByRole('dialog').waitFor({ state: 'hidden' });
+      await sampleInstalled(page);
+      const cases = smallCases(2);
+      await makeSet(page, 'Search set', cases);
+      world.standin.answerFor = smallAnswers(cases);
+      await setUpRun(page, { set: 'Search set · version 2 · 2 cases' });
+      const setup = page.getByRole('region', { name: 'New run' });
+      await setup.getByLabel('Web search of configuration 2', { exact: true }).selectOption('advanced');
+      const runId = await startRun(page);
+      await waitState(page, 'Finished', 90_000);
+
+      // Only configuration 2 searched: one planning call and one search per case, at its depth.
+      assert.equal(world.standin.planRequests().length, 2);
+      const searches = tavily.searches();
+      assert.deepEqual(searches.map((s) => s.query).sort(), cases.map((c) => c.question).sort());
+      assert.ok(searches.every((s) => s.body.search_depth === 'advanced' && s.headers.authorization === 'Bearer tvly-test-eval'));
+      assert.deepEqual(tavily.violations, []);
+      const stored = await results(page, runId);
+      for (const r of stored) {
+        if (r.config_id === '1') {
+          assert.equal(r.answer.search ?? null, null, 'configuration 1 does not search');
+          continue;
+        }
+        assert.equal(r.answer.search.state, 'done');
+        assert.equal(r.answer.search.results.length, 5, 'the results the answer saw are kept');
+        assert.equal(r.answer.search.credits, 2, 'advanced costs 2 credits');
+        // The answer's cost counts the credits at $0.008 each, besides its tokens.
+        assert.ok(r.answer_cost_usd > 2 * 0.008, `${r.case_id}: ${r.answer_cost_usd}`);
+      }
+      // The drill-down of a case shows the queries and the results its answer saw.
+      const first = page.locator('details').filter({ hasText: cases[0].question }).first();
+      await first.locator('summary').click();
+      const seen = first.locator('.case-search');
+      await seen.first().waitFor();
+      assert.match(await seen.first().innerText(), new RegExp(`Web search: ${cases[0].question.replace(/[?()]/g, '\\$&')}`));
+      assert.equal(await seen.first().locator('li').count(), 5);
+    });
+  } finally {
+    await tavily.close();
+  }
+});

@@ -114,9 +114,15 @@ test('a search plans queries, sends them to Tavily with the Bearer key, and the 
   assert.equal(stored.search.state, 'done');
   assert.equal(stored.search.results.length, 5);
   assert.equal(stored.search.credits, 1);
+  // The chat's total counts the planning call, the answer and the credit.
+  const total = page.locator('.chat-header .chat-cost');
+  const before = await total.innerText();
+  assert.match(before, /^This chat: \$0\.0\d+$/);
+  assert.ok(Number(before.split('$')[1]) >= 0.008, before);
   await page.reload();
   await lastAnswer(page).getByRole('list', { name: 'Web results' }).waitFor();
   assert.deepEqual(await lastAnswer(page).locator('.md a.cite').allInnerTexts(), ['[1]', '[2]']);
+  assert.equal(await total.innerText(), before, 'the total survives a reload');
 });
 
 test('"Search again" with an edited chip re-searches and answers again without a new planning call', opts, async () => {
@@ -198,6 +204,16 @@ test('401, 432, 433 and a rate limit each say why and answer without web search'
   const stored = await readStore(page, 'boda', 'messages');
   assert.equal(stored.filter((m) => m.role === 'user').length, 4);
   assert.ok(stored.filter((m) => m.role === 'assistant').every((m) => m.status === 'complete' && m.search.state.skipped));
+});
+
+test('a plan that cannot be read is asked once more, then the answer goes ahead without search', opts, async () => {
+  const { page } = session;
+  await configureSearch(page);
+  world.standin.scriptPlan({ kind: 'json', content: '키워드: 블레이저, 치노' }, { kind: 'json', content: '{"queries": "not a list"}' });
+  const reason = await failedSearch(page, 'What goes with it?');
+  assert.equal(reason, 'Answered without web search: the model did not write a usable search plan, twice.');
+  assert.equal(world.standin.planRequests().length, 2);
+  assert.equal(tavily.searches().length, 0);
 });
 
 test('a blocked call (failed CORS preflight) suggests the proxy and still answers', opts, async () => {

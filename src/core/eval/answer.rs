@@ -232,7 +232,7 @@ pub struct CaseAnswer {
     pub attached: Vec<String>,
     /// The web search the answer made: its queries and the results it was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub search: Option<WebSearch>,
+    pub search: Option<Box<WebSearch>>,
 }
 
 impl CaseAnswer {

@@ -450,7 +450,8 @@ mod tests {
 
     #[test]
     fn every_tavily_failure_is_a_reason_and_never_a_lost_answer() {
-        let cases: Vec<(Scripted, fn(&SearchError) -> bool)> = vec![
+        type Expect = fn(&SearchError) -> bool;
+        let cases: Vec<(Scripted, Expect)> = vec![
             (tavily_error(400, "Invalid topic.", None), |e| matches!(e, SearchError::BadRequest { .. })),
             (tavily_error(401, "Unauthorized: missing or invalid API key.", None), |e| {
                 matches!(e, SearchError::InvalidKey { .. })

@@ -493,7 +493,7 @@ fn CaseResultView(
         })
         .unwrap_or_default();
     // What the web search gave the answer: the queries and the numbered results, as it saw them.
-    let search = r.answer.as_ref().and_then(|a| a.search.clone()).map(|s| {
+    let search = r.answer.as_ref().and_then(|a| a.search.as_deref().cloned()).map(|s| {
         let key = app.session.settings.with_untracked(|st| st.api_key.clone());
         let skipped = s.skipped().map(|k| crate::ui::i18n::text::search_skipped(l, k, &key));
         let results: Vec<String> = s
