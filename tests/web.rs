@@ -372,6 +372,7 @@ fn run_of(id: &str, set_id: &str) -> Run {
         judge_model: "gpt-4.1".into(),
         judge_prompt_version: "v".into(),
         prices: PriceTable::defaults(),
+        credit_usd: 0.008,
         concurrency: 2,
         created_ms: 1.0,
         state: RunState::Running,
