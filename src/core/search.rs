@@ -263,6 +263,29 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_answer_that_searched_the_web_is_found_by_its_results_too() {
+        let mut search = crate::core::websearch::WebSearch::start(Some(vec!["linen shirt".into()]));
+        search.results = vec![crate::core::websearch::tavily::WebResult {
+            title: "Seoul Linen Atelier".into(),
+            url: "https://atelier.example".into(),
+            site: "atelier.example".into(),
+            snippet: "한남동 린넨 셔츠 전문점".into(),
+            score: None,
+            image: None,
+            image_alt: None,
+            query: 0,
+        }];
+        let answer = Message { search: Some(Box::new(search)), ..msg("c1", "a1", "Try the atelier [1].") };
+        let text = findable_text(&answer).unwrap();
+        assert!(
+            text.contains("Try the atelier [1].") && text.contains("Seoul Linen Atelier") && text.contains("린넨 셔츠")
+        );
+        let mut index = LexicalIndex::default();
+        index_message(&mut index, &answer);
+        assert_eq!(index.search("린넨 셔츠", 5).first().map(|(doc, _)| doc.as_str()), Some("m:c1:a1"));
+    }
+
+    #[test]
     fn failed_answers_are_not_indexed_and_removal_is_exact() {
         let mut index = LexicalIndex::new();
         let mut failed = msg("c1", "m9", "temporary text");
