@@ -15,6 +15,7 @@ pub mod notice;
 pub mod openai;
 pub mod pipeline;
 pub mod ports;
+pub mod preset;
 pub mod prompt;
 pub mod retrieval;
 pub mod route;

@@ -10,7 +10,7 @@ use crate::core::openai::ApiError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A conversation: its title, its detail setting and when it last changed.
+/// A conversation: its title, its detail setting, its assistant and when it last changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Chat {
     pub id: String,
@@ -20,6 +20,10 @@ pub struct Chat {
     pub updated_ms: f64,
     #[serde(default)]
     pub detail: Detail,
+    /// The id of the chat's assistant ([`crate::core::preset`]); `None` (chats made before there were
+    /// assistants, too) and an id of one since deleted are Image Q&A ([`crate::core::preset::resolve`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
 }
 
 impl Chat {
@@ -28,7 +32,7 @@ impl Chat {
 
     /// A chat with no title yet (the views show "New chat" in the person's language).
     pub fn new(id: String, now_ms: f64) -> Chat {
-        Chat { id, title: String::new(), created_ms: now_ms, updated_ms: now_ms, detail: Detail::Auto }
+        Chat { id, title: String::new(), created_ms: now_ms, updated_ms: now_ms, detail: Detail::Auto, preset: None }
     }
 
     /// Whether the chat has no title of its own yet: it gets one from its first question.
@@ -385,6 +389,10 @@ pub struct Settings {
     /// The language captions are written in; `None` follows the interface's language.
     #[serde(default)]
     pub caption_language: Option<Language>,
+    /// The system prompt of the chat's assistant, set for a turn by [`crate::core::preset::Preset::apply`]
+    /// (never kept in the stored settings); `None` is Image Q&A's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_prompt: Option<String>,
     /// Instructions added to the system prompt of every question (an evaluation configuration sets them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
@@ -476,6 +484,7 @@ impl Default for Settings {
             context_messages: Settings::default_context_messages(),
             recall_all_chats: false,
             caption_language: None,
+            system_prompt: None,
             instructions: None,
             temperature: None,
             prices: crate::core::cost::PriceTable::defaults(),
@@ -594,6 +603,16 @@ mod tests {
         assert!(Chat { title: "New chat".into(), ..Chat::new("c".into(), 0.0) }.is_untitled());
         let korean = "두 사진의 공통점은 무엇인가요? 아주 길게 써 보는 질문입니다 정말로 길게 길게 길게 길게 씁니다";
         assert!(Chat::title_from_question(korean).chars().count() <= 49);
+    }
+
+    #[test]
+    fn chats_stored_before_assistants_read_as_having_none() {
+        let old = r#"{"id":"c","title":"Cats","created_ms":1,"updated_ms":2,"detail":"low"}"#;
+        let chat: Chat = serde_json::from_str(old).unwrap();
+        assert_eq!(chat.preset, None);
+        assert!(!serde_json::to_string(&chat).unwrap().contains("preset"), "nothing is added to a chat without one");
+        let styled = Chat { preset: Some("style-advisor".into()), ..chat };
+        assert_eq!(serde_json::from_str::<Chat>(&serde_json::to_string(&styled).unwrap()).unwrap(), styled);
     }
 
     #[test]

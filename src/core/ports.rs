@@ -8,6 +8,7 @@ use crate::core::cost::AnswerCalls;
 use crate::core::eval::model::TestSet;
 use crate::core::eval::run::{CaseResult, Run};
 use crate::core::model::{Chat, ImageMeta, Message, Settings};
+use crate::core::preset::Preset;
 use crate::core::retrieval::vector::VectorIndex;
 use std::fmt;
 
@@ -145,6 +146,14 @@ pub trait ChatRepo {
     async fn put_chat(&self, chat: &Chat) -> Result<(), StoreError>;
     /// Deletes the chat with its messages and images; answers of other chats that recalled them forget them.
     async fn delete_chat(&self, chat_id: &str) -> Result<(), StoreError>;
+}
+
+/// The person's assistants (the built-in ones are not stored).
+pub trait PresetRepo {
+    async fn load_presets(&self) -> Result<Vec<Preset>, StoreError>;
+    async fn put_preset(&self, preset: &Preset) -> Result<(), StoreError>;
+    /// Deletes the assistant; in the same transaction the chats that named it name none (so they are Image Q&A).
+    async fn delete_preset(&self, preset_id: &str) -> Result<(), StoreError>;
 }
 
 /// Messages, by chat.

@@ -10,6 +10,7 @@
 
 use crate::core::model::{Detail, Language, Message, MessageStatus, Role};
 use crate::core::openai::{ChatMessage, ChatRequest, ContentPart, ImageUrl, StreamOptions, UserContent};
+use crate::core::preset::IMAGE_QA_PROMPT;
 use base64::Engine;
 
 /// A recalled message as the prompt shows it.
@@ -85,6 +86,8 @@ pub struct PromptInput<'a> {
     pub history_budget: u32,
     /// Earlier messages recalled by retrieval, oldest first.
     pub recalled: &'a [Recalled],
+    /// The system prompt of the chat's assistant ([`crate::core::preset`]); `None` (or blank) is Image Q&A's.
+    pub system: Option<&'a str>,
     /// The person's (or an evaluation configuration's) instructions, added to the system prompt.
     pub instructions: Option<&'a str>,
     pub temperature: Option<f32>,
@@ -101,12 +104,6 @@ pub struct BuiltPrompt {
     /// A rough count of the text tokens sent (images not included).
     pub text_tokens: u32,
 }
-
-pub(crate) const SYSTEM: &str =
-    "You are Boda, an assistant that answers questions about the images the user has shared in \
-this chat. Look at the images carefully and base your answers on what is visible; say so when something cannot be \
-determined from them. Refer to images by their number and file name when it helps. Answer in the language of the \
-question. Use Markdown where it helps readability.";
 
 /// Estimates tokens of a text: about four characters per token for Latin text, one per character for
 /// Hangul, kana and CJK ideographs (which the tokenizers split finely). Good enough for budgeting.
@@ -187,7 +184,7 @@ fn recall_text(recalled: &[Recalled]) -> String {
 pub fn build(input: &PromptInput) -> BuiltPrompt {
     let (kept, trimmed) = trim_history(input.history, input.history_budget);
     let mut messages = Vec::with_capacity(kept.len() + 3);
-    let mut system = SYSTEM.to_owned();
+    let mut system = input.system.map(str::trim).filter(|s| !s.is_empty()).unwrap_or(IMAGE_QA_PROMPT).to_owned();
     if input.images.is_empty() {
         system.push_str(" No images have been shared in this chat yet; if the question needs one, ask for it.");
     } else {
@@ -327,6 +324,7 @@ mod tests {
             images: &images,
             history_budget: 8000,
             recalled: &[],
+            system: None,
             instructions: None,
             temperature: None,
             web: None,
@@ -373,6 +371,7 @@ mod tests {
             images: &[],
             history_budget: 100,
             recalled: &[],
+            system: None,
             instructions: None,
             temperature: None,
             web: None,
@@ -396,6 +395,7 @@ mod tests {
             images: &images,
             history_budget: 100,
             recalled: &recalled,
+            system: None,
             instructions: None,
             temperature: None,
             web: None,
@@ -410,5 +410,36 @@ mod tests {
         let recall = msgs[2]["content"].as_str().unwrap();
         assert!(recall.contains("[Me, in the chat “Pets”]\nMy cat is Nabi."), "{recall}");
         assert_eq!(msgs[3]["content"], "Name?");
+    }
+
+    #[test]
+    fn the_assistants_prompt_replaces_image_qas_and_keeps_the_chats_facts_and_instructions() {
+        let images = [PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: &[1], caption: None, attached: true }];
+        let system_of = |system: Option<&str>, instructions: Option<&str>| {
+            let built = build(&PromptInput {
+                model: "m",
+                detail: Detail::Auto,
+                history: &[],
+                question: "What should I wear?",
+                images: &images,
+                history_budget: 100,
+                recalled: &[],
+                system,
+                instructions,
+                temperature: None,
+                web: None,
+            });
+            match &built.request.messages[0] {
+                ChatMessage::System { content } => content.clone(),
+                other => panic!("not a system message: {other:?}"),
+            }
+        };
+        let default = system_of(None, None);
+        assert!(default.starts_with(crate::core::preset::IMAGE_QA_PROMPT), "{default}");
+        assert_eq!(system_of(Some("  "), None), default, "a blank prompt is Image Q&A's");
+        let own = system_of(Some("You are a tailor named Pip."), Some("Be brief."));
+        assert!(own.starts_with("You are a tailor named Pip. The user has shared 1 image(s)"), "{own}");
+        assert!(own.ends_with("\n\nBe brief."), "{own}");
+        assert!(!own.contains("You are Boda, an assistant"), "{own}");
     }
 }

@@ -217,6 +217,7 @@ async fn answer<S: MessageRepo, T: Transport, R: Runtime>(
         images: input.images,
         history_budget: input.settings.history_budget,
         recalled: input.recalled,
+        system: input.settings.system_prompt.as_deref(),
         instructions: input.settings.instructions.as_deref(),
         temperature: input.settings.temperature,
         web: block.as_deref(),

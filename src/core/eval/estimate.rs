@@ -11,7 +11,8 @@ use crate::core::cost::{estimate_answer, estimate_judging, Estimate, JudgingPlan
 use crate::core::eval::answer::RunConfig;
 use crate::core::eval::model::TestSet;
 use crate::core::image_plan::image_tokens;
-use crate::core::prompt::{estimate_tokens, SYSTEM};
+use crate::core::preset::IMAGE_QA_PROMPT as SYSTEM;
+use crate::core::prompt::estimate_tokens;
 use crate::core::websearch::plan::{planner_tokens, MAX_QUERIES};
 use crate::core::websearch::search_cost;
 
