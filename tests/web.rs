@@ -12,7 +12,8 @@ use boda::core::model::{Chat, ContextItem, ContextUse, Gone, ImageMeta, Message,
 use boda::core::notice::FileProblem;
 use boda::core::openai::{ChatMessage, ChatRequest, StreamOptions, UserContent};
 use boda::core::ports::{ChatRepo, ImageRepo, IndexRepo, MessageRepo, Runtime, SettingsRepo, StoreError};
-use boda::core::ports::{RunRepo, TestSetRepo, UsageRepo};
+use boda::core::ports::{PresetRepo, RunRepo, TestSetRepo, UsageRepo};
+use boda::core::preset::{self, Preset};
 use boda::core::retrieval::lexical::LexicalIndex;
 use boda::core::search;
 use boda::web::files::{blob_bytes, prepare_image};
@@ -273,6 +274,7 @@ async fn a_new_database_is_at_the_current_schema_version() {
             "images",
             "indexes",
             "messages",
+            "presets",
             "settings",
             "test_sets",
             "vectors"
@@ -394,6 +396,69 @@ async fn a_version_5_database_upgrades_to_hold_test_sets_and_runs_keeping_its_ch
     assert!(now.load_test_sets().await.unwrap().is_empty());
     now.put_test_set(&test_set("s", 1, &["a"]), &[("a".into(), blob_of(b"png a", "image/png"))]).await.unwrap();
     assert_eq!(now.load_test_sets().await.unwrap().len(), 1);
+}
+
+fn own_preset(id: &str, name: &str) -> Preset {
+    Preset {
+        id: id.into(),
+        name: name.into(),
+        builtin: None,
+        system_prompt: format!("You are {name}, a tailor."),
+        model: Some("gpt-4o".into()),
+        web_search: true,
+        wardrobe: false,
+        created_ms: 1.0,
+        updated_ms: 2.0,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_version_6_database_upgrades_to_hold_presets_keeping_its_chats_and_messages() {
+    let name = format!("boda-test-{}", new_uuid());
+    let v6 = IdbStore::open_at(&name, 6).await.unwrap();
+    v6.put_chat(&Chat { title: "Cats".into(), ..Chat::new("c".into(), 1.0) }).await.unwrap();
+    v6.put_message(&message("m", "c", 1.0)).await.unwrap();
+    v6.put_test_set(&test_set("s", 1, &["a"]), &[("a".into(), blob_of(b"png a", "image/png"))]).await.unwrap();
+    v6.close();
+    let now = IdbStore::open_named(&name).await.unwrap();
+    let chats = now.load_chats().await.unwrap();
+    assert_eq!((chats.len(), chats[0].title.as_str(), chats[0].preset.as_deref()), (1, "Cats", None));
+    assert_eq!(preset::resolve(&[], chats[0].preset.as_deref()).id, preset::IMAGE_QA_ID, "an old chat is Image Q&A");
+    assert_eq!(now.load_messages("c").await.unwrap(), [message("m", "c", 1.0)]);
+    assert_eq!(now.load_test_sets().await.unwrap().len(), 1);
+    assert!(now.load_presets().await.unwrap().is_empty());
+    now.put_preset(&own_preset("p", "Pip")).await.unwrap();
+    assert_eq!(now.load_presets().await.unwrap(), [own_preset("p", "Pip")]);
+}
+
+#[wasm_bindgen_test]
+async fn deleting_a_preset_makes_the_chats_that_named_it_name_none_and_leaves_the_others() {
+    let db = fresh_store().await;
+    db.put_preset(&own_preset("p", "Pip")).await.unwrap();
+    db.put_preset(&own_preset("q", "Quill")).await.unwrap();
+    // Edited in place: one record per preset.
+    db.put_preset(&Preset { name: "Pippa".into(), ..own_preset("p", "Pip") }).await.unwrap();
+    let names = |ps: Vec<Preset>| {
+        let mut n: Vec<String> = ps.into_iter().map(|p| p.name).collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(db.load_presets().await.unwrap()), ["Pippa", "Quill"]);
+    let with = |id: &str, preset: Option<&str>| Chat { preset: preset.map(str::to_owned), ..Chat::new(id.into(), 1.0) };
+    for chat in [with("a", Some("p")), with("b", Some("q")), with("c", Some("style-advisor")), with("d", None)] {
+        db.put_chat(&chat).await.unwrap();
+    }
+    db.delete_preset("p").await.unwrap();
+    assert_eq!(names(db.load_presets().await.unwrap()), ["Quill"]);
+    let mut chats: Vec<(String, Option<String>)> =
+        db.load_chats().await.unwrap().into_iter().map(|c| (c.id, c.preset)).collect();
+    chats.sort();
+    let expected = [("a", None), ("b", Some("q")), ("c", Some("style-advisor")), ("d", None)]
+        .map(|(id, p): (&str, Option<&str>)| (id.to_owned(), p.map(str::to_owned)));
+    assert_eq!(chats, expected);
+    assert!(js_sys::Reflect::get(&raw_record(&db.name(), "chats", "a").await, &"preset".into())
+        .unwrap()
+        .is_undefined());
 }
 
 #[wasm_bindgen_test]

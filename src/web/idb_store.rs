@@ -7,14 +7,16 @@
 //! the answers that used it. Deleting deletes the records and, in the same transaction, makes those answers
 //! forget it and takes it out of the stored search index. The search index and the vector indexes are plain
 //! records of their own: a vector index is half-precision `ArrayBuffer` chunks plus an id map, per embedding
-//! space (the vector memory removes a deleted item's vectors and saves them itself, moments later).
-//! Schema changes are numbered migrations in [`migrate`].
+//! space (the vector memory removes a deleted item's vectors and saves them itself, moments later). The
+//! person's assistants are records of `presets`; deleting one makes the chats that named it name none, in the
+//! same transaction. Schema changes are numbered migrations in [`migrate`].
 
 use crate::core::cost::AnswerCalls;
 use crate::core::model::{Chat, ContextItem, ContextUse, ImageMeta, Message, Settings, Usage};
 use crate::core::ports::{
-    ChatRepo, ImageRepo, IndexRepo, MessageRepo, SettingsRepo, StoreError, UsageRepo, VectorStore,
+    ChatRepo, ImageRepo, IndexRepo, MessageRepo, PresetRepo, SettingsRepo, StoreError, UsageRepo, VectorStore,
 };
+use crate::core::preset::Preset;
 use crate::core::retrieval::half::to_normal_half;
 use crate::core::retrieval::lexical::LexicalIndex;
 use crate::core::retrieval::vector::VectorIndex;
@@ -35,7 +37,8 @@ pub const DB_NAME: &str = "boda";
 /// ArrayBuffer chunks plus an id map). 4: no new store; vector chunks hold half-precision values (see
 /// [`migrate`]). 5: messages get the `refs` index (what their Context names), filled for the messages there.
 /// 6: the evaluation's stores: test sets (one record per version), their images, runs and results.
-pub const DB_VERSION: u32 = 6;
+/// 7: presets (the person's assistants), by id.
+pub const DB_VERSION: u32 = 7;
 
 pub const CHATS: &str = "chats";
 pub const MESSAGES: &str = "messages";
@@ -51,6 +54,8 @@ pub const EVAL_IMAGES: &str = "eval_images";
 pub const EVAL_RUNS: &str = "eval_runs";
 /// One record per (run, configuration, case), keyed `key`, with a `run_id` index.
 pub const EVAL_RESULTS: &str = "eval_results";
+/// The person's assistants ([`crate::core::preset::Preset`]), by id; the built-in ones are not stored.
+pub const PRESETS: &str = "presets";
 /// The key of the lexical (BM25) search index in [`INDEXES`].
 pub const LEXICAL_KEY: &str = "lexical";
 const BY_CHAT: &str = "chat_id";
@@ -171,6 +176,9 @@ fn migrate(db: &Database, tx: &idb::Transaction, old_version: u32, new_version: 
             KeyPath::new_single(eval::BY_RUN),
             Some(IndexParams::new()),
         )?;
+    }
+    if old_version < 7 && new_version >= 7 {
+        db.create_object_store(PRESETS, keyed())?;
     }
     Ok(())
 }
@@ -444,6 +452,38 @@ impl ChatRepo for IdbStore {
             .map_err(store_error)?
             .await
             .map_err(store_error)?;
+        Self::finish(tx).await
+    }
+}
+
+impl PresetRepo for IdbStore {
+    async fn load_presets(&self) -> Result<Vec<Preset>, StoreError> {
+        let tx = self.tx(&[PRESETS], TransactionMode::ReadOnly)?;
+        let store = tx.object_store(PRESETS).map_err(store_error)?;
+        let values = store.get_all(None, None).map_err(store_error)?.await.map_err(store_error)?;
+        values.iter().map(from_js).collect()
+    }
+
+    async fn put_preset(&self, preset: &Preset) -> Result<(), StoreError> {
+        self.put_value(PRESETS, &to_js(preset)?).await
+    }
+
+    async fn delete_preset(&self, preset_id: &str) -> Result<(), StoreError> {
+        let tx = self.tx(&[PRESETS, CHATS], TransactionMode::ReadWrite)?;
+        let key = Query::from(JsValue::from_str(preset_id));
+        tx.object_store(PRESETS).map_err(store_error)?.delete(key).map_err(store_error)?.await.map_err(store_error)?;
+        // The chats that named it name none. Their records are changed in place, so nothing else of them (a field
+        // a newer build wrote) is lost; chats are few and small, so reading them all is cheap.
+        let chats = tx.object_store(CHATS).map_err(store_error)?;
+        for record in chats.get_all(None, None).map_err(store_error)?.await.map_err(store_error)? {
+            let named = js_sys::Reflect::get(&record, &"preset".into()).ok().and_then(|p| p.as_string());
+            if named.as_deref() == Some(preset_id) {
+                let removed =
+                    js_sys::Reflect::delete_property(record.unchecked_ref::<js_sys::Object>(), &"preset".into());
+                removed.map_err(|_| StoreError::Other("chat".into()))?;
+                chats.put(&record, None).map_err(store_error)?.await.map_err(store_error)?;
+            }
+        }
         Self::finish(tx).await
     }
 }
