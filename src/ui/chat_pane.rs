@@ -1,5 +1,5 @@
-//! The open chat: its header (title, what its answers cost so far, image detail, Settings), alerts, images,
-//! conversation and message box.
+//! The open chat: its header (title, its assistant, what its answers cost so far, image detail, Settings),
+//! alerts, images, conversation and message box.
 //! Files dropped anywhere on it are added as images.
 
 use crate::core::cost::Spend;
@@ -34,6 +34,7 @@ pub fn ChatPane() -> impl IntoView {
         None => t_string!(i18n, page_title).to_owned(),
     };
     let detail = move || state.session.current_chat().map(|c| c.detail).unwrap_or_default();
+    let assistant = move || text::preset_name(i18n.get_locale(), &state.session.current_preset());
     // The running total of the open chat's answers, at the prices in Settings.
     let spend = Memo::new(move |_| {
         state
@@ -60,6 +61,11 @@ pub fn ChatPane() -> impl IntoView {
         >
             <header class="chat-header">
                 <h1>{title}</h1>
+                <Show when=move || state.session.missing.with(Option::is_none)>
+                    <span class="chat-preset" title=move || t_string!(i18n, assistant)>
+                        {assistant}
+                    </span>
+                </Show>
                 {move || total().map(|t| view! { <span class="chat-cost">{t}</span> })}
                 <label class="detail">
                     {t!(i18n, image_detail)} " "

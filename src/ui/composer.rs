@@ -1,9 +1,14 @@
-//! The message box with Add images, Send / Stop and Regenerate. Enter sends, Shift+Enter starts a new line,
-//! and Enter while an input method is composing (Korean, Japanese, Chinese) only finishes the composition.
+//! The message box with the chat's assistant ("Assistant", and "Edit assistants" beside it), "Web search",
+//! Add images, Send / Stop and Regenerate. Enter sends, Shift+Enter starts a new line, and Enter while an input
+//! method is composing (Korean, Japanese, Chinese) only finishes the composition.
+//!
+//! "Web search" holds the person's choice for the next question (`Session::web_search`, which the session resets
+//! to the assistant's default when the chat or its assistant changes; the controller reads it when sending).
 
 use crate::core::model::{MessageStatus, Role};
+use crate::core::preset;
 use crate::ui::controller;
-use crate::ui::i18n::{t, t_string, use_i18n};
+use crate::ui::i18n::{t, t_string, text, use_i18n};
 use crate::ui::state::use_app_state;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -46,6 +51,8 @@ pub fn Composer() -> impl IntoView {
         // Clear the picker so choosing the same file again still fires a change.
         input.set_value("");
     };
+    let chosen = move || state.session.current_preset().id;
+    let choices = move || state.session.presets.with(|ps| preset::all(ps));
     view! {
         <form
             class="composer"
@@ -55,6 +62,29 @@ pub fn Composer() -> impl IntoView {
             }
         >
             <div class="composer-options">
+                <label class="assistant">
+                    {t!(i18n, assistant)} " "
+                    <select
+                        aria-label=move || t_string!(i18n, assistant)
+                        prop:value=chosen
+                        on:change=move |ev| controller::choose_preset(state, event_target_value(&ev))
+                    >
+                        <For each=choices key=|p| (p.id.clone(), p.name.clone()) let:p>
+                            {
+                                let id = p.id.clone();
+                                let selected = p.id.clone();
+                                view! {
+                                    <option value=id selected=move || chosen() == selected>
+                                        {move || text::preset_name(i18n.get_locale(), &p)}
+                                    </option>
+                                }
+                            }
+                        </For>
+                    </select>
+                </label>
+                <button type="button" class="secondary" on:click=move |_| state.session.presets_open.set(true)>
+                    {t!(i18n, edit_assistants)}
+                </button>
                 <label class="toggle web-toggle">
                     <input
                         type="checkbox"

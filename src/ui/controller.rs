@@ -14,7 +14,8 @@ use crate::core::model::{ImageMeta, Language, Role};
 use crate::core::notice::{Alert, Notice, SettingsVerdict};
 use crate::core::pipeline::{self, Turn};
 use crate::core::ports::{ChatRepo, ImageRepo, IndexRepo, MessageRepo, Runtime, SettingsRepo, StoreError};
-use crate::core::ports::{TestSetRepo, UsageRepo};
+use crate::core::ports::{PresetRepo, TestSetRepo, UsageRepo};
+use crate::core::preset::{self, Preset, PresetDraft, PresetProblem};
 use crate::core::prompt::caption_request;
 use crate::core::prompt::PromptImage;
 use crate::core::retrieval::lexical::LexicalIndex;
@@ -221,6 +222,13 @@ async fn on_remote_change(state: AppState, change: Change) {
                 memory::start(state);
             }
         }
+        Change::Presets => {
+            // A deleted assistant also changed the chats that used it.
+            if let (Ok(presets), Ok(chats)) = (db.load_presets().await, db.load_chats().await) {
+                state.session.presets.set(presets);
+                state.session.chats.set(chats);
+            }
+        }
         Change::Search => {
             let stored = db.load_search_index().await.ok().flatten();
             if let Some(index) = stored.as_deref().and_then(search::read_stored_index) {
@@ -294,6 +302,11 @@ pub fn start(state: AppState) {
         state.session.tabs.with_value(|t| *t.borrow_mut() = Some(channel));
         match db.load_settings().await {
             Ok(s) => state.session.settings.set(s),
+            Err(e) => state.notices.alert(Alert::Store(e)),
+        }
+        // Before the chats, so a chat never shows (or runs) as Image Q&A for want of its assistant.
+        match db.load_presets().await {
+            Ok(presets) => state.session.presets.set(presets),
             Err(e) => state.notices.alert(Alert::Store(e)),
         }
         load_search(state, &db).await;
@@ -424,7 +437,13 @@ pub async fn new_chat(state: AppState) -> Option<Chat> {
     }
     let db = store(state)?;
     let rt = BrowserRuntime::default();
-    let chat = Chat::new(rt.new_id(), rt.now_ms());
+    // A new chat gets the assistant chosen last (one since deleted is none, that is Image Q&A).
+    let preset = state
+        .session
+        .next_preset
+        .get_untracked()
+        .map(|id| state.session.presets.with_untracked(|ps| preset::resolve(ps, Some(&id)).id));
+    let chat = Chat { preset, ..Chat::new(rt.new_id(), rt.now_ms()) };
     if let Err(e) = db.put_chat(&chat).await {
         state.notices.alert(Alert::Store(e));
         return None;
@@ -821,6 +840,9 @@ async fn run_turn_inner(
 ) -> Result<Option<crate::core::openai::ApiError>, ()> {
     let chat = ensure_chat(state).await.ok_or(())?;
     let db = store(state).ok_or(())?;
+    // The chat's assistant: its system prompt, and its model when it names one.
+    let settings =
+        &state.session.presets.with_untracked(|ps| preset::resolve(ps, chat.preset.as_deref())).apply(settings);
     if let Turn::Ask(q) = &kind {
         if chat.is_untitled() {
             let mut titled = chat.clone();
@@ -1004,4 +1026,93 @@ pub async fn save_prices(state: AppState, prices: crate::core::cost::PriceTable)
             false
         }
     }
+}
+
+// Assistants (presets).
+
+/// Chooses the open chat's assistant (stored with the chat), and the one new chats get from now on. With no
+/// chat open, only the latter: the chat the first image or question makes gets it.
+pub fn choose_preset(state: AppState, preset_id: String) {
+    crate::web::prefs::set_last_preset(Some(&preset_id));
+    state.session.next_preset.set(Some(preset_id.clone()));
+    let open = state.session.current.get_untracked().and_then(|id| chat_by_id(state, &id));
+    if let Some(mut chat) = open.filter(|c| c.preset.as_deref() != Some(preset_id.as_str())) {
+        chat.preset = Some(preset_id);
+        spawn_local(save_chat(state, chat));
+    }
+}
+
+/// Why an edited assistant was not stored.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NotSaved {
+    /// What is wrong with it (nothing was written).
+    Problems(Vec<PresetProblem>),
+    Store(StoreError),
+}
+
+/// Checks an edited assistant (a new one when `existing` is `None`) with `core::preset::save` against the
+/// others and the built-in ones' names (`reserved`), then stores it and shows it.
+pub async fn save_preset(
+    state: AppState,
+    draft: &PresetDraft,
+    existing: Option<&Preset>,
+    reserved: &[&str],
+) -> Result<Preset, NotSaved> {
+    let rt = BrowserRuntime::default();
+    let saved = state
+        .session
+        .presets
+        .with_untracked(|ps| preset::save(draft, existing, ps, reserved, || rt.new_id(), rt.now_ms()))
+        .map_err(NotSaved::Problems)?;
+    put_preset(state, saved.clone()).await.map_err(NotSaved::Store)?;
+    Ok(saved)
+}
+
+/// Stores one of the person's assistants and shows it.
+async fn put_preset(state: AppState, preset: Preset) -> Result<(), StoreError> {
+    let db = store(state).ok_or(StoreError::Other("IndexedDB is not open".into()))?;
+    db.put_preset(&preset).await?;
+    state.session.presets.update(|ps| match ps.iter_mut().find(|p| p.id == preset.id) {
+        Some(p) => *p = preset,
+        None => ps.push(preset),
+    });
+    announce(state, Change::Presets);
+    Ok(())
+}
+
+/// Stores a copy of `source` (built in or not) as one of the person's assistants, named by the view's
+/// `copy_name` from `source_name` (see `core::preset::duplicate`), and returns it.
+pub async fn duplicate_preset(
+    state: AppState,
+    source: &Preset,
+    source_name: &str,
+    copy_name: impl Fn(&str, u32) -> String,
+) -> Result<Preset, StoreError> {
+    let rt = BrowserRuntime::default();
+    let copy = state
+        .session
+        .presets
+        .with_untracked(|ps| preset::duplicate(source, source_name, copy_name, ps, rt.new_id(), rt.now_ms()));
+    put_preset(state, copy.clone()).await?;
+    Ok(copy)
+}
+
+/// Deletes one of the person's assistants. The store makes the chats that used it name none in the same
+/// write, and so does this tab's list; they are Image Q&A from now on, and so are new chats if it was the
+/// assistant chosen last.
+pub async fn delete_preset(state: AppState, preset_id: String) -> Result<(), StoreError> {
+    let db = store(state).ok_or(StoreError::Other("IndexedDB is not open".into()))?;
+    db.delete_preset(&preset_id).await?;
+    state.session.presets.update(|ps| ps.retain(|p| p.id != preset_id));
+    state.session.chats.update(|cs| {
+        for chat in cs.iter_mut().filter(|c| c.preset.as_deref() == Some(preset_id.as_str())) {
+            chat.preset = None;
+        }
+    });
+    if state.session.next_preset.get_untracked().as_deref() == Some(preset_id.as_str()) {
+        crate::web::prefs::set_last_preset(None);
+        state.session.next_preset.set(None);
+    }
+    announce(state, Change::Presets);
+    Ok(())
 }

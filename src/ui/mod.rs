@@ -15,6 +15,7 @@ pub mod image_strip;
 pub mod markdown_view;
 pub mod memory;
 pub mod message_list;
+pub mod presets_dialog;
 pub mod route_sync;
 pub mod search_options;
 pub mod settings_dialog;
@@ -24,8 +25,8 @@ pub mod web_search_view;
 
 use leptos::prelude::*;
 
-/// The whole app, in the person's language: the chat list, the open chat, the settings dialog, and the dialog
-/// that adds a chat's turn to a test set.
+/// The whole app, in the person's language: the chat list, the open chat, the settings dialog, the assistants
+/// dialog, and the dialog that adds a chat's turn to a test set.
 #[component]
 pub fn App() -> impl IntoView {
     view! {
@@ -61,6 +62,7 @@ fn Shell() -> impl IntoView {
                 <sidebar::Sidebar />
                 <Pane />
                 <settings_dialog::SettingsDialog />
+                <presets_dialog::PresetsDialog />
                 <add_case_dialog::AddCaseDialog />
             </div>
         </leptos_router::components::Router>

@@ -1,7 +1,7 @@
 //! Preferences of this browser that must be known before the first render, kept in `localStorage` (read
 //! synchronously, never sent anywhere): the interface language the person chose in Settings (until they
-//! choose one, none is stored and the interface follows the browser's language), and which version of the
-//! sample test set this browser was given.
+//! choose one, none is stored and the interface follows the browser's language), the assistant chosen last
+//! (which new chats get), and which version of the sample test set this browser was given.
 
 use crate::core::model::Language;
 
@@ -34,5 +34,22 @@ pub fn sample_offered() -> u32 {
 pub fn set_sample_offered(version: u32) {
     if let Some(s) = storage() {
         let _ = s.set_item(SAMPLE_OFFERED, &version.to_string());
+    }
+}
+
+const LAST_PRESET: &str = "boda-assistant";
+
+/// The id of the assistant chosen last, if one was (it may since have been deleted: the core resolves that).
+pub fn last_preset() -> Option<String> {
+    storage().and_then(|s| s.get_item(LAST_PRESET).ok().flatten()).filter(|id| !id.is_empty())
+}
+
+/// Remembers the assistant chosen last; `None` forgets it (new chats then get Image Q&A).
+pub fn set_last_preset(id: Option<&str>) {
+    if let Some(s) = storage() {
+        let _ = match id {
+            Some(id) => s.set_item(LAST_PRESET, id),
+            None => s.remove_item(LAST_PRESET),
+        };
     }
 }

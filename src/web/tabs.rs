@@ -17,7 +17,7 @@ const CHANNEL: &str = "boda-changes";
 const LOCK_PREFIX: &str = "boda-answer-";
 
 /// What changed in another tab. Sent as a short string: `chat:<id>`, `deleted:<id>`, `removed:<id>`,
-/// `settings` or `search`.
+/// `settings`, `search` or `presets`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     Chat(String),
@@ -28,6 +28,8 @@ pub enum Change {
     Settings,
     /// The stored search index was rewritten.
     Search,
+    /// An assistant was added, changed or deleted (a deletion also changes the chats that used it).
+    Presets,
 }
 
 impl Change {
@@ -38,6 +40,7 @@ impl Change {
             Change::Removed(id) => format!("removed:{id}"),
             Change::Settings => "settings".into(),
             Change::Search => "search".into(),
+            Change::Presets => "presets".into(),
         }
     }
 
@@ -45,6 +48,7 @@ impl Change {
         match s {
             "settings" => return Some(Change::Settings),
             "search" => return Some(Change::Search),
+            "presets" => return Some(Change::Presets),
             _ => {}
         }
         let (kind, id) = s.split_once(':')?;

@@ -11,6 +11,7 @@ use crate::core::model::{AnswerError, BadCount, BaseUrlProblem, CountField};
 use crate::core::notice::{Alert, FileProblem, Notice, SettingsVerdict};
 use crate::core::openai::{redact, ApiError, MAX_RETRIES};
 use crate::core::ports::StoreError;
+use crate::core::preset::{Builtin, Preset, PresetProblem};
 use crate::core::websearch::stage::KeyCheck;
 use crate::core::websearch::tavily::SearchError;
 use crate::core::websearch::Skip;
@@ -319,5 +320,56 @@ pub fn tavily_check(l: Locale, c: &KeyCheck) -> String {
         }
         KeyCheck::Works { .. } => td_string!(l, tavily_works).to_string(),
         KeyCheck::Failed(e) => td_string!(l, tavily_failed, why = search_error(l, e)).to_string(),
+    }
+}
+
+/// A built-in assistant's name.
+pub fn builtin_name(l: Locale, b: Builtin) -> &'static str {
+    match b {
+        Builtin::ImageQa => td_string!(l, preset_image_qa),
+        Builtin::StyleAdvisor => td_string!(l, preset_style_advisor),
+    }
+}
+
+/// What a built-in assistant does, in a sentence.
+pub fn builtin_about(l: Locale, b: Builtin) -> &'static str {
+    match b {
+        Builtin::ImageQa => td_string!(l, preset_image_qa_about),
+        Builtin::StyleAdvisor => td_string!(l, preset_style_advisor_about),
+    }
+}
+
+/// An assistant's name: a built-in one's in the chosen language, the person's own as they wrote it.
+pub fn preset_name(l: Locale, p: &Preset) -> String {
+    match p.builtin {
+        Some(b) => builtin_name(l, b).to_owned(),
+        None => p.name.clone(),
+    }
+}
+
+/// The built-in assistants' names in every language, which the person's own cannot take.
+pub fn builtin_names() -> Vec<&'static str> {
+    let locales = crate::core::model::Language::ALL.map(super::locale);
+    locales.into_iter().flat_map(|l| Builtin::ALL.map(|b| builtin_name(l, b))).collect()
+}
+
+/// The name of a copy of the assistant named `name`: the first copy, then the `n`th.
+pub fn copy_name(l: Locale, name: &str, n: u32) -> String {
+    if n <= 1 {
+        td_string!(l, preset_copy_name, name = name).to_string()
+    } else {
+        td_string!(l, preset_copy_name_n, name = name, n = n).to_string()
+    }
+}
+
+/// What is wrong with an edited assistant.
+pub fn preset_problem(l: Locale, p: &PresetProblem) -> String {
+    match p {
+        PresetProblem::Builtin => td_string!(l, preset_problem_builtin).to_string(),
+        PresetProblem::EmptyName => td_string!(l, preset_name_empty).to_string(),
+        PresetProblem::NameTooLong { max } => td_string!(l, preset_name_too_long, max = max).to_string(),
+        PresetProblem::NameTaken { name } => td_string!(l, preset_name_taken, name = name).to_string(),
+        PresetProblem::EmptyPrompt => td_string!(l, preset_prompt_empty).to_string(),
+        PresetProblem::PromptTooLong { max } => td_string!(l, preset_prompt_too_long, max = max).to_string(),
     }
 }

@@ -1,7 +1,12 @@
-//! The session: the open database and the channel to other tabs, the settings, the chats, and everything
-//! about the open chat (its messages and images, the answer streaming in it, the draft).
+//! The session: the open database and the channel to other tabs, the settings, the chats, the person's
+//! assistants, and everything about the open chat (its messages and images, its assistant, whether web search
+//! is on for the next question, the answer streaming in it, the draft).
+//!
+//! One rule lives here because it is about these signals only: "Web search" is reset to the assistant's default
+//! whenever the open chat, its assistant, or that assistant's default changes.
 
 use crate::core::model::{Chat, ImageMeta, Language, Message, Settings};
+use crate::core::preset::{self, Preset};
 use crate::web::idb_store::IdbStore;
 use crate::web::tabs::{AnswerLock, TabChannel};
 use leptos::prelude::*;
@@ -43,8 +48,14 @@ pub struct Session {
     pub messages_rev: RwSignal<u64>,
     /// The text in the message box; kept here so a failed send never loses it.
     pub draft: RwSignal<String>,
-    /// Whether the next question searches the web first (the "Web search" switch by the message box).
+    /// The person's assistants as stored (the built-in ones are not among them; see [`preset::all`]).
+    pub presets: RwSignal<Vec<Preset>>,
+    /// The assistant last chosen, which a new chat gets (remembered in this browser, `web::prefs`).
+    pub next_preset: RwSignal<Option<String>>,
+    /// Whether the next question searches the web first (the "Web search" switch by the message box); reset to
+    /// the assistant's default when the chat or its assistant changes.
     pub web_search: RwSignal<bool>,
+    pub presets_open: RwSignal<bool>,
     pub loaded: RwSignal<bool>,
     /// The interface's language, mirrored from the locale context for work that runs outside the views
     /// (captions).
@@ -69,6 +80,33 @@ impl Session {
     pub fn is_streaming(&self) -> bool {
         self.busy.get()
     }
+
+    /// The open chat's assistant; with no chat open, the one a new chat gets.
+    pub fn current_preset(&self) -> Preset {
+        let id = match self.current_chat() {
+            Some(chat) => chat.preset,
+            None => self.next_preset.get(),
+        };
+        self.presets.with(|ps| preset::resolve(ps, id.as_deref()))
+    }
+}
+
+/// Resets "Web search" to the assistant's default when the open chat, its assistant or that default changes
+/// (and not otherwise: the person's choice holds from one question to the next). The chat that the first
+/// question of the empty start makes, with the same assistant, is no change: the choice made before it holds.
+fn keep_web_search_in_step(session: Session) {
+    let default = Memo::new(move |_| {
+        let p = session.current_preset();
+        (session.current.get(), p.id, p.web_search)
+    });
+    Effect::new(move |before: Option<(Option<String>, String, bool)>| {
+        let now = default.get();
+        let made_here = before.as_ref().is_some_and(|(chat, id, on)| chat.is_none() && (id, on) == (&now.1, &now.2));
+        if !made_here {
+            session.web_search.set(now.2);
+        }
+        now
+    });
 }
 
 pub fn provide_session() -> Session {
@@ -89,7 +127,10 @@ pub fn provide_session() -> Session {
         busy: RwSignal::new(false),
         messages_rev: RwSignal::new(0),
         draft: RwSignal::new(String::new()),
+        presets: RwSignal::new(Vec::new()),
+        next_preset: RwSignal::new(crate::web::prefs::last_preset()),
         web_search: RwSignal::new(false),
+        presets_open: RwSignal::new(false),
         loaded: RwSignal::new(false),
         language: RwSignal::new(Language::En),
         tabs: StoredValue::new_local(RefCell::new(None)),
@@ -98,6 +139,7 @@ pub fn provide_session() -> Session {
         pending: StoredValue::new_local(RefCell::new(None)),
     };
     provide_context(session);
+    keep_web_search_in_step(session);
     session
 }
 
