@@ -119,6 +119,13 @@ test('a Korean session by its Korean names: two photos, two questions, reload, s
     await page.getByRole('button', { name: '다시 생성', exact: true }).waitFor();
     await assertNoEnglish(page, 'chat with two answers');
 
+    // The assistants, by the message box and in their dialog, in Korean.
+    await page.getByRole('combobox', { name: '어시스턴트', exact: true }).waitFor();
+    await page.getByRole('button', { name: '어시스턴트 관리', exact: true }).click();
+    await page.getByRole('dialog', { name: '어시스턴트 목록' }).getByText('스타일 어드바이저', { exact: true }).waitFor();
+    await assertNoEnglish(page, 'Assistants dialog');
+    await page.getByRole('dialog').getByRole('button', { name: '닫기', exact: true }).click();
+
     // Reload: the chat is still there, in Korean, titled by its first question.
     await page.reload();
     await log(page).getByText('다른 하나는 푸른색이에요.', { exact: false }).waitFor();
