@@ -17,6 +17,7 @@ use crate::core::model::{Settings, Usage};
 use crate::core::openai::ApiError;
 use crate::core::pipeline::{self, Event, Ports, Recall, Turn};
 use crate::core::ports::{BlobReader, ImageRepo, MessageRepo, Runtime, StoreError, Transport};
+use crate::core::preset::{Preset, IMAGE_QA_PROMPT};
 use crate::core::retrieval::lexical::LexicalIndex;
 use crate::core::retrieval::vector::VectorIndex;
 use crate::core::search::{image_doc, image_text};
@@ -47,6 +48,11 @@ pub struct RunConfig {
     /// Web search before each answer, at this depth (with the person's other search options); `None` is off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web: Option<SearchDepth>,
+    /// The assistant whose system prompt the answers get, as it was when the run started (a copy: the run
+    /// stays what it was if the assistant is edited later); `None` is Image Q&A. Its model is not used: the
+    /// configuration names its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<Preset>,
 }
 
 impl RunConfig {
@@ -60,8 +66,14 @@ impl RunConfig {
             instructions: self.instructions.clone().filter(|t| !t.trim().is_empty()),
             temperature: self.temperature,
             search: SearchOptions { depth: self.web.unwrap_or(base.search.depth), ..base.search.clone() },
+            system_prompt: self.preset.as_ref().map(|p| p.system_prompt.clone()),
             ..base.clone()
         }
+    }
+
+    /// The system prompt the answers start with (before Boda's facts about the images and the instructions).
+    pub fn system_prompt(&self) -> &str {
+        self.preset.as_ref().map_or(IMAGE_QA_PROMPT, |p| p.system_prompt.as_str())
     }
 
     /// How a case's question searches the web under this configuration: planned queries, in the question's
@@ -356,6 +368,7 @@ mod tests {
 
     fn config(retrieval: Option<u32>) -> RunConfig {
         RunConfig {
+            preset: None,
             web: None,
             id: "a".into(),
             model: "gpt-4o-mini".into(),
@@ -485,6 +498,7 @@ mod tests {
         let rt = FakeRuntime::default();
         let s = Settings { tavily_key: "tvly-test-1".into(), ..settings() };
         let c = RunConfig { web: Some(SearchDepth::Advanced), ..config(None) };
+        assert_eq!(c.system_prompt(), IMAGE_QA_PROMPT);
         let korean = Case { question: "자전거는 무슨 색이에요?".into(), ..case(1) };
         let ports = AnswerPorts { blobs: &Bytes, transport: &t, runtime: &rt };
         let a = block_on(answer_case(ports, &s, &c, &korean, vec![vec![1u8]])).unwrap();
@@ -502,5 +516,19 @@ mod tests {
         r.answered(a, &korean, &c, &crate::core::cost::PriceTable::defaults(), 0.01);
         let expected = (200.0 * 0.15 + 7.0 * 0.15 + 3.0 * 0.60 + 20.0 * 0.60) / 1e6 + 0.02;
         assert!((r.answer_cost_usd.unwrap() - expected).abs() < 1e-12, "{:?}", r.answer_cost_usd);
+    }
+
+    #[test]
+    fn a_configurations_assistant_gives_the_answers_its_system_prompt_but_not_its_model() {
+        let t = FakeTransport::new(vec![Scripted::Reply(Reply::sse(&["Navy."], true))]);
+        let rt = FakeRuntime::default();
+        let stylist = Preset { model: Some("gpt-4o".into()), ..crate::core::preset::Builtin::StyleAdvisor.preset() };
+        let c = RunConfig { preset: Some(stylist), ..config(None) };
+        let ports = AnswerPorts { blobs: &Bytes, transport: &t, runtime: &rt };
+        block_on(answer_case(ports, &settings(), &c, &case(1), vec![vec![1u8]])).unwrap();
+        let b = body(&t, 0);
+        let system = b["messages"][0]["content"].as_str().unwrap();
+        assert!(system.starts_with(crate::core::preset::STYLE_ADVISOR_PROMPT), "{system}");
+        assert_eq!(b["model"], "gpt-4o-mini", "the configuration's model");
     }
 }

@@ -11,7 +11,6 @@ use crate::core::cost::{estimate_answer, estimate_judging, Estimate, JudgingPlan
 use crate::core::eval::answer::RunConfig;
 use crate::core::eval::model::TestSet;
 use crate::core::image_plan::image_tokens;
-use crate::core::preset::IMAGE_QA_PROMPT as SYSTEM;
 use crate::core::prompt::estimate_tokens;
 use crate::core::websearch::plan::{planner_tokens, MAX_QUERIES};
 use crate::core::websearch::search_cost;
@@ -90,8 +89,8 @@ pub fn estimate_run(
         let (mut images, mut tokens) = (0u32, 0u32);
         let mut search_credits = 0.0;
         let system = match config.instructions.as_deref() {
-            Some(extra) => format!("{SYSTEM}\n\n{extra}"),
-            None => SYSTEM.to_owned(),
+            Some(extra) => format!("{}\n\n{extra}", config.system_prompt()),
+            None => config.system_prompt().to_owned(),
         };
         for case in &set.cases {
             let k = config.retrieval.map_or(case.images.len(), |k| (k as usize).min(case.images.len()));
@@ -197,6 +196,7 @@ mod tests {
 
     fn config(id: &str, model: &str, detail: Detail, retrieval: Option<u32>) -> RunConfig {
         RunConfig {
+            preset: None,
             id: id.into(),
             model: model.into(),
             detail,

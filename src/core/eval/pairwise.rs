@@ -168,6 +168,7 @@ mod tests {
 
     fn fixture() -> (Run, TestSet, Vec<CaseResult>) {
         let config = |id: &str| RunConfig {
+            preset: None,
             web: None,
             id: id.into(),
             model: "m".into(),

@@ -832,6 +832,7 @@ pub(crate) mod testing {
 
     pub fn config(id: &str, model: &str, retrieval: Option<u32>) -> RunConfig {
         RunConfig {
+            preset: None,
             web: None,
             id: id.into(),
             model: model.into(),

@@ -310,6 +310,7 @@ mod tests {
 
     fn config(retrieval: Option<u32>) -> RunConfig {
         RunConfig {
+            preset: None,
             web: None,
             id: "x".into(),
             model: "gpt-4o".into(),

@@ -523,6 +523,7 @@ mod tests {
 
     fn config(id: &str, model: &str, retrieval: Option<u32>) -> RunConfig {
         RunConfig {
+            preset: None,
             web: None,
             id: id.into(),
             model: model.into(),

@@ -165,21 +165,8 @@ fn Shown(run: Run, set: TestSet, report: Report, open: RwSignal<HashSet<String>>
     let run = StoredValue::new(run);
     let set = StoredValue::new(set);
     let rows = report.rows.clone();
-    let labels: Vec<(String, String)> = run
-        .get_value()
-        .configs
-        .iter()
-        .map(|c| {
-            (
-                c.id.clone(),
-                config_label(
-                    c,
-                    td_string!(i18n.get_locale_untracked(), with_retrieval),
-                    td_string!(i18n.get_locale_untracked(), with_web_search),
-                ),
-            )
-        })
-        .collect();
+    let labels: Vec<(String, String)> =
+        run.get_value().configs.iter().map(|c| (c.id.clone(), config_label(c, i18n.get_locale_untracked()))).collect();
     let labels = StoredValue::new(labels);
     let label = move |id: &str| {
         labels.with_value(|l| l.iter().find(|(i, _)| i == id).map(|(_, n)| n.clone()).unwrap_or_else(|| id.to_owned()))
@@ -437,7 +424,7 @@ fn Cases(run: Run, set: TestSet, app: crate::ui::state::AppState, open: RwSignal
                                         .iter()
                                         .map(|c| {
                                             let r = results.iter().find(|r| r.config_id == c.id).cloned();
-                                            view! { <CaseResultView label=config_label(c, t_string!(i18n, with_retrieval), t_string!(i18n, with_web_search)) result=r index=i + 1 app=app /> }
+                                            view! { <CaseResultView label=config_label(c, i18n.get_locale()) result=r index=i + 1 app=app /> }
                                         })
                                         .collect_view()
                                 })}

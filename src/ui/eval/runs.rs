@@ -62,7 +62,7 @@ fn RunItem(run_id: String) -> impl IntoView {
                     let models = r
                         .configs
                         .iter()
-                        .map(|c| config_label(c, t_string!(i18n, with_retrieval), t_string!(i18n, with_web_search)))
+                        .map(|c| config_label(c, i18n.get_locale()))
                         .collect::<Vec<_>>()
                         .join(" · ");
                     let href = Route::EvalRun(r.id.clone()).path();

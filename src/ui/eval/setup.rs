@@ -7,13 +7,14 @@ use crate::core::eval::answer::RunConfig;
 use crate::core::eval::estimate::estimate_run;
 use crate::core::eval::judge::same_family;
 use crate::core::model::Detail;
+use crate::core::preset::{self, Preset};
 use crate::core::route::Route;
 use crate::core::websearch::tavily::SearchDepth;
 use crate::ui::eval::controller::{self, RunSetup};
 use crate::ui::eval::sets::set_name;
 use crate::ui::eval::state::use_eval;
 use crate::ui::eval::text;
-use crate::ui::i18n::{t, t_string, use_i18n};
+use crate::ui::i18n::{t, t_string, td_string, use_i18n, Locale};
 use crate::ui::state::use_app_state;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -34,10 +35,17 @@ struct Draft {
     temperature: String,
     /// Web search at this depth, or off.
     web: Option<SearchDepth>,
+    /// The assistant's id (Image Q&A when empty).
+    preset: String,
 }
 
 impl Draft {
-    fn config(&self) -> RunConfig {
+    /// The configuration, with a copy of its assistant from `presets` (the person's own).
+    fn config(&self, presets: &[Preset]) -> RunConfig {
+        let preset = Some(self.preset.as_str())
+            .filter(|id| !id.is_empty() && *id != preset::IMAGE_QA_ID)
+            .map(|id| preset::resolve(presets, Some(id)))
+            .filter(|p| p.id != preset::IMAGE_QA_ID);
         RunConfig {
             id: self.n.to_string(),
             model: self.model.trim().to_owned(),
@@ -46,18 +54,23 @@ impl Draft {
             instructions: Some(self.instructions.trim().to_owned()).filter(|t| !t.is_empty()),
             temperature: self.temperature.trim().parse::<f32>().ok().filter(|t| (0.0..=2.0).contains(t)),
             web: self.web,
+            preset,
         }
     }
 }
 
-/// A configuration's short label: its model, its retrieval, and its web search.
-pub fn config_label(c: &RunConfig, with_retrieval: &str, with_web: &str) -> String {
+/// A configuration's short label in `l`: its model, its retrieval, its web search, and its assistant unless it
+/// is Image Q&A.
+pub fn config_label(c: &RunConfig, l: Locale) -> String {
     let mut label = match c.retrieval {
-        Some(k) => format!("{} + {with_retrieval} (k = {k})", c.model),
+        Some(k) => format!("{} + {} (k = {k})", c.model, td_string!(l, with_retrieval)),
         None => c.model.clone(),
     };
     if let Some(depth) = c.web {
-        label.push_str(&format!(" + {with_web} ({})", depth.as_str()));
+        label.push_str(&format!(" + {} ({})", td_string!(l, with_web_search), depth.as_str()));
+    }
+    if let Some(p) = &c.preset {
+        label.push_str(&format!(" · {}", crate::ui::i18n::text::preset_name(l, p)));
     }
     label
 }
@@ -79,6 +92,7 @@ pub fn Setup() -> impl IntoView {
             instructions: String::new(),
             temperature: String::new(),
             web: None,
+            preset: String::new(),
         },
         Draft {
             n: 2,
@@ -89,6 +103,7 @@ pub fn Setup() -> impl IntoView {
             instructions: String::new(),
             temperature: String::new(),
             web: None,
+            preset: String::new(),
         },
     ]);
     let judge = RwSignal::new(DEFAULT_JUDGE.to_owned());
@@ -97,7 +112,7 @@ pub fn Setup() -> impl IntoView {
     // The chosen set: the one picked, else the first.
     let chosen =
         Memo::new(move |_| eval.sets.with(|sets| sets.iter().find(|s| s.id == set_id.get()).or(sets.first()).cloned()));
-    let configs = move || drafts.get().iter().map(Draft::config).collect::<Vec<_>>();
+    let configs = move || app.session.presets.with(|ps| drafts.get().iter().map(|d| d.config(ps)).collect::<Vec<_>>());
     let estimate = Memo::new(move |_| {
         let set = chosen.get()?;
         let (prices, credit_usd) = app.session.settings.with(|s| (s.prices.clone(), s.search.credit_usd));
@@ -107,7 +122,7 @@ pub fn Setup() -> impl IntoView {
         drafts
             .with_untracked(|d| {
                 d.iter().find(|x| x.n.to_string() == id).map(|x| {
-                    config_label(&x.config(), t_string!(i18n, with_retrieval), t_string!(i18n, with_web_search))
+                    config_label(&app.session.presets.with_untracked(|ps| x.config(ps)), i18n.get_locale_untracked())
                 })
             })
             .unwrap_or_default()
@@ -124,6 +139,7 @@ pub fn Setup() -> impl IntoView {
                 instructions: String::new(),
                 temperature: String::new(),
                 web: None,
+                preset: String::new(),
             });
             next.n = n;
             d.push(next);
@@ -133,7 +149,10 @@ pub fn Setup() -> impl IntoView {
         let Some(set) = chosen.get_untracked() else { return };
         let setup = RunSetup {
             set,
-            configs: drafts.get_untracked().iter().map(Draft::config).collect(),
+            configs: app
+                .session
+                .presets
+                .with_untracked(|ps| drafts.get_untracked().iter().map(|d| d.config(ps)).collect()),
             judge_model: judge.get_untracked(),
             concurrency: concurrency.get_untracked().trim().parse().unwrap_or(4),
         };
@@ -188,6 +207,7 @@ pub fn Setup() -> impl IntoView {
                         <th>{t!(i18n, temperature)}</th>
                         <th>{t!(i18n, instructions)}</th>
                         <th>{t!(i18n, web_search)}</th>
+                        <th>{t!(i18n, assistant)}</th>
                         <th></th>
                     </tr>
                 </thead>
@@ -267,6 +287,7 @@ pub fn Setup() -> impl IntoView {
 #[component]
 fn ConfigRow(n: u32, drafts: RwSignal<Vec<Draft>>) -> impl IntoView {
     let i18n = use_i18n();
+    let app = use_app_state();
     let get = move || drafts.with(|d| d.iter().find(|x| x.n == n).cloned());
     let edit = move |f: &dyn Fn(&mut Draft)| {
         drafts.update(|d| {
@@ -378,6 +399,34 @@ fn ConfigRow(n: u32, drafts: RwSignal<Vec<Draft>>) -> impl IntoView {
                             }
                         })
                         .collect_view()}
+                </select>
+            </td>
+            <td>
+                <select
+                    aria-label=move || t_string!(i18n, config_assistant, n = n)
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        edit(&|d| d.preset = v.clone())
+                    }
+                >
+                    {move || {
+                        app.session
+                            .presets
+                            .with(|ps| preset::all(ps))
+                            .into_iter()
+                            .map(|p| {
+                                let id = p.id.clone();
+                                let chosen = move || {
+                                    get().is_some_and(|x| x.preset == id || (x.preset.is_empty() && id == preset::IMAGE_QA_ID))
+                                };
+                                view! {
+                                    <option value=p.id.clone() selected=chosen>
+                                        {crate::ui::i18n::text::preset_name(i18n.get_locale(), &p)}
+                                    </option>
+                                }
+                            })
+                            .collect_view()
+                    }}
                 </select>
             </td>
             <td>
