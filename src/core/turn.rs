@@ -15,6 +15,7 @@ use crate::core::websearch::cite::results_block;
 use crate::core::websearch::plan::PlanInput;
 use crate::core::websearch::stage::{self, Queries};
 use crate::core::websearch::{SearchState, Skip, WebSearch};
+use futures_util::future::join;
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::task::Poll;
@@ -180,8 +181,12 @@ async fn answer<S: MessageRepo, T: Transport, R: Runtime>(
             next_time(runtime, history),
         )
     };
-    save(store, &answer, on).await;
     on(TurnEvent::Upsert(answer.clone()));
+    // The answer's record is written while the next request goes out (IndexedDB keeps writes in the order
+    // they were made, so a later save never loses to this one): the person waits for the network, not for
+    // storage.
+    let created = answer.clone();
+    let mut writing = Some(store.put_message(&created));
 
     let mut block = None;
     if let Some(web) = input.web {
@@ -196,11 +201,13 @@ async fn answer<S: MessageRepo, T: Transport, R: Runtime>(
             answer.search = Some(Box::new(w.clone()));
             on(TurnEvent::Upsert(answer.clone()));
         };
-        let search =
-            stage::run(transport, runtime, input.settings, plan_input, web.queries.clone(), web.language, &mut shown)
-                .await;
+        let searching =
+            stage::run(transport, runtime, input.settings, plan_input, web.queries.clone(), web.language, &mut shown);
+        let (saved, search) = join(writing.take().expect("not written yet"), searching).await;
+        if let Err(e) = saved {
+            on(TurnEvent::StoreFailed(e));
+        }
         answer.search = Some(Box::new(search.clone()));
-        save(store, &answer, on).await;
         if search.skipped() == Some(&Skip::Interrupted) {
             // Stop while searching: nothing was asked, the question stays and can be retried.
             return finish(store, input, answer, Some(ApiError::Aborted), on).await;
@@ -224,14 +231,23 @@ async fn answer<S: MessageRepo, T: Transport, R: Runtime>(
     });
     answer.trimmed = built.trimmed;
 
-    let result = {
+    // With a search, the record is written again with its results (and `trimmed`) as the answer is asked for.
+    let searched = answer.clone();
+    let writing = match writing {
+        Some(first) => futures_util::future::Either::Left(first),
+        None => futures_util::future::Either::Right(store.put_message(&searched)),
+    };
+    let (saved, result) = {
         let mut retry = |p: Progress| {
             if let Progress::Retrying { attempt, wait_ms } = p {
                 on(TurnEvent::Retrying { attempt, wait_ms });
             }
         };
-        open_chat(transport, runtime, input.settings, &built.request, &mut retry).await
+        join(writing, open_chat(transport, runtime, input.settings, &built.request, &mut retry)).await
     };
+    if let Err(e) = saved {
+        on(TurnEvent::StoreFailed(e));
+    }
     let error = match result {
         Err(e) => Some(e),
         Ok(mut stream) => {

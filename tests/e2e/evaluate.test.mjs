@@ -896,6 +896,7 @@ test('a configuration with web search plans and searches each case, keeps what i
       await setUpRun(page, { set: 'Search set · version 2 · 2 cases' });
       const setup = page.getByRole('region', { name: 'New run' });
       await setup.getByLabel('Web search of configuration 2', { exact: true }).selectOption('advanced');
+      await setup.getByLabel('Assistant of configuration 2', { exact: true }).selectOption('style-advisor');
       const runId = await startRun(page);
       await waitState(page, 'Finished', 90_000);
 
@@ -905,6 +906,12 @@ test('a configuration with web search plans and searches each case, keeps what i
       assert.deepEqual(searches.map((s) => s.query).sort(), cases.map((c) => c.question).sort());
       assert.ok(searches.every((s) => s.body.search_depth === 'advanced' && s.headers.authorization === 'Bearer tvly-test-eval'));
       assert.deepEqual(tavily.violations, []);
+      // Configuration 2's answers start from Style advisor's prompt, configuration 1's from Image Q&A's.
+      for (const r of world.standin.requests.filter((x) => x.body?.stream === true)) {
+        const system = r.body.messages[0].content;
+        const stylist = system.startsWith("You are Boda's style advisor");
+        assert.equal(stylist, r.body.model === 'gpt-4o', `${r.body.model}: ${system.slice(0, 60)}`);
+      }
       const stored = await results(page, runId);
       for (const r of stored) {
         if (r.config_id === '1') {
