@@ -1,5 +1,6 @@
 //! What goes with a question besides the recent conversation: which of the chat's images are attached, which
-//! are described by their captions only, and which earlier messages are recalled because they are relevant.
+//! are described by their captions only, which earlier messages are recalled because they are relevant, and,
+//! when the wardrobe is on, which wardrobe items go too (ranked the same way, see [`crate::core::wardrobe`]).
 //!
 //! Candidates are ranked by reciprocal rank fusion of two lists: cosine similarity of their embeddings to the
 //! question's (when both exist) and BM25 over the question's words. So retrieval still works with words alone
@@ -96,8 +97,10 @@ pub struct ContextPlan {
     pub attached: Vec<bool>,
     /// Recalled messages, oldest first.
     pub recalled: Vec<Recalled>,
-    /// Everything used, for the answer's "Context" disclosure.
+    /// Everything used, for the answer's "Context" disclosure (wardrobe items are added once they are read).
     pub items: Vec<ContextItem>,
+    /// The wardrobe items that go with the question, best first (see [`crate::core::wardrobe::choose`]).
+    pub wardrobe: Vec<Scored>,
 }
 
 /// What a plan is made from.
@@ -116,6 +119,10 @@ pub struct PlanInput<'a> {
     pub foreign: &'a [Foreign],
     /// Messages recalled at most.
     pub max_recalled: usize,
+    /// The document ids of the wardrobe's items when the wardrobe is on for the question (else empty).
+    pub wardrobe: &'a [String],
+    /// Wardrobe items that go at most.
+    pub max_wardrobe: usize,
 }
 
 /// A score with two decimals ("0.62", "-0.05"), without the float formatter (which costs kilobytes of wasm).
@@ -255,7 +262,8 @@ pub fn plan(input: &PlanInput) -> ContextPlan {
         items.push(ContextItem { from_chat: title.map(str::to_owned), ..recalled });
         out.push(Recalled { role: m.role, chat_title: title.map(str::to_owned), text: cut(&m.content, RECALL_CHARS) });
     }
-    ContextPlan { attached, recalled: out, items }
+    let wardrobe = crate::core::wardrobe::choose(&input.signals, input.wardrobe, input.max_wardrobe);
+    ContextPlan { attached, recalled: out, items, wardrobe }
 }
 
 #[cfg(test)]
@@ -299,7 +307,17 @@ mod tests {
     }
 
     fn input<'a>(signals: Signals<'a>, images: &'a [ImageMeta], history: &'a [Message]) -> PlanInput<'a> {
-        PlanInput { signals, images, max_images: 3, history, history_budget: 8000, foreign: &[], max_recalled: 4 }
+        PlanInput {
+            signals,
+            images,
+            max_images: 3,
+            history,
+            history_budget: 8000,
+            foreign: &[],
+            max_recalled: 4,
+            wardrobe: &[],
+            max_wardrobe: 3,
+        }
     }
 
     #[test]

@@ -22,4 +22,5 @@ pub mod route;
 pub mod search;
 pub mod sse;
 pub mod turn;
+pub mod wardrobe;
 pub mod websearch;

@@ -157,6 +157,8 @@ pub enum ContextUse {
     Caption,
     /// An earlier message recalled by relevance, beyond the history that fit.
     Recalled,
+    /// A wardrobe item sent as a picture after the chat's own (see [`crate::core::wardrobe`]).
+    Wardrobe,
 }
 
 /// One image or earlier message used for an answer, with the scores that chose it.
@@ -251,9 +253,10 @@ impl Message {
         refs
     }
 
-    /// Forgets every item of its Context from the chat `chat_id` (deleted). Returns whether any was there.
+    /// Forgets every item of its Context from the chat `chat_id` (deleted). Returns whether any was there. Items
+    /// of no chat (wardrobe items) are never a chat's.
     pub fn forget_chat_in_context(&mut self, chat_id: &str) -> bool {
-        self.forget_in_context(|i| i.chat_id == chat_id, Gone::Chat)
+        self.forget_in_context(|i| !i.chat_id.is_empty() && i.chat_id == chat_id, Gone::Chat)
     }
 
     /// Forgets the image or message `item_id` (removed, deleted) wherever its Context names it. Returns whether
@@ -386,6 +389,9 @@ pub struct Settings {
     /// Whether recalled messages may come from other chats too.
     #[serde(default)]
     pub recall_all_chats: bool,
+    /// Wardrobe items a question carries at most when the wardrobe is on for it.
+    #[serde(default = "Settings::default_wardrobe_items")]
+    pub wardrobe_items: u32,
     /// The language captions are written in; `None` follows the interface's language.
     #[serde(default)]
     pub caption_language: Option<Language>,
@@ -440,6 +446,9 @@ impl Settings {
     fn default_context_messages() -> u32 {
         4
     }
+    fn default_wardrobe_items() -> u32 {
+        crate::core::wardrobe::DEFAULT_ITEMS
+    }
 
     /// The name of the embedding space: vectors of different models or dimensions never mix.
     pub fn embedding_space(&self) -> String {
@@ -483,6 +492,7 @@ impl Default for Settings {
             context_images: Settings::default_context_images(),
             context_messages: Settings::default_context_messages(),
             recall_all_chats: false,
+            wardrobe_items: Settings::default_wardrobe_items(),
             caption_language: None,
             system_prompt: None,
             instructions: None,
@@ -508,6 +518,7 @@ impl fmt::Debug for Settings {
             .field("context_images", &self.context_images)
             .field("context_messages", &self.context_messages)
             .field("recall_all_chats", &self.recall_all_chats)
+            .field("wardrobe_items", &self.wardrobe_items)
             .field("caption_language", &self.caption_language)
             .field("tavily_key", &if self.has_tavily_key() { "<set>" } else { "<empty>" })
             .field("search_proxy", &self.search_proxy)
@@ -753,6 +764,7 @@ mod tests {
         let s: Settings = serde_json::from_str(r#"{"api_key":"k"}"#).unwrap();
         assert_eq!(s.base_url, Settings::DEFAULT_BASE_URL);
         assert_eq!(s.model, "gpt-4o-mini");
+        assert_eq!(s.wardrobe_items, 3, "settings stored before the wardrobe carry its default");
         assert_eq!(Settings { base_url: "http://x/v1///".into(), ..s }.api_root(), "http://x/v1");
     }
 

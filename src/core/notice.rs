@@ -85,6 +85,10 @@ pub enum Notice {
     Settings(SettingsVerdict),
     /// A chat's turn was added to a test set, which is now at `version` with `cases` cases.
     CaseAdded { set: String, version: u32, cases: usize },
+    /// An image was added to the wardrobe.
+    WardrobeAdded { name: String },
+    /// The wardrobe holds this picture already, as the item named `kept`: nothing was added.
+    WardrobeAlready { name: String, kept: String },
 }
 
 /// A problem the person must see; it stays until dismissed or until the next question.

@@ -4,10 +4,11 @@
 //! [`run`] loads the chat's history and images through the ports (never from what a screen shows: the person
 //! may switch chats meanwhile, and a removed image is gone from the store too), lets retrieval decide what
 //! the question carries (embedding the question only when that can change anything, recalling other chats'
-//! messages when the settings say so), reads the bytes of the images that go as pictures (one that cannot be
-//! read goes as its caption, and the caller is told), then asks or regenerates through [`crate::core::turn`],
-//! which builds the request, streams and stores. Everything it has to say comes out as [`Event`]s: kinds,
-//! never sentences.
+//! messages when the settings say so, ranking the wardrobe's items when the wardrobe is on for the question),
+//! reads the bytes of the images that go as pictures (one that cannot be read goes as its caption, and the
+//! caller is told) and of the wardrobe items chosen (one deleted or unreadable meanwhile does not go), then asks
+//! or regenerates through [`crate::core::turn`], which builds the request, streams and stores. Everything it has
+//! to say comes out as [`Event`]s: kinds, never sentences.
 //!
 //! It does not decide which chat is open, hold locks, or render anything; and the memory (vectors and the
 //! search index) is reached only through the [`Recall`] port.
@@ -16,9 +17,11 @@ use crate::core::context::{wants_query_vector, ContextPlan, Foreign, PlanInput, 
 use crate::core::model::{Chat, ContextUse, ImageMeta, Message, Role, Settings};
 use crate::core::notice::{Alert, Notice};
 use crate::core::openai::ApiError;
-use crate::core::ports::{BlobReader, ImageRepo, MessageRepo, Runtime, Transport};
+use crate::core::ports::{BlobReader, ImageRepo, MessageRepo, Runtime, Transport, WardrobeSource};
 use crate::core::prompt::PromptImage;
+use crate::core::search::{parse_doc, wardrobe_doc};
 use crate::core::turn::{self, TurnEvent, TurnInput, TurnOutcome, WebAsk};
+use crate::core::wardrobe::{self, WardrobeItem};
 
 /// The memory as a turn sees it: the question's embedding, and the ranking that uses it.
 pub trait Recall {
@@ -62,22 +65,35 @@ pub enum NotAsked {
 }
 
 /// The ports a turn uses.
-pub struct Ports<'a, S, B, M, T, R> {
+pub struct Ports<'a, S, B, M, T, R, W> {
     pub store: &'a S,
     pub blobs: &'a B,
     pub recall: &'a M,
     pub transport: &'a T,
     pub runtime: &'a R,
+    /// The wardrobe, read only when it is on for the question ([`crate::core::wardrobe::Empty`] where there is
+    /// none).
+    pub wardrobe: &'a W,
 }
 
-/// Runs one turn of `chat`, searching the web first when `web` says so. `chat_title` gives the title of another chat (for recalled messages), or `None`
-/// when it no longer exists. The outcome is `None` when there was nothing to regenerate.
-pub async fn run<S, B, M, T, R>(
-    ports: Ports<'_, S, B, M, T, R>,
+/// What a question goes with besides its chat.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// Search the web first, and how (`None`: no web search for this question).
+    pub web: Option<&'a WebAsk>,
+    /// Whether the wardrobe's most relevant items go with the question.
+    pub wardrobe: bool,
+}
+
+/// Runs one turn of `chat`, searching the web first and bringing wardrobe items when `options` say so.
+/// `chat_title` gives the title of another chat (for recalled messages), or `None` when it no longer exists.
+/// The outcome is `None` when there was nothing to regenerate.
+pub async fn run<S, B, M, T, R, W>(
+    ports: Ports<'_, S, B, M, T, R, W>,
     settings: &Settings,
     chat: &Chat,
     turn: Turn,
-    web: Option<&WebAsk>,
+    options: Options<'_>,
     chat_title: &dyn Fn(&str) -> Option<String>,
     on: &mut dyn FnMut(Event),
 ) -> Result<Option<TurnOutcome>, NotAsked>
@@ -87,8 +103,9 @@ where
     M: Recall,
     T: Transport,
     R: Runtime,
+    W: WardrobeSource<Blob = S::Blob>,
 {
-    let Ports { store, blobs, recall, transport, runtime } = ports;
+    let Ports { store, blobs, recall, transport, runtime, wardrobe } = ports;
     let messages = store.load_messages(&chat.id).await.map_err(|e| {
         on(Event::Alert(Alert::Store(e)));
         NotAsked::Store
@@ -105,7 +122,16 @@ where
             None => (&messages[..], String::new()),
         },
     };
-    let mut plan = retrieve(recall, settings, chat, store, &metas, history, &question, chat_title, on).await?;
+    // The wardrobe's items, as documents to rank (keys only: the chosen few are read below).
+    let mut worn_docs = Vec::new();
+    if options.wardrobe {
+        match wardrobe.wardrobe_ids().await {
+            Ok(ids) => worn_docs = ids.iter().map(|id| wardrobe_doc(id)).collect(),
+            Err(e) => on(Event::Alert(Alert::Store(e))),
+        }
+    }
+    let mut plan =
+        retrieve(recall, settings, chat, store, &metas, history, &question, &worn_docs, chat_title, on).await?;
 
     // The pixels of what goes as pictures; an image whose bytes cannot be read goes as its caption.
     let mut loaded = Vec::with_capacity(stored.len());
@@ -126,6 +152,34 @@ where
             }
         }
     }
+    // The chosen wardrobe items, best first, in the Context after the chat's images. One deleted since it was
+    // ranked, or whose bytes cannot be read, does not go.
+    let mut worn: Vec<(WardrobeItem, Vec<u8>, Option<String>)> = Vec::with_capacity(plan.wardrobe.len());
+    for scored in &plan.wardrobe {
+        let Some((_, _, id)) = parse_doc(&scored.doc) else { continue };
+        match wardrobe.wardrobe_item(id).await {
+            Ok(Some((item, blob))) => match blobs.bytes(&blob).await {
+                Ok(bytes) => {
+                    plan.items.insert(metas.len() + worn.len(), wardrobe::context_item(&item, scored));
+                    let caption = wardrobe::prompt_caption(&item);
+                    worn.push((item, bytes, caption));
+                }
+                Err(detail) => on(Event::Alert(Alert::ImageUnreadable { name: item.name, detail })),
+            },
+            Ok(None) => {}
+            Err(e) => on(Event::Alert(Alert::Store(e))),
+        }
+    }
+    let worn: Vec<PromptImage> = worn
+        .iter()
+        .map(|(item, bytes, caption)| PromptImage {
+            name: &item.name,
+            mime: &item.mime,
+            bytes,
+            caption: caption.as_deref(),
+            attached: true,
+        })
+        .collect();
     let images: Vec<PromptImage> = metas
         .iter()
         .zip(&loaded)
@@ -143,9 +197,10 @@ where
         chat,
         messages: &messages,
         images: &images,
+        wardrobe: &worn,
         recalled: &plan.recalled,
         context: &plan.items,
-        web,
+        web: options.web,
     };
     let mut on_turn = |e| on(Event::Turn(e));
     Ok(match turn {
@@ -154,8 +209,9 @@ where
     })
 }
 
-/// Retrieval for one question: embeds it (unless nothing could change: every image fits and the whole history
-/// is sent), gathers other chats' candidates when recall reaches them, and lets the memory rank.
+/// Retrieval for one question: embeds it (unless nothing could change: every image fits, the whole history is
+/// sent and no wardrobe item is to be ranked), gathers other chats' candidates when recall reaches them, and
+/// lets the memory rank, the wardrobe's items (`wardrobe`, their documents) too.
 #[allow(clippy::too_many_arguments)]
 async fn retrieve<S: MessageRepo, M: Recall>(
     recall: &M,
@@ -165,12 +221,14 @@ async fn retrieve<S: MessageRepo, M: Recall>(
     images: &[ImageMeta],
     history: &[Message],
     question: &str,
+    wardrobe: &[String],
     chat_title: &dyn Fn(&str) -> Option<String>,
     on: &mut dyn FnMut(Event),
 ) -> Result<ContextPlan, NotAsked> {
     recall.refresh().await;
     let mut query_vector = None;
-    if wants_query_vector(settings, images.len(), history, question) {
+    let wardrobe_ranks = !wardrobe.is_empty() && settings.wardrobe_items > 0 && !question.trim().is_empty();
+    if wants_query_vector(settings, images.len(), history, question) || wardrobe_ranks {
         match recall.embed_query(settings, question).await {
             Ok(v) => query_vector = Some(v),
             Err(ApiError::Aborted) => return Err(NotAsked::Stopped),
@@ -200,6 +258,8 @@ async fn retrieve<S: MessageRepo, M: Recall>(
         history_budget: settings.history_budget,
         foreign: &foreign,
         max_recalled: settings.context_messages as usize,
+        wardrobe,
+        max_wardrobe: settings.wardrobe_items as usize,
     }))
 }
 
@@ -210,6 +270,7 @@ mod tests {
     use crate::core::context;
     use crate::core::model::MessageStatus;
     use crate::core::search::tests::image;
+    use crate::core::wardrobe::fakes::{item as worn_item, MemWardrobe};
     use std::cell::RefCell;
     use std::collections::HashMap;
 
@@ -225,12 +286,14 @@ mod tests {
         }
     }
 
-    /// A memory with fixed vectors per text; it records what it was asked.
+    /// A memory with fixed vectors per text; it records what it was asked. It finds wardrobe items (document
+    /// and text) by their words.
     #[derive(Default)]
     struct FakeRecall {
         vectors: HashMap<String, Vec<f32>>,
         fail: Option<ApiError>,
         foreign: Vec<(String, String)>,
+        wardrobe: Vec<(String, String)>,
         embedded: RefCell<Vec<String>>,
         refreshed: RefCell<u32>,
     }
@@ -260,7 +323,12 @@ mod tests {
             for f in input.foreign {
                 index.upsert(&crate::core::search::message_doc(&f.message), &[0.0, 0.0, 1.0]).unwrap();
             }
-            let signals = Signals { vectors: Some(&index), ..input.signals };
+            let mut words = crate::core::retrieval::lexical::LexicalIndex::new();
+            for (doc, text) in &self.wardrobe {
+                words.upsert(doc, text);
+            }
+            let lexical = (!self.wardrobe.is_empty()).then_some(&words);
+            let signals = Signals { vectors: Some(&index), lexical, ..input.signals };
             context::plan(&PlanInput { signals, ..input })
         }
     }
@@ -285,13 +353,77 @@ mod tests {
         s: &Settings,
         turn: Turn,
     ) -> (Result<Option<TurnOutcome>, NotAsked>, Vec<Event>) {
+        run_with(store, recall, t, s, turn, &MemWardrobe::default(), false)
+    }
+
+    /// A turn with `closet` as the wardrobe, on for the question when `worn` says so.
+    fn run_with<W: WardrobeSource<Blob = Vec<u8>>>(
+        store: &MemStore,
+        recall: &FakeRecall,
+        t: &FakeTransport,
+        s: &Settings,
+        turn: Turn,
+        closet: &W,
+        worn: bool,
+    ) -> (Result<Option<TurnOutcome>, NotAsked>, Vec<Event>) {
         let chat = Chat::new("c1".into(), 0.0);
         let rt = FakeRuntime::default();
         let mut events = Vec::new();
-        let ports = Ports { store, blobs: &Bytes, recall, transport: t, runtime: &rt };
+        let ports = Ports { store, blobs: &Bytes, recall, transport: t, runtime: &rt, wardrobe: closet };
         let titles = |id: &str| (id == "c2").then(|| "Holiday".to_owned());
-        let out = block_on(run(ports, s, &chat, turn, None, &titles, &mut |e| events.push(e)));
+        let options = Options { web: None, wardrobe: worn };
+        let out = block_on(run(ports, s, &chat, turn, options, &titles, &mut |e| events.push(e)));
         (out, events)
+    }
+
+    /// Eight wardrobe items with camera-style names, and the memory that finds them by their words.
+    fn closet() -> (MemWardrobe, FakeRecall) {
+        let captions = [
+            "Brown leather hiking boots.",
+            "A white linen shirt.",
+            "A straw sun hat.",
+            "Dark slim jeans.",
+            "A grey wool scarf.",
+            "A red rain coat.",
+            "Black running shoes.",
+            "A silk tie with stripes.",
+        ];
+        let items: Vec<(WardrobeItem, Vec<u8>)> = captions
+            .iter()
+            .enumerate()
+            .map(|(i, c)| worn_item(&format!("w{i}"), &format!("IMG_48{i:02}.JPG"), Some(c), &[40 + i as u8]))
+            .collect();
+        let recall = FakeRecall {
+            wardrobe: items.iter().map(|(i, _)| (wardrobe_doc(&i.id), wardrobe::text(i))).collect(),
+            ..FakeRecall::default()
+        };
+        (MemWardrobe::with(items), recall)
+    }
+
+    /// A wardrobe that lists one item more than it holds: deleted after the question listed it.
+    struct Stale(MemWardrobe);
+    impl WardrobeSource for Stale {
+        type Blob = Vec<u8>;
+        async fn wardrobe_ids(&self) -> Result<Vec<String>, crate::core::ports::StoreError> {
+            let mut ids = self.0.wardrobe_ids().await?;
+            ids.push("gone".into());
+            Ok(ids)
+        }
+        async fn wardrobe_item(
+            &self,
+            id: &str,
+        ) -> Result<Option<(WardrobeItem, Vec<u8>)>, crate::core::ports::StoreError> {
+            self.0.wardrobe_item(id).await
+        }
+    }
+
+    fn texts_of(body: &serde_json::Value) -> Vec<String> {
+        body["messages"][1]["content"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["text"].as_str().map(str::to_owned))
+            .collect()
     }
 
     fn body_of(t: &FakeTransport, i: usize) -> serde_json::Value {
@@ -416,5 +548,67 @@ mod tests {
         assert_eq!(recalled.len(), 1, "{recalled:?}");
         assert_eq!(recalled[0].from_chat.as_deref(), Some("Holiday"));
         assert!(body_of(&t, 0).to_string().contains("We camped near the mountain."));
+    }
+
+    #[test]
+    fn with_the_wardrobe_on_its_relevant_items_go_after_the_chats_photos_and_the_context_lists_them() {
+        let store = store_with(1);
+        let (closet, recall) = closet();
+        let t = FakeTransport::new(vec![Scripted::Reply(Reply::sse(&["Wear the boots."], true))]);
+        let q = "Which boots would go with it for hiking?";
+        let (out, events) = run_with(&store, &recall, &t, &settings(), Turn::Ask(q.into()), &closet, true);
+        assert!(events.iter().all(|e| !matches!(e, Event::Alert(_))), "{events:?}");
+        let answer = out.unwrap().unwrap().answer;
+        assert_eq!(*recall.embedded.borrow(), [q], "the chat's one image fits, but the wardrobe is ranked");
+        let body = body_of(&t, 0);
+        assert_eq!(image_parts(&body), 2, "the chat's photo and one wardrobe item");
+        let texts = texts_of(&body);
+        assert_eq!(texts[0], "Image 1: IMG_0.jpg — photo 0");
+        assert_eq!(texts[2], "Wardrobe item 1: IMG_4800.JPG — Brown leather hiking boots.");
+        assert_eq!(texts.len(), 3, "{texts:?}");
+        let parts = body["messages"][1]["content"].as_array().unwrap();
+        assert_eq!(parts[4]["image_url"]["url"], crate::core::prompt::data_url("image/jpeg", &[40]));
+        let used: Vec<(ContextUse, &str)> = answer.context.iter().map(|i| (i.used, i.id.as_str())).collect();
+        assert_eq!(used, [(ContextUse::Attached, "i0"), (ContextUse::Wardrobe, "w0")]);
+        let boots = &answer.context[1];
+        assert_eq!((boots.label.as_str(), boots.chat_id.as_str()), ("IMG_4800.JPG", ""));
+        assert!(boots.words.is_some_and(|w| w >= crate::core::context::MIN_WORDS), "{boots:?}");
+        // k from Settings: none at all with 0.
+        let t = FakeTransport::new(vec![Scripted::Reply(Reply::sse(&["ok"], true))]);
+        let none = Settings { wardrobe_items: 0, ..settings() };
+        let (out, _) = run_with(&store, &recall, &t, &none, Turn::Ask(q.into()), &closet, true);
+        assert!(out.unwrap().unwrap().answer.context.iter().all(|i| i.used != ContextUse::Wardrobe));
+        assert_eq!(image_parts(&body_of(&t, 0)), 1);
+    }
+
+    #[test]
+    fn with_the_wardrobe_off_nothing_of_it_goes_and_nothing_is_embedded_for_it() {
+        let store = store_with(1);
+        let (closet, recall) = closet();
+        let t = FakeTransport::new(vec![Scripted::Reply(Reply::sse(&["ok"], true))]);
+        let q = "Which boots would go with it for hiking?";
+        let (out, _) = run_with(&store, &recall, &t, &settings(), Turn::Ask(q.into()), &closet, false);
+        let answer = out.unwrap().unwrap().answer;
+        assert!(recall.embedded.borrow().is_empty());
+        assert_eq!(image_parts(&body_of(&t, 0)), 1);
+        assert!(!body_of(&t, 0).to_string().contains("Wardrobe item"));
+        assert!(answer.context.iter().all(|i| i.used != ContextUse::Wardrobe));
+    }
+
+    #[test]
+    fn a_wardrobe_item_deleted_or_unreadable_meanwhile_does_not_go() {
+        let store = store_with(1);
+        let (closet, mut recall) = closet();
+        // "gone" is listed and ranks best, but is no longer there; the boots' bytes cannot be read.
+        recall.wardrobe.push((wardrobe_doc("gone"), "IMG_4899.JPG Hiking boots, brown leather.".into()));
+        closet.items.borrow_mut()[0].1.clear();
+        let t = FakeTransport::new(vec![Scripted::Reply(Reply::sse(&["ok"], true))]);
+        let q = "Which boots would go with it for hiking?";
+        let (out, events) = run_with(&store, &recall, &t, &settings(), Turn::Ask(q.into()), &Stale(closet), true);
+        let answer = out.unwrap().unwrap().answer;
+        assert!(events.iter().any(|e| matches!(e,
+            Event::Alert(Alert::ImageUnreadable { name, .. }) if name == "IMG_4800.JPG")));
+        assert_eq!(image_parts(&body_of(&t, 0)), 1, "neither went");
+        assert!(answer.context.iter().all(|i| i.used != ContextUse::Wardrobe), "{:?}", answer.context);
     }
 }

@@ -10,6 +10,7 @@ use crate::core::eval::run::{CaseResult, Run};
 use crate::core::model::{Chat, ImageMeta, Message, Settings};
 use crate::core::preset::Preset;
 use crate::core::retrieval::vector::VectorIndex;
+use crate::core::wardrobe::WardrobeItem;
 use std::fmt;
 
 /// Which service a request is for: each has its own base URL and key, and its own error bodies.
@@ -188,9 +189,42 @@ pub trait ImageRepo {
     async fn delete_image(&self, image_id: &str) -> Result<(), StoreError>;
 }
 
+/// The wardrobe as a question reads it: the ids of its items (keys only: cheap even for thousands), and one
+/// item with its Blob.
+pub trait WardrobeSource {
+    /// The adapter's binary type (a `Blob` in the browser).
+    type Blob: Clone;
+
+    async fn wardrobe_ids(&self) -> Result<Vec<String>, StoreError>;
+    /// The item's record and its picture, or `None` when it is not (any more) there.
+    async fn wardrobe_item(&self, item_id: &str) -> Result<Option<(WardrobeItem, Self::Blob)>, StoreError>;
+}
+
+/// What storing a wardrobe item did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kept {
+    Added,
+    /// An item of the same picture (the same digest) is there already, and nothing was written.
+    Already(Box<WardrobeItem>),
+}
+
+/// The wardrobe: pictures kept across chats (a record and a Blob each, see [`crate::core::wardrobe`]).
+pub trait WardrobeRepo: WardrobeSource {
+    /// Every item's record, newest first, without their Blobs.
+    async fn load_wardrobe(&self) -> Result<Vec<WardrobeItem>, StoreError>;
+    /// Stores an item with its Blob, unless an item of the same picture is there (then that one is returned),
+    /// in one transaction.
+    async fn put_wardrobe_item(&self, item: &WardrobeItem, blob: &Self::Blob) -> Result<Kept, StoreError>;
+    /// Rewrites an item's record (caption, tags), keeping its Blob. An item deleted meanwhile stays deleted: the
+    /// result is `false` and nothing is written.
+    async fn update_wardrobe_item(&self, item: &WardrobeItem) -> Result<bool, StoreError>;
+    /// Deletes the item and its Blob; the answers that carried it forget it, and it leaves the stored search index.
+    async fn delete_wardrobe_item(&self, item_id: &str) -> Result<(), StoreError>;
+}
+
 /// What the search index reads to stay whole: every item's id, any item by id, and the stored index itself.
 pub trait IndexRepo {
-    /// The ids of every stored message and image (keys only: cheap even for many).
+    /// The ids of every stored message, image and wardrobe item (keys only: cheap even for many).
     async fn item_ids(&self) -> Result<Vec<String>, StoreError>;
     async fn load_message(&self, message_id: &str) -> Result<Option<Message>, StoreError>;
     async fn load_image(&self, image_id: &str) -> Result<Option<ImageMeta>, StoreError>;

@@ -466,6 +466,7 @@ mod tests {
                 chat: &chat,
                 messages: &[],
                 images: &[],
+                wardrobe: &[],
                 recalled: &[],
                 context: &[],
                 web: None,

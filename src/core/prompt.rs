@@ -6,7 +6,9 @@
 //! message, then one user message carrying the chat's images (each labelled with its number, file name and
 //! caption; those retrieval left out are sent as that label only), then the conversation, then any earlier
 //! messages retrieval recalled, then the question. History is trimmed oldest turn first. Which images are
-//! attached and what is recalled is decided in [`crate::core::context`].
+//! attached and what is recalled is decided in [`crate::core::context`]. Wardrobe items chosen for the question
+//! come after the chat's images in the same message, introduced as such and labelled "Wardrobe item N", so the
+//! chat's own images keep their numbers and the cached prefix.
 
 use crate::core::model::{Detail, Language, Message, MessageStatus, Role};
 use crate::core::openai::{ChatMessage, ChatRequest, ContentPart, ImageUrl, StreamOptions, UserContent};
@@ -34,11 +36,12 @@ pub struct PromptImage<'a> {
 }
 
 impl PromptImage<'_> {
-    /// The text that introduces the image in a request.
-    fn label(&self, number: usize) -> String {
+    /// The text that introduces the image in a request: `what` is "Image" for the chat's images and "Wardrobe
+    /// item" for the wardrobe's.
+    fn label(&self, what: &str, number: usize) -> String {
         let mut label = match self.caption {
-            Some(c) if !c.trim().is_empty() => format!("Image {number}: {} — {}", self.name, c.trim()),
-            _ => format!("Image {number}: {}", self.name),
+            Some(c) if !c.trim().is_empty() => format!("{what} {number}: {} — {}", self.name, c.trim()),
+            _ => format!("{what} {number}: {}", self.name),
         };
         if !self.attached {
             label.push_str(" (not attached to this question; described by its caption only)");
@@ -82,6 +85,8 @@ pub struct PromptInput<'a> {
     pub history: &'a [Message],
     pub question: &'a str,
     pub images: &'a [PromptImage<'a>],
+    /// Wardrobe items that go with the question as pictures, best first (their captions carry their tags).
+    pub wardrobe: &'a [PromptImage<'a>],
     /// Tokens of history to send at most.
     pub history_budget: u32,
     /// Earlier messages recalled by retrieval, oldest first.
@@ -104,6 +109,9 @@ pub struct BuiltPrompt {
     /// A rough count of the text tokens sent (images not included).
     pub text_tokens: u32,
 }
+
+/// What introduces the wardrobe items in the image message.
+const WARDROBE_INTRO: &str = "From my wardrobe (things I own), the items most relevant to my question:";
 
 /// Estimates tokens of a text: about four characters per token for Latin text, one per character for
 /// Hangul, kana and CJK ideographs (which the tokenizers split finely). Good enough for budgeting.
@@ -199,22 +207,36 @@ pub fn build(input: &PromptInput) -> BuiltPrompt {
             ));
         }
     }
+    if !input.wardrobe.is_empty() {
+        system.push_str(&format!(
+            " After the chat's images, the first user message also carries {} item(s) from the user's wardrobe \
+             (things they own, kept across chats), each labelled \"Wardrobe item\" with its number, file name and \
+             description; refer to them by that label when they fit the question.",
+            input.wardrobe.len()
+        ));
+    }
     if let Some(extra) = input.instructions.map(str::trim).filter(|t| !t.is_empty()) {
         system.push_str("\n\n");
         system.push_str(extra);
     }
     let mut text_tokens = estimate_tokens(&system) + 4;
     messages.push(ChatMessage::System { content: system });
-    if !input.images.is_empty() {
-        let mut parts = Vec::with_capacity(input.images.len() * 2);
-        for (i, img) in input.images.iter().enumerate() {
-            let label = img.label(i + 1);
-            text_tokens += estimate_tokens(&label);
-            parts.push(ContentPart::Text { text: label });
-            if img.attached {
-                parts.push(ContentPart::ImageUrl {
-                    image_url: ImageUrl { url: data_url(img.mime, img.bytes), detail: input.detail },
-                });
+    if !input.images.is_empty() || !input.wardrobe.is_empty() {
+        let mut parts = Vec::with_capacity((input.images.len() + input.wardrobe.len()) * 2 + 1);
+        for (what, list) in [("Image", input.images), ("Wardrobe item", input.wardrobe)] {
+            if what != "Image" && !list.is_empty() {
+                text_tokens += estimate_tokens(WARDROBE_INTRO);
+                parts.push(ContentPart::Text { text: WARDROBE_INTRO.to_owned() });
+            }
+            for (i, img) in list.iter().enumerate() {
+                let label = img.label(what, i + 1);
+                text_tokens += estimate_tokens(&label);
+                parts.push(ContentPart::Text { text: label });
+                if img.attached {
+                    parts.push(ContentPart::ImageUrl {
+                        image_url: ImageUrl { url: data_url(img.mime, img.bytes), detail: input.detail },
+                    });
+                }
             }
         }
         messages.push(ChatMessage::User { content: UserContent::Parts(parts) });
@@ -325,6 +347,7 @@ mod tests {
             history_budget: 8000,
             recalled: &[],
             system: None,
+            wardrobe: &[],
             instructions: None,
             temperature: None,
             web: None,
@@ -372,6 +395,7 @@ mod tests {
             history_budget: 100,
             recalled: &[],
             system: None,
+            wardrobe: &[],
             instructions: None,
             temperature: None,
             web: None,
@@ -396,6 +420,7 @@ mod tests {
             history_budget: 100,
             recalled: &recalled,
             system: None,
+            wardrobe: &[],
             instructions: None,
             temperature: None,
             web: None,
@@ -425,6 +450,7 @@ mod tests {
                 history_budget: 100,
                 recalled: &[],
                 system,
+                wardrobe: &[],
                 instructions,
                 temperature: None,
                 web: None,
@@ -441,5 +467,68 @@ mod tests {
         assert!(own.starts_with("You are a tailor named Pip. The user has shared 1 image(s)"), "{own}");
         assert!(own.ends_with("\n\nBe brief."), "{own}");
         assert!(!own.contains("You are Boda, an assistant"), "{own}");
+    }
+
+    #[test]
+    fn wardrobe_items_follow_the_chats_images_with_numbers_of_their_own() {
+        let images = [PromptImage {
+            name: "IMG_4900.JPG",
+            mime: "image/jpeg",
+            bytes: &[1],
+            caption: Some("A navy jacket."),
+            attached: true,
+        }];
+        let wardrobe = [
+            PromptImage {
+                name: "IMG_4817.JPG",
+                mime: "image/webp",
+                bytes: &[2],
+                caption: Some("Brown boots. (tags: hiking)"),
+                attached: true,
+            },
+            PromptImage { name: "IMG_4802.JPG", mime: "image/jpeg", bytes: &[3], caption: None, attached: true },
+        ];
+        let request = |images: &[PromptImage]| {
+            let built = build(&PromptInput {
+                model: "m",
+                detail: Detail::Auto,
+                history: &[],
+                question: "What would go with this jacket?",
+                images,
+                wardrobe: &wardrobe,
+                history_budget: 100,
+                recalled: &[],
+                system: None,
+                instructions: None,
+                temperature: None,
+                web: None,
+            });
+            serde_json::to_value(&built.request).unwrap()
+        };
+        let v = request(&images);
+        let msgs = v["messages"].as_array().unwrap();
+        let system = msgs[0]["content"].as_str().unwrap();
+        assert!(system.contains("The user has shared 1 image(s)"), "{system}");
+        assert!(system.contains("2 item(s) from the user's wardrobe"), "{system}");
+        let parts = msgs[1]["content"].as_array().unwrap();
+        let texts: Vec<&str> = parts.iter().filter_map(|p| p["text"].as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Image 1: IMG_4900.JPG — A navy jacket.",
+                WARDROBE_INTRO,
+                "Wardrobe item 1: IMG_4817.JPG — Brown boots. (tags: hiking)",
+                "Wardrobe item 2: IMG_4802.JPG",
+            ]
+        );
+        assert_eq!(parts[1]["image_url"]["url"], "data:image/jpeg;base64,AQ==");
+        assert_eq!(parts[4]["image_url"]["url"], "data:image/webp;base64,Ag==");
+        assert_eq!(parts[6]["image_url"]["url"], "data:image/jpeg;base64,Aw==");
+        assert_eq!(msgs[2]["content"], "What would go with this jacket?");
+        // A chat without images of its own still gets the wardrobe's, and is told it has none.
+        let v = request(&[]);
+        let system = v["messages"][0]["content"].as_str().unwrap();
+        assert!(system.contains("No images have been shared in this chat yet") && system.contains("wardrobe"));
+        assert_eq!(v["messages"][1]["content"][0]["text"], WARDROBE_INTRO);
     }
 }

@@ -1,5 +1,6 @@
-//! The app's addresses: `/` (the most recent chat, or the empty start), `/chat/<id>` (that chat), and the
-//! evaluation's `/evaluate` (test sets and runs) and `/evaluate/run/<id>` (one run's report). Parsing
+//! The app's addresses: `/` (the most recent chat, or the empty start), `/chat/<id>` (that chat), the
+//! evaluation's `/evaluate` (test sets and runs) and `/evaluate/run/<id>` (one run's report), and the
+//! Wardrobe page `/wardrobe`. Parsing
 //! and building them lives here so the rule is one piece of tested code; the views hand the browser's path in
 //! and get a [`Route`] back. Anything else is read as `/`.
 
@@ -14,6 +15,8 @@ pub enum Route {
     Evaluate,
     /// `/evaluate/run/<id>`: one run, its progress and its report.
     EvalRun(String),
+    /// `/wardrobe`: the wardrobe's items.
+    Wardrobe,
 }
 
 impl Route {
@@ -28,6 +31,8 @@ impl Route {
             Route::EvalRun(percent_decode(id))
         } else if rest == "/evaluate" {
             Route::Evaluate
+        } else if rest == "/wardrobe" {
+            Route::Wardrobe
         } else {
             Route::Home
         }
@@ -40,7 +45,13 @@ impl Route {
             Route::Chat(id) => format!("/chat/{}", percent_encode(id)),
             Route::Evaluate => "/evaluate".to_owned(),
             Route::EvalRun(id) => format!("/evaluate/run/{}", percent_encode(id)),
+            Route::Wardrobe => "/wardrobe".to_owned(),
         }
+    }
+
+    /// Whether the address shows a chat (the open one, or the start); the other pages leave it open as it is.
+    pub fn is_chat(&self) -> bool {
+        matches!(self, Route::Home | Route::Chat(_))
     }
 
     /// Whether the address is one of the evaluation's pages (the chat pane gives way to them).
@@ -107,6 +118,16 @@ mod tests {
         assert_eq!(Route::parse("/evaluate/run/"), Route::Home);
         assert_eq!(Route::parse("/evaluate/other"), Route::Home);
         assert!(Route::Evaluate.is_evaluation() && !Route::Home.is_evaluation());
+    }
+
+    #[test]
+    fn the_wardrobe_has_an_address() {
+        assert_eq!(Route::parse("/wardrobe"), Route::Wardrobe);
+        assert_eq!(Route::parse("/wardrobe/"), Route::Wardrobe);
+        assert_eq!(Route::parse(&Route::Wardrobe.path()), Route::Wardrobe);
+        assert_eq!(Route::parse("/wardrobe/item"), Route::Home);
+        assert!(!Route::Wardrobe.is_chat() && !Route::Wardrobe.is_evaluation());
+        assert!(Route::Home.is_chat() && Route::Chat("c".into()).is_chat() && !Route::Evaluate.is_chat());
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //!
 //! Messages and images (file name plus caption) of every chat are indexed under ids that carry their chat,
 //! `m:<chat>:<message>` and `i:<chat>:<image>`, so deleting a chat removes exactly its postings by prefix and
-//! a hit says where to go. The same ids key the vector index, so [`fuse`] can merge lexical and vector hits by
-//! reciprocal rank fusion. Lexical search is purely local and works with the network off; the vector side
-//! needs the query embedded, which this module does not do. Failed and empty answers are not indexed.
+//! a hit says where to go. Wardrobe items belong to no chat and are indexed as `w:wardrobe:<item>`
+//! ([`wardrobe_doc`]); "Search chats" leaves them out ([`is_chat_doc`]), retrieval ranks them. The same ids
+//! key the vector index, so [`fuse`] can merge lexical and vector hits by reciprocal rank fusion. Lexical
+//! search is purely local and works with the network off; the vector side needs the query embedded, which this
+//! module does not do. Failed and empty answers are not indexed.
 
 use crate::core::model::{ImageMeta, Message, MessageStatus};
 use crate::core::ports::{ImageRepo, MessageRepo};
@@ -40,7 +42,12 @@ pub fn read_stored_index(json: &str) -> Option<LexicalIndex> {
 pub enum HitKind {
     Message,
     Image,
+    /// A wardrobe item (its "chat" is [`WARDROBE`]).
+    Wardrobe,
 }
+
+/// What stands for the chat in a wardrobe item's document id: no chat's id (those are UUIDs) is this.
+pub const WARDROBE: &str = "wardrobe";
 
 /// Where a search hit points.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +66,16 @@ pub fn image_doc(i: &ImageMeta) -> String {
     format!("i:{}:{}", i.chat_id, i.id)
 }
 
+/// The document id of a wardrobe item ([`crate::core::wardrobe`]).
+pub fn wardrobe_doc(item_id: &str) -> String {
+    format!("w:{WARDROBE}:{item_id}")
+}
+
+/// Whether a document is a chat's (a message or an image), which "Search chats" finds; not a wardrobe item.
+pub fn is_chat_doc(doc: &str) -> bool {
+    parse_doc(doc).is_some_and(|(kind, _, _)| kind != HitKind::Wardrobe)
+}
+
 /// Splits a document id back into its parts. Ids are UUIDs, which hold no ':'.
 pub fn parse_doc(doc: &str) -> Option<(HitKind, &str, &str)> {
     let (kind, rest) = doc.split_once(':')?;
@@ -66,6 +83,7 @@ pub fn parse_doc(doc: &str) -> Option<(HitKind, &str, &str)> {
     let kind = match kind {
         "m" => HitKind::Message,
         "i" => HitKind::Image,
+        "w" => HitKind::Wardrobe,
         _ => return None,
     };
     Some((kind, chat, item))
@@ -361,6 +379,8 @@ pub(crate) mod tests {
     fn doc_ids_round_trip() {
         let m = msg("0b0e-chat", "7f-msg", "x");
         assert_eq!(parse_doc(&message_doc(&m)), Some((HitKind::Message, "0b0e-chat", "7f-msg")));
+        assert_eq!(parse_doc(&wardrobe_doc("9c-item")), Some((HitKind::Wardrobe, WARDROBE, "9c-item")));
+        assert!(is_chat_doc(&message_doc(&m)) && !is_chat_doc(&wardrobe_doc("9c-item")));
         assert_eq!(parse_doc("x:1:2"), None);
         assert_eq!(parse_doc("m:only"), None);
     }

@@ -44,6 +44,8 @@ pub struct TurnInput<'a> {
     pub messages: &'a [Message],
     /// The chat's images in order; those retrieval left out have `attached: false`.
     pub images: &'a [PromptImage<'a>],
+    /// Wardrobe items that go as pictures after the chat's images, best first (empty with the wardrobe off).
+    pub wardrobe: &'a [PromptImage<'a>],
     /// What retrieval recalled and used, stored with the answer for its "Context" disclosure.
     pub recalled: &'a [Recalled],
     pub context: &'a [ContextItem],
@@ -222,6 +224,7 @@ async fn answer<S: MessageRepo, T: Transport, R: Runtime>(
         history: earlier,
         question: &question.content,
         images: input.images,
+        wardrobe: input.wardrobe,
         history_budget: input.settings.history_budget,
         recalled: input.recalled,
         system: input.settings.system_prompt.as_deref(),
@@ -361,6 +364,7 @@ mod tests {
             chat: &chat,
             messages: &existing,
             images: &images,
+            wardrobe: &[],
             recalled: &[],
             context: &[],
             web: None,
@@ -455,6 +459,7 @@ mod tests {
             chat: &chat,
             messages: &existing,
             images: &[],
+            wardrobe: &[],
             recalled: &[],
             context: &[],
             web: None,
@@ -487,6 +492,7 @@ mod tests {
             chat: &chat,
             messages: &before,
             images: &[],
+            wardrobe: &[],
             recalled: &[],
             context: &[],
             web: None,
@@ -560,8 +566,16 @@ mod tests {
         let t = StallingTransport { rt: rt.clone() };
         let chat = Chat::new("c1".into(), 0.0);
         let s = settings();
-        let input =
-            TurnInput { settings: &s, chat: &chat, messages: &[], images: &[], recalled: &[], context: &[], web: None };
+        let input = TurnInput {
+            settings: &s,
+            chat: &chat,
+            messages: &[],
+            images: &[],
+            wardrobe: &[],
+            recalled: &[],
+            context: &[],
+            web: None,
+        };
         let out = block_on(ask(&store, &t, &*rt, input, "q", &mut |_| {}));
         assert_eq!(out.answer.status, MessageStatus::Interrupted);
         let history = store.history.borrow();
@@ -602,6 +616,7 @@ mod tests {
             chat: &chat,
             messages: &[],
             images: &images,
+            wardrobe: &[],
             recalled: &[],
             context: &[],
             web: Some(web),

@@ -298,19 +298,21 @@ where
             }
         }
     };
+    // A case is asked about its own images only: no wardrobe.
+    let no_wardrobe = crate::core::wardrobe::Empty::default();
     let pipeline_ports = Ports {
         store: &store,
         blobs: ports.blobs,
         recall: &recall,
         transport: ports.transport,
         runtime: ports.runtime,
+        wardrobe: &no_wardrobe,
     };
     let web = config.web_ask(case);
     let question = Turn::Ask(case.question.clone());
-    let outcome = pipeline::run(pipeline_ports, &settings, &chat, question, web.as_ref(), &|_| None, &mut on)
-        .await
-        .ok()
-        .flatten()?;
+    let options = pipeline::Options { web: web.as_ref(), wardrobe: false };
+    let outcome =
+        pipeline::run(pipeline_ports, &settings, &chat, question, options, &|_| None, &mut on).await.ok().flatten()?;
     let total_ms = ports.runtime.now_ms() - started;
     let answer = outcome.answer;
     let attached = answer.context.iter().filter(|i| i.used == ContextUse::Attached).map(|i| i.id.clone()).collect();
