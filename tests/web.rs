@@ -12,10 +12,11 @@ use boda::core::model::{Chat, ContextItem, ContextUse, Gone, ImageMeta, Message,
 use boda::core::notice::FileProblem;
 use boda::core::openai::{ChatMessage, ChatRequest, StreamOptions, UserContent};
 use boda::core::ports::{ChatRepo, ImageRepo, IndexRepo, MessageRepo, Runtime, SettingsRepo, StoreError};
-use boda::core::ports::{PresetRepo, RunRepo, TestSetRepo, UsageRepo};
+use boda::core::ports::{Kept, PresetRepo, RunRepo, TestSetRepo, UsageRepo, WardrobeRepo, WardrobeSource};
 use boda::core::preset::{self, Preset};
 use boda::core::retrieval::lexical::LexicalIndex;
 use boda::core::search;
+use boda::core::wardrobe::{self, Added, WardrobeItem};
 use boda::web::files::{blob_bytes, prepare_image};
 use boda::web::http::FetchTransport;
 use boda::web::idb_store::{IdbStore, DB_VERSION};
@@ -277,7 +278,8 @@ async fn a_new_database_is_at_the_current_schema_version() {
             "presets",
             "settings",
             "test_sets",
-            "vectors"
+            "vectors",
+            "wardrobe"
         ]
     );
     let tx = db.transaction(&["messages"], idb::TransactionMode::ReadOnly).unwrap();
@@ -285,6 +287,8 @@ async fn a_new_database_is_at_the_current_schema_version() {
     indexes.sort();
     assert_eq!(indexes, ["chat_id", "refs"]);
     assert!(tx.object_store("messages").unwrap().index("refs").unwrap().multi_entry());
+    let tx = db.transaction(&["wardrobe"], idb::TransactionMode::ReadOnly).unwrap();
+    assert!(tx.object_store("wardrobe").unwrap().index("digest").unwrap().unique(), "a picture is kept once");
 }
 
 #[wasm_bindgen_test]
@@ -459,6 +463,154 @@ async fn deleting_a_preset_makes_the_chats_that_named_it_name_none_and_leaves_th
     assert!(js_sys::Reflect::get(&raw_record(&db.name(), "chats", "a").await, &"preset".into())
         .unwrap()
         .is_undefined());
+}
+
+/// A wardrobe item copied from `image`, whose picture is `blob`.
+async fn keep(db: &IdbStore, image: &ImageMeta, blob: &Blob, id: &str) -> Added {
+    let bytes = blob_bytes(blob).await.unwrap();
+    wardrobe::keep(db, image, blob, &bytes, id.into(), 5.0).await.unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_version_7_database_upgrades_to_hold_the_wardrobe_keeping_its_chats_images_and_answers() {
+    let name = format!("boda-test-{}", new_uuid());
+    let v7 = IdbStore::open_at(&name, 7).await.unwrap();
+    for chat in ["a", "b"] {
+        v7.put_chat(&Chat { preset: Some("p".into()), ..Chat::new(chat.into(), 1.0) }).await.unwrap();
+    }
+    v7.put_preset(&own_preset("p", "Pip")).await.unwrap();
+    let blob = blob_of(b"pixels", "image/jpeg");
+    v7.put_image(&meta("img-a", "a", &blob), &blob).await.unwrap();
+    v7.put_message(&message("b-q", "b", 1.0)).await.unwrap();
+    v7.save_search_index("{\"format\":1,\"index\":{\"docs\":[]}}").await.unwrap();
+    v7.close();
+    // An answer as version 7 wrote it, with the `refs` its Context names.
+    let answer = Message {
+        context: answer_context(),
+        ..Message::new("a-ans".into(), "a".into(), Role::Assistant, "An answer.".into(), 2.0)
+    };
+    let record = js_sys::JSON::parse(&serde_json::to_string(&answer).unwrap()).unwrap();
+    let refs: js_sys::Array = answer.context_refs().iter().map(|r| JsValue::from_str(r)).collect();
+    js_sys::Reflect::set(&record, &"refs".into(), &refs).unwrap();
+    put_raw(&name, "messages", &record).await;
+
+    let now = IdbStore::open_named(&name).await.unwrap();
+    let chats = now.load_chats().await.unwrap();
+    assert_eq!(chats.len(), 2);
+    assert!(chats.iter().all(|c| c.preset.as_deref() == Some("p")), "chats keep their assistant");
+    assert_eq!(now.load_presets().await.unwrap(), [own_preset("p", "Pip")]);
+    assert_eq!(now.load_message("a-ans").await.unwrap(), Some(answer), "answers keep their Context");
+    assert_eq!(now.load_messages("b").await.unwrap()[0].content, "message b-q");
+    assert_eq!(blob_bytes(&now.image_blob("img-a").await.unwrap().unwrap()).await.unwrap(), b"pixels");
+    assert!(now.load_search_index().await.unwrap().unwrap().contains("\"format\":1"));
+    assert!(now.load_wardrobe().await.unwrap().is_empty() && now.wardrobe_ids().await.unwrap().is_empty());
+    // The upgraded database holds wardrobe items, and what version 7 stored still works as it did.
+    let image = now.load_images("a").await.unwrap().remove(0);
+    assert!(matches!(keep(&now, &image, &blob, "w1").await, Added::New(_)));
+    assert_eq!(now.wardrobe_ids().await.unwrap(), ["w1"]);
+    now.delete_image("img-a").await.unwrap();
+    assert_eq!(now.load_message("a-ans").await.unwrap().unwrap().context[0].gone, Some(Gone::Item));
+    assert!(now.wardrobe_item("w1").await.unwrap().is_some(), "the item is a copy");
+}
+
+#[wasm_bindgen_test]
+async fn a_wardrobe_item_is_a_copy_that_outlives_its_chat_and_is_kept_once() {
+    let db = fresh_store().await;
+    chats_that_refer_to_each_other(&db).await;
+    let mut image = db.load_images("a").await.unwrap().remove(0);
+    image.caption = Some("A ferry at dusk.".into());
+    image.caption_model = Some("gpt-4o-mini".into());
+    let blob = db.image_blob("img-a").await.unwrap().unwrap();
+    let Added::New(item) = keep(&db, &image, &blob, "w1").await else { panic!("a new item") };
+    // The same picture again, from the same image or a copy of it in another chat: the item there.
+    assert_eq!(keep(&db, &image, &blob, "w2").await, Added::Already(item.clone()));
+    let copy = blob_of(b"pixels", "image/jpeg");
+    let twin = ImageMeta { id: "img-b".into(), chat_id: "b".into(), ..image.clone() };
+    assert_eq!(keep(&db, &twin, &copy, "w3").await, Added::Already(item.clone()));
+    assert_eq!(db.wardrobe_ids().await.unwrap(), ["w1"]);
+    // The chat goes; the item stays, pixels and caption.
+    db.delete_chat("a").await.unwrap();
+    let (kept, pixels) = db.wardrobe_item("w1").await.unwrap().expect("still there");
+    assert_eq!(kept, item);
+    assert_eq!(kept.caption.as_deref(), Some("A ferry at dusk."));
+    assert_eq!(blob_bytes(&pixels).await.unwrap(), b"pixels");
+    // Edits keep the picture; an edit of an item deleted meanwhile writes nothing.
+    let tagged = kept.with_tags("summer, boats").unwrap();
+    assert!(db.update_wardrobe_item(&tagged).await.unwrap());
+    assert_eq!(db.load_wardrobe().await.unwrap(), std::slice::from_ref(&tagged));
+    assert_eq!(blob_bytes(&db.wardrobe_item("w1").await.unwrap().unwrap().1).await.unwrap(), b"pixels");
+    let other = WardrobeItem { id: "w9".into(), digest: wardrobe::digest(b"other"), ..tagged.clone() };
+    assert!(matches!(db.put_wardrobe_item(&other, &blob_of(b"other", "image/png")).await, Ok(Kept::Added)));
+    assert_eq!(db.load_wardrobe().await.unwrap().len(), 2);
+    db.delete_wardrobe_item("w9").await.unwrap();
+    assert!(!db.update_wardrobe_item(&other).await.unwrap());
+    assert_eq!(db.wardrobe_ids().await.unwrap(), ["w1"]);
+}
+
+#[wasm_bindgen_test]
+async fn deleting_a_wardrobe_item_removes_it_from_the_store_the_search_index_and_every_answer() {
+    let db = fresh_store().await;
+    chats_that_refer_to_each_other(&db).await;
+    let image = db.load_images("a").await.unwrap().remove(0);
+    let blob = db.image_blob("img-a").await.unwrap().unwrap();
+    let Added::New(item) = keep(&db, &image, &blob, "w-boots").await else { panic!("a new item") };
+    let item = WardrobeItem { name: "IMG_4817.JPG".into(), caption: Some("Brown hiking boots.".into()), ..item };
+    db.update_wardrobe_item(&item).await.unwrap();
+    let mut index = search::read_stored_index(&db.load_search_index().await.unwrap().unwrap()).unwrap();
+    index.upsert(&search::wardrobe_doc("w-boots"), &wardrobe::text(&item));
+    db.save_search_index(&search::store_index(&index)).await.unwrap();
+    let worn = ContextItem {
+        used: ContextUse::Wardrobe,
+        id: "w-boots".into(),
+        chat_id: String::new(),
+        label: "IMG_4817.JPG".into(),
+        from_chat: None,
+        similarity: Some(0.4),
+        words: Some(3.1),
+        gone: None,
+    };
+    let answer = Message {
+        context: vec![worn.clone()],
+        ..Message::new("b-worn".into(), "b".into(), Role::Assistant, "Wear the boots.".into(), 3.0)
+    };
+    db.put_message(&answer).await.unwrap();
+    assert_eq!(
+        db.load_message("b-worn").await.unwrap().unwrap().context,
+        std::slice::from_ref(&worn),
+        "kept while it exists"
+    );
+    assert!(IndexRepo::item_ids(&db).await.unwrap().contains(&"w-boots".to_owned()), "listed for the index");
+
+    db.delete_wardrobe_item("w-boots").await.unwrap();
+    assert_eq!(db.wardrobe_item("w-boots").await.unwrap(), None);
+    assert!(all_keys(&db.name(), "wardrobe").await.is_empty());
+    let gone = &db.load_message("b-worn").await.unwrap().unwrap().context[0];
+    assert_eq!(
+        (gone.used, gone.gone, gone.label.as_str(), gone.id.as_str()),
+        (ContextUse::Wardrobe, Some(Gone::Item), "", "")
+    );
+    let json: String = js_sys::JSON::stringify(&raw_record(&db.name(), "messages", "b-worn").await).unwrap().into();
+    assert!(!json.contains("w-boots") && !json.contains("IMG_4817"), "{json}");
+    let stored = db.load_search_index().await.unwrap().unwrap();
+    assert!(!stored.contains("w-boots") && !stored.contains("hiking"), "{stored}");
+    assert!(stored.contains("zanzibar"), "the chat's documents stay");
+    // An answer still streaming meanwhile, stored as it began, forgets it as it is written.
+    db.put_message(&Message { id: "b-late".into(), ..answer }).await.unwrap();
+    assert_eq!(db.load_message("b-late").await.unwrap().unwrap().context[0].gone, Some(Gone::Item));
+    // Deleting the chat an item came from never forgets the item in answers (it belongs to no chat).
+    let other = blob_of(b"other pixels", "image/jpeg");
+    let mut second = image.clone();
+    second.id = "img-2".into();
+    db.put_image(&second, &other).await.unwrap();
+    keep(&db, &second, &other, "w-2").await;
+    let worn2 = ContextItem { id: "w-2".into(), ..worn };
+    let answer2 = Message {
+        context: vec![worn2.clone()],
+        ..Message::new("b-2".into(), "b".into(), Role::Assistant, "Yes.".into(), 4.0)
+    };
+    db.put_message(&answer2).await.unwrap();
+    db.delete_chat("a").await.unwrap();
+    assert_eq!(db.load_message("b-2").await.unwrap().unwrap().context, [worn2]);
 }
 
 #[wasm_bindgen_test]

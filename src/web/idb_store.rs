@@ -9,7 +9,8 @@
 //! records of their own: a vector index is half-precision `ArrayBuffer` chunks plus an id map, per embedding
 //! space (the vector memory removes a deleted item's vectors and saves them itself, moments later). The
 //! person's assistants are records of `presets`; deleting one makes the chats that named it name none, in the
-//! same transaction. Schema changes are numbered migrations in [`migrate`].
+//! same transaction. Wardrobe items are records of their own with their Blob (see `wardrobe`). Schema changes
+//! are numbered migrations in [`migrate`].
 
 use crate::core::cost::AnswerCalls;
 use crate::core::model::{Chat, ContextItem, ContextUse, ImageMeta, Message, Settings, Usage};
@@ -30,6 +31,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
 mod eval;
+mod wardrobe;
 
 pub const DB_NAME: &str = "boda";
 /// The schema version this build writes. Bump it and add a step to [`migrate`] for every schema change.
@@ -38,7 +40,8 @@ pub const DB_NAME: &str = "boda";
 /// [`migrate`]). 5: messages get the `refs` index (what their Context names), filled for the messages there.
 /// 6: the evaluation's stores: test sets (one record per version), their images, runs and results.
 /// 7: presets (the person's assistants), by id.
-pub const DB_VERSION: u32 = 7;
+/// 8: the wardrobe (its items with their Blobs, and a unique index on their pictures' digest).
+pub const DB_VERSION: u32 = 8;
 
 pub const CHATS: &str = "chats";
 pub const MESSAGES: &str = "messages";
@@ -56,6 +59,8 @@ pub const EVAL_RUNS: &str = "eval_runs";
 pub const EVAL_RESULTS: &str = "eval_results";
 /// The person's assistants ([`crate::core::preset::Preset`]), by id; the built-in ones are not stored.
 pub const PRESETS: &str = "presets";
+/// Wardrobe items (a record and a Blob each), by id, with a unique `digest` index.
+pub const WARDROBE: &str = "wardrobe";
 /// The key of the lexical (BM25) search index in [`INDEXES`].
 pub const LEXICAL_KEY: &str = "lexical";
 const BY_CHAT: &str = "chat_id";
@@ -179,6 +184,15 @@ fn migrate(db: &Database, tx: &idb::Transaction, old_version: u32, new_version: 
     }
     if old_version < 7 && new_version >= 7 {
         db.create_object_store(PRESETS, keyed())?;
+    }
+    if old_version < 8 && new_version >= 8 {
+        let mut unique = IndexParams::new();
+        unique.unique(true);
+        db.create_object_store(WARDROBE, keyed())?.create_index(
+            wardrobe::BY_DIGEST,
+            KeyPath::new_single(wardrobe::BY_DIGEST),
+            Some(unique),
+        )?;
     }
     Ok(())
 }
@@ -502,10 +516,17 @@ impl MessageRepo for IdbStore {
         }
         // An answer that streamed while something it used was deleted must not bring its name back: what its
         // Context names is looked up in this transaction, and what is gone is forgotten before it is written.
-        let tx = self.tx(&[CHATS, MESSAGES, IMAGES], TransactionMode::ReadWrite)?;
+        let tx = self.tx(&[CHATS, MESSAGES, IMAGES, WARDROBE], TransactionMode::ReadWrite)?;
         let mut message = message.clone();
         let items: Vec<ContextItem> = message.context.iter().filter(|i| i.gone.is_none()).cloned().collect();
         for item in items {
+            // A wardrobe item belongs to no chat: only the item itself can be gone.
+            if item.used == ContextUse::Wardrobe {
+                if !Self::exists(&tx, WARDROBE, &item.id).await? {
+                    message.forget_item_in_context(&item.id);
+                }
+                continue;
+            }
             if item.chat_id != message.chat_id && !Self::exists(&tx, CHATS, &item.chat_id).await? {
                 message.forget_chat_in_context(&item.chat_id);
                 continue;
@@ -626,9 +647,9 @@ impl ImageRepo for IdbStore {
 
 impl IndexRepo for IdbStore {
     async fn item_ids(&self) -> Result<Vec<String>, StoreError> {
-        let tx = self.tx(&[MESSAGES, IMAGES], TransactionMode::ReadOnly)?;
+        let tx = self.tx(&[MESSAGES, IMAGES, WARDROBE], TransactionMode::ReadOnly)?;
         let mut ids = Vec::new();
-        for store in [MESSAGES, IMAGES] {
+        for store in [MESSAGES, IMAGES, WARDROBE] {
             let keys = tx.object_store(store).map_err(store_error)?.get_all_keys(None, None);
             ids.extend(keys.map_err(store_error)?.await.map_err(store_error)?.iter().filter_map(JsValue::as_string));
         }

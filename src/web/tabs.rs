@@ -17,19 +17,21 @@ const CHANNEL: &str = "boda-changes";
 const LOCK_PREFIX: &str = "boda-answer-";
 
 /// What changed in another tab. Sent as a short string: `chat:<id>`, `deleted:<id>`, `removed:<id>`,
-/// `settings`, `search` or `presets`.
+/// `settings`, `search`, `presets` or `wardrobe`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     Chat(String),
     /// A chat was deleted.
     Deleted(String),
-    /// An image was removed (its chat also gets a `Chat` change).
+    /// An image or a wardrobe item was removed (an image's chat also gets a `Chat` change).
     Removed(String),
     Settings,
     /// The stored search index was rewritten.
     Search,
     /// An assistant was added, changed or deleted (a deletion also changes the chats that used it).
     Presets,
+    /// A wardrobe item was added or changed.
+    Wardrobe,
 }
 
 impl Change {
@@ -41,6 +43,7 @@ impl Change {
             Change::Settings => "settings".into(),
             Change::Search => "search".into(),
             Change::Presets => "presets".into(),
+            Change::Wardrobe => "wardrobe".into(),
         }
     }
 
@@ -49,6 +52,7 @@ impl Change {
             "settings" => return Some(Change::Settings),
             "search" => return Some(Change::Search),
             "presets" => return Some(Change::Presets),
+            "wardrobe" => return Some(Change::Wardrobe),
             _ => {}
         }
         let (kind, id) = s.split_once(':')?;
