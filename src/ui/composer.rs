@@ -1,9 +1,10 @@
 //! The message box with the chat's assistant ("Assistant", and "Edit assistants" beside it), "Web search",
-//! Add images, Send / Stop and Regenerate. Enter sends, Shift+Enter starts a new line, and Enter while an input
-//! method is composing (Korean, Japanese, Chinese) only finishes the composition.
+//! "Use wardrobe", Add images, Send / Stop and Regenerate. Enter sends, Shift+Enter starts a new line, and Enter
+//! while an input method is composing (Korean, Japanese, Chinese) only finishes the composition.
 //!
-//! "Web search" holds the person's choice for the next question (`Session::web_search`, which the session resets
-//! to the assistant's default when the chat or its assistant changes; the controller reads it when sending).
+//! "Web search" and "Use wardrobe" hold the person's choice for the next question (`Session::web_search` and
+//! `Session::use_wardrobe`, which the session resets to the assistant's defaults when the chat or its assistant
+//! changes; the controller reads them when sending).
 
 use crate::core::model::{MessageStatus, Role};
 use crate::core::preset;
@@ -92,6 +93,14 @@ pub fn Composer() -> impl IntoView {
                         on:change=move |ev| state.session.web_search.set(event_target_checked(&ev))
                     />
                     {t!(i18n, web_search)}
+                </label>
+                <label class="toggle wardrobe-toggle" title=move || t_string!(i18n, use_wardrobe_tip)>
+                    <input
+                        type="checkbox"
+                        prop:checked=move || state.session.use_wardrobe.get()
+                        on:change=move |ev| state.session.use_wardrobe.set(event_target_checked(&ev))
+                    />
+                    {t!(i18n, use_wardrobe)}
                 </label>
             </div>
             <label class="button add-images" for="add-images" title=move || t_string!(i18n, add_images_tip)>

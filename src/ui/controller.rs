@@ -14,7 +14,7 @@ use crate::core::model::{ImageMeta, Language, Role};
 use crate::core::notice::{Alert, Notice, SettingsVerdict};
 use crate::core::pipeline::{self, Turn};
 use crate::core::ports::{ChatRepo, ImageRepo, IndexRepo, MessageRepo, Runtime, SettingsRepo, StoreError};
-use crate::core::ports::{PresetRepo, TestSetRepo, UsageRepo};
+use crate::core::ports::{PresetRepo, TestSetRepo, UsageRepo, WardrobeRepo, WardrobeSource};
 use crate::core::preset::{self, Preset, PresetDraft, PresetProblem};
 use crate::core::prompt::caption_request;
 use crate::core::prompt::PromptImage;
@@ -22,6 +22,7 @@ use crate::core::retrieval::lexical::LexicalIndex;
 use crate::core::search;
 use crate::core::turn::TurnEvent;
 use crate::core::turn::WebAsk;
+use crate::core::wardrobe;
 use crate::core::websearch::stage::{check_key, KeyCheck, Queries};
 use crate::ui::memory;
 use crate::ui::state::{store, with_search, AppState, ResultKind, SearchResult, ShownImage};
@@ -36,7 +37,7 @@ use wasm_bindgen::JsCast;
 
 /// Changes the search index, and saves it a moment later (several changes in a row are saved once). Before
 /// the index has loaded there is nothing to change: its load catches up with what the store holds then.
-fn update_search(state: AppState, change: impl FnOnce(&mut LexicalIndex)) {
+pub(crate) fn update_search(state: AppState, change: impl FnOnce(&mut LexicalIndex)) {
     if state.search.index.with_value(|s| s.borrow_mut().as_mut().map(change)).is_some() {
         save_search_soon(state);
     }
@@ -78,7 +79,11 @@ fn make_findable(state: AppState, meta: &ImageMeta) {
 /// Makes what this tab shows forget a deleted chat or a removed image, as the store did in the deletion: the
 /// open chat's answers that used it keep only how they did, and search results of it go. (`forget` says what
 /// an answer forgets, `gone` which results go.)
-fn forget_on_screen(state: AppState, forget: impl Fn(&mut Message) -> bool, gone: impl Fn(&SearchResult) -> bool) {
+pub(crate) fn forget_on_screen(
+    state: AppState,
+    forget: impl Fn(&mut Message) -> bool,
+    gone: impl Fn(&SearchResult) -> bool,
+) {
     state.session.deletions.with_value(|d| d.set(d.get() + 1));
     let mut changed = false;
     state.session.messages.update(|ms| {
@@ -93,8 +98,8 @@ fn forget_on_screen(state: AppState, forget: impl Fn(&mut Message) -> bool, gone
     state.search.results.update(|rs| rs.retain(|r| !gone(r)));
 }
 
-/// Takes a message or image out of the search index and the memory.
-fn make_unfindable(state: AppState, item_id: &str) {
+/// Takes a message, image or wardrobe item out of the search index and the memory.
+pub(crate) fn make_unfindable(state: AppState, item_id: &str) {
     update_search(state, |s| {
         search::remove_item(s, item_id);
     });
@@ -130,6 +135,8 @@ async fn load_search(state: AppState, db: &IdbStore) {
                 search::index_message(&mut index, &m);
             } else if let Ok(Some(i)) = db.load_image(&id).await {
                 search::index_image(&mut index, &i);
+            } else if let Ok(Some((item, _))) = db.wardrobe_item(&id).await {
+                index.upsert(&search::wardrobe_doc(&item.id), &wardrobe::text(&item));
             }
         }
         changed |= index.len() != before;
@@ -142,6 +149,9 @@ async fn load_search(state: AppState, db: &IdbStore) {
             index.upsert(&doc, &text);
         }
     }
+    for item in db.load_wardrobe().await.unwrap_or_default() {
+        index.upsert(&search::wardrobe_doc(&item.id), &wardrobe::text(&item));
+    }
     install_search(state, index, true);
 }
 
@@ -153,7 +163,8 @@ pub fn search_chats(state: AppState, query: String) {
         state.search.results.set(Vec::new());
         return;
     }
-    let lexical = with_search(state, |s| s.search(&query, 20)).unwrap_or_default();
+    // Chats' messages and images only: wardrobe items are not what this box finds.
+    let lexical = with_search(state, |s| s.search_where(&query, 20, search::is_chat_doc)).unwrap_or_default();
     spawn_local(async move {
         show_hits(state, &query, search::fuse(&lexical, &[], 20)).await;
         crate::web::runtime::sleep_ms(400).await;
@@ -188,6 +199,8 @@ async fn show_hits(state: AppState, query: &str, hits: Vec<search::SearchHit>) {
             search::HitKind::Image => db.load_images(&hit.chat_id).await.ok().and_then(|is| {
                 is.iter().find(|i| i.id == hit.item_id).map(|i| (ResultKind::Image, search::image_text(i)))
             }),
+            // Left out of the search (see `search_chats`); they belong to no chat.
+            search::HitKind::Wardrobe => None,
         };
         let Some((kind, text)) = found else { continue };
         results.push(SearchResult {
@@ -204,7 +217,7 @@ async fn show_hits(state: AppState, query: &str, hits: Vec<search::SearchHit>) {
 }
 
 /// Tells other tabs that something changed.
-fn announce(state: AppState, change: Change) {
+pub(crate) fn announce(state: AppState, change: Change) {
     state.session.tabs.with_value(|t| {
         if let Some(t) = t.borrow().as_ref() {
             t.announce(&change);
@@ -260,6 +273,7 @@ async fn on_remote_change(state: AppState, change: Change) {
         }
         Change::Removed(id) => {
             forget_on_screen(state, |m| m.forget_item_in_context(&id), |r| r.item_id == id);
+            state.wardrobe.items.update(|v| v.retain(|i| i.id != id));
             state.session.images.update(|v| {
                 if let Some(i) = v.iter().position(|img| img.meta.id == id) {
                     revoke_object_url(&v.remove(i).url);
@@ -268,6 +282,7 @@ async fn on_remote_change(state: AppState, change: Change) {
             state.search.index.with_value(|s| s.borrow_mut().as_mut().map(|i| search::remove_item(i, &id)));
             memory::forget_item(state, &id);
         }
+        Change::Wardrobe => crate::ui::wardrobe::controller::reload(state).await,
     }
 }
 
@@ -614,11 +629,12 @@ fn describe_uncaptioned(state: AppState) {
                 describe_image(state, meta);
             }
         }
+        crate::ui::wardrobe::controller::describe_uncaptioned(state).await;
     });
 }
 
 /// The language captions are written in: the one set in Settings, else the interface's.
-fn caption_language(state: AppState, settings: &Settings) -> Language {
+pub(crate) fn caption_language(state: AppState, settings: &Settings) -> Language {
     settings.caption_language.unwrap_or_else(|| state.session.language.get_untracked())
 }
 
@@ -791,6 +807,7 @@ fn apply_event(state: AppState, event: TurnEvent) {
 }
 
 fn run_turn(state: AppState, kind: Turn, web: Option<WebAsk>) {
+    let wardrobe = state.session.use_wardrobe.get_untracked();
     if state.session.busy.get_untracked() {
         return;
     }
@@ -812,7 +829,8 @@ fn run_turn(state: AppState, kind: Turn, web: Option<WebAsk>) {
         state.session.draft.set(String::new());
     }
     spawn_local(async move {
-        let outcome = run_turn_inner(state, &settings, kind, web.as_ref()).await;
+        let options = pipeline::Options { web: web.as_ref(), wardrobe };
+        let outcome = run_turn_inner(state, &settings, kind, options).await;
         state.session.abort.set(None);
         state.session.streaming_chat.set(None);
         state.session.busy.set(false);
@@ -836,7 +854,7 @@ async fn run_turn_inner(
     state: AppState,
     settings: &Settings,
     kind: Turn,
-    web: Option<&WebAsk>,
+    options: pipeline::Options<'_>,
 ) -> Result<Option<crate::core::openai::ApiError>, ()> {
     let chat = ensure_chat(state).await.ok_or(())?;
     let db = store(state).ok_or(())?;
@@ -858,14 +876,21 @@ async fn run_turn_inner(
     let transport = FetchTransport::new(signal.clone());
     let rt = BrowserRuntime::with_signal(signal.clone());
     let recall = memory::MemoryRecall::new(state, signal);
-    let ports = pipeline::Ports { store: &db, blobs: &BlobBytes, recall: &recall, transport: &transport, runtime: &rt };
+    let ports = pipeline::Ports {
+        store: &db,
+        blobs: &BlobBytes,
+        recall: &recall,
+        transport: &transport,
+        runtime: &rt,
+        wardrobe: &db,
+    };
     let title = |id: &str| chat_by_id(state, id).map(|c| c.title);
     let mut on = |e| match e {
         pipeline::Event::Turn(e) => apply_event(state, e),
         pipeline::Event::Notice(n) => state.notices.notify(n),
         pipeline::Event::Alert(a) => state.notices.alert(a),
     };
-    let outcome = pipeline::run(ports, settings, &chat, kind, web, &title, &mut on).await.map_err(|_| ())?;
+    let outcome = pipeline::run(ports, settings, &chat, kind, options, &title, &mut on).await.map_err(|_| ())?;
     // Something the answer used may have been deleted while it streamed: the store forgot it as it wrote the
     // answer, and the screen does too.
     if let Some(done) = outcome.as_ref().filter(|_| state.session.deletions.with_value(|d| d.get()) != deletions) {

@@ -1,4 +1,5 @@
-//! The chat's images as thumbnails with name, size, and estimated token cost, each with its Remove button.
+//! The chat's images as thumbnails with name, size, and estimated token cost, each with its Remove button and
+//! "Add to wardrobe".
 
 use crate::core::image_plan::{human_bytes, image_tokens};
 use crate::core::model::ImageMeta;
@@ -63,7 +64,7 @@ fn Thumb(img: ShownImage) -> impl IntoView {
         let id = id.clone();
         move || state.session.describing.with(|d| d.contains(&id))
     });
-    let (edit_id, again_id) = (id.clone(), id.clone());
+    let (edit_id, again_id, keep_id) = (id.clone(), id.clone(), id.clone());
     let (bytes, original) = (meta.bytes, meta.original_bytes);
     let details = move || {
         let was =
@@ -109,6 +110,13 @@ fn Thumb(img: ShownImage) -> impl IntoView {
                         on:click=move |_| controller::describe_again(state, again_id.clone())
                     >
                         {t!(i18n, describe_again)}
+                    </button>
+                    <button
+                        type="button"
+                        class="link add-wardrobe"
+                        on:click=move |_| crate::ui::wardrobe::controller::add_image(state, keep_id.clone())
+                    >
+                        {t!(i18n, add_to_wardrobe)}
                     </button>
                 </div>
             </div>

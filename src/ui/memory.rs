@@ -1,5 +1,6 @@
-//! The vector memory behind retrieval and hybrid search: an embedding of every caption and message, kept in
-//! step with the chats, made in batches (with progress when there are many) and saved in IndexedDB.
+//! The vector memory behind retrieval and hybrid search: an embedding of every caption, message and wardrobe
+//! item, kept in step with the chats and the wardrobe, made in batches (with progress when there are many) and
+//! saved in IndexedDB.
 //!
 //! What needs embedding, what a batch of vectors or a removal does to the index, what a save hands out and
 //! takes back, and which question vectors are kept are decided by the core's
@@ -16,10 +17,12 @@ use crate::core::notice::{Alert, Notice};
 use crate::core::openai::ApiError;
 use crate::core::pipeline::Recall;
 use crate::core::ports::VectorStore;
+use crate::core::ports::WardrobeRepo;
 use crate::core::retrieval::lexical::LexicalIndex;
 use crate::core::retrieval::memory::Todo;
 use crate::core::retrieval::vector::VectorIndex;
 use crate::core::search;
+use crate::core::wardrobe::{self, WardrobeItem};
 use crate::ui::state::AppState;
 use crate::ui::state::{store, with_search};
 use crate::web::http::FetchTransport;
@@ -59,6 +62,11 @@ pub fn remember_message(state: AppState, m: &Message) {
 /// Keeps an image's embedding (of its file name and caption) in step.
 pub fn remember_image(state: AppState, image: &ImageMeta) {
     remember(state, search::image_doc(image), search::image_text(image));
+}
+
+/// Keeps a wardrobe item's embedding (of its name, caption and tags) in step.
+pub fn remember_wardrobe(state: AppState, item: &WardrobeItem) {
+    remember(state, search::wardrobe_doc(&item.id), wardrobe::text(item));
 }
 
 fn remember(state: AppState, doc: String, text: String) {
@@ -171,12 +179,17 @@ async fn queue_missing(state: AppState, db: &IdbStore) {
     if missing.is_empty() {
         return;
     }
-    // Read the texts of what has no vector yet, chat by chat.
+    // Read the texts of what has no vector yet, chat by chat, and the wardrobe's at once.
     let chats: HashSet<String> =
         missing.iter().filter_map(|d| search::parse_doc(d).map(|(_, chat, _)| chat.to_owned())).collect();
     let mut texts = Vec::new();
     for chat in chats {
-        texts.extend(search::chat_documents(db, &chat).await);
+        if chat == search::WARDROBE {
+            let items = db.load_wardrobe().await.unwrap_or_default();
+            texts.extend(items.iter().map(|i| (search::wardrobe_doc(&i.id), wardrobe::text(i))));
+        } else {
+            texts.extend(search::chat_documents(db, &chat).await);
+        }
     }
     let missing: HashSet<String> = missing.into_iter().collect();
     state.memory.vectors.with_value(|m| {
@@ -394,7 +407,7 @@ pub async fn search_vector_hits(
     let q = embed_query(state, settings, query, None).await.map_err(|e| e.redacted(&settings.api_key))?;
     Ok(state.memory.vectors.with_value(|m| {
         let m = m.borrow();
-        let hits = m.index.as_ref()?.search(&q, 20).ok()?;
+        let hits = m.index.as_ref()?.search_where(&q, 20, search::is_chat_doc).ok()?;
         Some(hits.into_iter().map(|h| (h.id, h.score)).collect())
     }))
 }

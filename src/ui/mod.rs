@@ -21,6 +21,7 @@ pub mod search_options;
 pub mod settings_dialog;
 pub mod sidebar;
 pub mod state;
+pub mod wardrobe;
 pub mod web_search_view;
 
 use leptos::prelude::*;
@@ -69,14 +70,27 @@ fn Shell() -> impl IntoView {
     }
 }
 
-/// The chat, or the Evaluate page when the address is one of the evaluation's.
+/// Which page the address shows beside the sidebar.
+#[derive(Clone, Copy, PartialEq)]
+enum Page {
+    Chat,
+    Evaluate,
+    Wardrobe,
+}
+
+/// The chat, the Evaluate page when the address is one of the evaluation's, or the Wardrobe page.
 #[component]
 fn Pane() -> impl IntoView {
+    use crate::core::route::Route;
     let location = leptos_router::hooks::use_location();
-    let evaluating = Memo::new(move |_| crate::core::route::Route::parse(&location.pathname.get()).is_evaluation());
-    view! {
-        <Show when=move || evaluating.get() fallback=|| view! { <chat_pane::ChatPane /> }>
-            <eval::EvalPage />
-        </Show>
+    let page = Memo::new(move |_| match Route::parse(&location.pathname.get()) {
+        Route::Wardrobe => Page::Wardrobe,
+        r if r.is_evaluation() => Page::Evaluate,
+        _ => Page::Chat,
+    });
+    move || match page.get() {
+        Page::Chat => view! { <chat_pane::ChatPane /> }.into_any(),
+        Page::Evaluate => view! { <eval::EvalPage /> }.into_any(),
+        Page::Wardrobe => view! { <wardrobe::WardrobePage /> }.into_any(),
     }
 }

@@ -17,7 +17,7 @@ use leptos_router::NavigateOptions;
 pub fn RouteSync() -> impl IntoView {
     let state = use_app_state();
     let location = use_location();
-    // A link's click (`<A>`: the sidebar's "Evaluate", a run's title) changes the router's location at once but
+    // A link's click (`<A>`: the sidebar's "Evaluate" or "Wardrobe", a run's title) changes the router's location at once but
     // the address bar only when the router is told the new page is ready, which `<Routes>` would do. Boda
     // matches addresses itself (see `Route`), so it says so here, once the new location is in: without this the
     // page changed and the address stayed, and a reload or Back then went to the wrong page.
@@ -45,8 +45,8 @@ pub fn RouteSync() -> impl IntoView {
                 }
             }
             Route::Home => controller::open_latest(state),
-            // The evaluation's pages leave the open chat as it is.
-            Route::Evaluate | Route::EvalRun(_) => {}
+            // The evaluation's pages and the wardrobe leave the open chat as it is.
+            Route::Evaluate | Route::EvalRun(_) | Route::Wardrobe => {}
         }
     });
     // The open chat → the address. `/` is replaced by the chat it opened, so Back does not bounce through it.

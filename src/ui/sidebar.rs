@@ -1,4 +1,4 @@
-//! The chat list: New chat, the Evaluate page's link, and each chat with Rename and Delete.
+//! The chat list: New chat, the links to the Evaluate and Wardrobe pages, and each chat with Rename and Delete.
 
 use crate::core::model::Chat;
 use crate::core::route::Route;
@@ -10,14 +10,14 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_navigate};
 
-/// A function that leaves the Evaluate page for a chat's address (the address then opens the chat, see
-/// `ui::route_sync`); on a chat's address it does nothing. Made when the component is, where the router's
+/// A function that leaves the Evaluate or Wardrobe page for a chat's address (the address then opens the chat,
+/// see `ui::route_sync`); on a chat's address it does nothing. Made when the component is, where the router's
 /// context is at hand.
 fn use_leave_evaluation() -> impl Fn(&str) + Clone + 'static {
     let location = use_location();
     let navigate = use_navigate();
     move |chat_id: &str| {
-        if Route::parse(&location.pathname.get_untracked()).is_evaluation() {
+        if !Route::parse(&location.pathname.get_untracked()).is_chat() {
             navigate(&Route::Chat(chat_id.to_owned()).path(), Default::default());
         }
     }
@@ -43,6 +43,9 @@ pub fn Sidebar() -> impl IntoView {
             </button>
             <A href="/evaluate" attr:class="eval-link">
                 {t!(i18n, evaluate)}
+            </A>
+            <A href="/wardrobe" attr:class="wardrobe-link">
+                {t!(i18n, wardrobe)}
             </A>
             <input
                 class="search"

@@ -472,7 +472,9 @@ fn CaseResultView(
             a.context
                 .iter()
                 .map(|c| match c.used {
-                    ContextUse::Attached => td_string!(l, context_as_picture, name = c.label.clone()).to_string(),
+                    ContextUse::Attached | ContextUse::Wardrobe => {
+                        td_string!(l, context_as_picture, name = c.label.clone()).to_string()
+                    }
                     ContextUse::Caption => td_string!(l, context_as_caption, name = c.label.clone()).to_string(),
                     ContextUse::Recalled => c.label.clone(),
                 })

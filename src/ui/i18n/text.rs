@@ -215,6 +215,10 @@ pub fn notice(l: Locale, n: &Notice, key: &str) -> String {
         Notice::CaseAdded { set, version, cases } => {
             td_string!(l, notice_case_added, set = set, version = version, cases = cases).to_string()
         }
+        Notice::WardrobeAdded { name } => td_string!(l, notice_wardrobe_added, name = name).to_string(),
+        Notice::WardrobeAlready { name, kept } => {
+            td_string!(l, notice_wardrobe_already, name = name, kept = kept).to_string()
+        }
     }
 }
 

@@ -1,36 +1,39 @@
 //! The app's reactive state, one context per concern, in the manner of thaw's `provide_x()` / `use_x()`:
 //! [`session`] (the open database, settings, chats and the open chat), [`search`] ("Search chats"),
-//! [`memory`] (the vector memory), [`notices`] (alerts and passing information) and [`add_case`] (the answer
-//! "Add to test set" is making a case of). The interface language is leptos_i18n's own context (`ui::i18n`).
+//! [`memory`] (the vector memory), [`notices`] (alerts and passing information), [`wardrobe`] (the wardrobe's
+//! items) and [`add_case`] (the answer "Add to test set" is making a case of). The interface language is leptos_i18n's own context (`ui::i18n`).
 //!
 //! Core types stay plain data; only these modules wrap them in signals. What is kept between events without
 //! being reactive lives in `StoredValue`s owned by the app's reactive root, never in `thread_local!`s. A view
-//! asks for the concern it shows; [`AppState`] bundles the four handles for the controller, whose work (a
-//! turn, a deletion) spans several of them.
+//! asks for the concern it shows; [`AppState`] bundles the handles for the controller, whose work (a turn, a
+//! deletion) spans several of them.
 
 pub mod add_case;
 pub mod memory;
 pub mod notices;
 pub mod search;
 pub mod session;
+pub mod wardrobe;
 
 pub use add_case::{provide_add_case, use_add_case, AddCase};
 pub use memory::{provide_memory, use_memory, MemoryState};
 pub use notices::{provide_notices, use_notices, Notices};
 pub use search::{provide_search, use_search, ResultKind, SearchResult, SearchState};
 pub use session::{provide_session, use_session, Session, ShownImage};
+pub use wardrobe::{provide_wardrobe, use_wardrobe, WardrobeState};
 
 use crate::core::retrieval::lexical::LexicalIndex;
 use crate::web::idb_store::IdbStore;
 use leptos::prelude::*;
 
-/// The four concerns' handles, for code that works across them (`ui::controller`, `ui::memory`).
+/// The concerns' handles, for code that works across them (`ui::controller`, `ui::memory`).
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub session: Session,
     pub search: SearchState,
     pub memory: MemoryState,
     pub notices: Notices,
+    pub wardrobe: WardrobeState,
 }
 
 /// Provides every concern's context to the components below, and returns their handles.
@@ -42,12 +45,19 @@ pub fn provide_app_state() -> AppState {
         search: provide_search(),
         memory: provide_memory(),
         notices: provide_notices(),
+        wardrobe: provide_wardrobe(),
     }
 }
 
 /// The handles of every concern, for a view that calls the controller.
 pub fn use_app_state() -> AppState {
-    AppState { session: use_session(), search: use_search(), memory: use_memory(), notices: use_notices() }
+    AppState {
+        session: use_session(),
+        search: use_search(),
+        memory: use_memory(),
+        notices: use_notices(),
+        wardrobe: use_wardrobe(),
+    }
 }
 
 /// The open database, once it is open.

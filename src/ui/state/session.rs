@@ -56,6 +56,9 @@ pub struct Session {
     /// the assistant's default when the chat or its assistant changes.
     pub web_search: RwSignal<bool>,
     pub presets_open: RwSignal<bool>,
+    /// Whether the next question takes the wardrobe's most relevant items along (the "Use wardrobe" switch);
+    /// reset to the assistant's default (Style advisor's is on) like `web_search`.
+    pub use_wardrobe: RwSignal<bool>,
     pub loaded: RwSignal<bool>,
     /// The interface's language, mirrored from the locale context for work that runs outside the views
     /// (captions).
@@ -91,19 +94,21 @@ impl Session {
     }
 }
 
-/// Resets "Web search" to the assistant's default when the open chat, its assistant or that default changes
-/// (and not otherwise: the person's choice holds from one question to the next). The chat that the first
-/// question of the empty start makes, with the same assistant, is no change: the choice made before it holds.
+/// Resets "Web search" and "Use wardrobe" to the assistant's defaults when the open chat, its assistant or those
+/// defaults change (and not otherwise: the person's choice holds from one question to the next). The chat that
+/// the first question of the empty start makes, with the same assistant, is no change: the choices made before
+/// it hold.
 fn keep_web_search_in_step(session: Session) {
     let default = Memo::new(move |_| {
         let p = session.current_preset();
-        (session.current.get(), p.id, p.web_search)
+        (session.current.get(), p.id, (p.web_search, p.wardrobe))
     });
-    Effect::new(move |before: Option<(Option<String>, String, bool)>| {
+    Effect::new(move |before: Option<(Option<String>, String, (bool, bool))>| {
         let now = default.get();
         let made_here = before.as_ref().is_some_and(|(chat, id, on)| chat.is_none() && (id, on) == (&now.1, &now.2));
         if !made_here {
-            session.web_search.set(now.2);
+            session.web_search.set(now.2 .0);
+            session.use_wardrobe.set(now.2 .1);
         }
         now
     });
@@ -131,6 +136,7 @@ pub fn provide_session() -> Session {
         next_preset: RwSignal::new(crate::web::prefs::last_preset()),
         web_search: RwSignal::new(false),
         presets_open: RwSignal::new(false),
+        use_wardrobe: RwSignal::new(false),
         loaded: RwSignal::new(false),
         language: RwSignal::new(Language::En),
         tabs: StoredValue::new_local(RefCell::new(None)),
