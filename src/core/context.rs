@@ -99,7 +99,8 @@ pub struct ContextPlan {
     pub recalled: Vec<Recalled>,
     /// Everything used, for the answer's "Context" disclosure (wardrobe items are added once they are read).
     pub items: Vec<ContextItem>,
-    /// The wardrobe items that go with the question, best first (see [`crate::core::wardrobe::choose`]).
+    /// The wardrobe items that may go with the question, best first (see [`crate::core::wardrobe::choose`]);
+    /// the pipeline takes the first of them it can send.
     pub wardrobe: Vec<Scored>,
 }
 
@@ -121,7 +122,7 @@ pub struct PlanInput<'a> {
     pub max_recalled: usize,
     /// The document ids of the wardrobe's items when the wardrobe is on for the question (else empty).
     pub wardrobe: &'a [String],
-    /// Wardrobe items that go at most.
+    /// Wardrobe candidates ranked into the plan at most.
     pub max_wardrobe: usize,
 }
 

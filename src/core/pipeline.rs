@@ -152,12 +152,18 @@ where
             }
         }
     }
-    // The chosen wardrobe items, best first, in the Context after the chat's images. One deleted since it was
-    // ranked, or whose bytes cannot be read, does not go.
-    let mut worn: Vec<(WardrobeItem, Vec<u8>, Option<String>)> = Vec::with_capacity(plan.wardrobe.len());
+    // The best `wardrobe_items` of the wardrobe's candidates, in the Context after the chat's images. One that
+    // is a copy of an image of this very chat (which goes with the question already), one deleted since it was
+    // ranked, and one whose bytes cannot be read do not go; the next candidate does.
+    let k = settings.wardrobe_items as usize;
+    let mut worn: Vec<(WardrobeItem, Vec<u8>, Option<String>)> = Vec::with_capacity(k);
     for scored in &plan.wardrobe {
+        if worn.len() >= k {
+            break;
+        }
         let Some((_, _, id)) = parse_doc(&scored.doc) else { continue };
         match wardrobe.wardrobe_item(id).await {
+            Ok(Some((item, _))) if item.source.as_ref().is_some_and(|s| metas.iter().any(|m| m.id == s.image_id)) => {}
             Ok(Some((item, blob))) => match blobs.bytes(&blob).await {
                 Ok(bytes) => {
                     plan.items.insert(metas.len() + worn.len(), wardrobe::context_item(&item, scored));
@@ -259,7 +265,11 @@ async fn retrieve<S: MessageRepo, M: Recall>(
         foreign: &foreign,
         max_recalled: settings.context_messages as usize,
         wardrobe,
-        max_wardrobe: settings.wardrobe_items as usize,
+        // Enough candidates that copies of this chat's own images, which the pipeline passes over, leave k.
+        max_wardrobe: match settings.wardrobe_items as usize {
+            0 => 0,
+            k => k + images.len(),
+        },
     }))
 }
 
@@ -593,6 +603,29 @@ mod tests {
         assert_eq!(image_parts(&body_of(&t, 0)), 1);
         assert!(!body_of(&t, 0).to_string().contains("Wardrobe item"));
         assert!(answer.context.iter().all(|i| i.used != ContextUse::Wardrobe));
+    }
+
+    #[test]
+    fn a_wardrobe_copy_of_the_chats_own_image_is_passed_over_for_the_next_item() {
+        let store = store_with(1);
+        let (closet, recall) = closet();
+        let one = Settings { wardrobe_items: 1, ..settings() };
+        let q = "Brown leather hiking boots, or running shoes?";
+        let worn = |closet: &MemWardrobe| {
+            let t = FakeTransport::new(vec![Scripted::Reply(Reply::sse(&["ok"], true))]);
+            let (out, _) = run_with(&store, &recall, &t, &one, Turn::Ask(q.into()), closet, true);
+            let answer = out.unwrap().unwrap().answer;
+            let ids: Vec<String> =
+                answer.context.iter().filter(|i| i.used == ContextUse::Wardrobe).map(|i| i.id.clone()).collect();
+            (ids, texts_of(&body_of(&t, 0)))
+        };
+        assert_eq!(worn(&closet).0, ["w0"], "the boots rank first");
+        // Now the boots are a copy of the chat's one image, which goes with the question anyway.
+        let source = crate::core::wardrobe::Source { chat_id: "c1".into(), image_id: "i0".into() };
+        closet.items.borrow_mut()[0].0.source = Some(source);
+        let (ids, texts) = worn(&closet);
+        assert_eq!(ids, ["w6"], "the running shoes go instead");
+        assert_eq!(texts[2], "Wardrobe item 1: IMG_4806.JPG — Black running shoes.");
     }
 
     #[test]
