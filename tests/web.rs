@@ -548,6 +548,42 @@ async fn a_wardrobe_item_is_a_copy_that_outlives_its_chat_and_is_kept_once() {
 }
 
 #[wasm_bindgen_test]
+async fn a_wardrobe_larger_than_one_read_comes_back_whole_newest_first() {
+    let db = fresh_store().await;
+    let blob = blob_of(b"pixels", "image/jpeg");
+    let template = WardrobeItem {
+        id: String::new(),
+        name: String::new(),
+        mime: "image/jpeg".into(),
+        bytes: 6,
+        width: 2,
+        height: 2,
+        caption: Some("A scarf.".into()),
+        caption_model: None,
+        tags: vec!["winter".into()],
+        created_ms: 0.0,
+        digest: String::new(),
+        source: None,
+    };
+    // Ids in another order than their times, so the order is the sort's, not the store's.
+    for i in 0..620u32 {
+        let item = WardrobeItem {
+            id: format!("w{:03}", (i * 7) % 620),
+            name: format!("IMG_{i}.JPG"),
+            created_ms: f64::from(i),
+            digest: format!("d{i}"),
+            ..template.clone()
+        };
+        assert!(matches!(db.put_wardrobe_item(&item, &blob).await.unwrap(), Kept::Added));
+    }
+    let items = db.load_wardrobe().await.unwrap();
+    assert_eq!(items.len(), 620, "every batch is read");
+    assert_eq!(items[0].name, "IMG_619.JPG");
+    assert!(items.windows(2).all(|w| w[0].created_ms > w[1].created_ms));
+    assert_eq!(items.iter().map(|i| i.id.as_str()).collect::<std::collections::HashSet<_>>().len(), 620);
+}
+
+#[wasm_bindgen_test]
 async fn deleting_a_wardrobe_item_removes_it_from_the_store_the_search_index_and_every_answer() {
     let db = fresh_store().await;
     chats_that_refer_to_each_other(&db).await;
