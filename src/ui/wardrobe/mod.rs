@@ -1,8 +1,9 @@
 //! The Wardrobe page (`/wardrobe`): every kept item with its picture, name, caption and tags, each editable and
 //! deletable, how many items a question takes, and what the wardrobe is for when it is empty. It reads only
-//! what is stored, so it works offline too. A wardrobe of thousands renders a page of cards at a time ("Show
-//! more" adds the next), and each card reads only its own picture. One component per file below; the buttons
-//! are [`controller`]'s.
+//! what is stored, so it works offline too. A wardrobe of thousands shows a page of cards at a time ("Show
+//! more" adds the next), mounted a few per frame (a card costs a few milliseconds to mount in Chromium, so a
+//! page mounted at once held the page for over 100 ms), and each card reads only its own picture. One component
+//! per file below; the buttons are [`controller`]'s.
 
 pub mod card;
 pub mod controller;
@@ -14,6 +15,10 @@ use crate::ui::i18n::{t, t_string, use_i18n};
 use crate::ui::state::use_app_state;
 use crate::ui::state::wardrobe::PAGE;
 use leptos::prelude::*;
+use std::time::Duration;
+
+/// Cards mounted per frame.
+const CARDS_PER_FRAME: usize = 8;
 
 #[component]
 pub fn WardrobePage() -> impl IntoView {
@@ -26,7 +31,18 @@ pub fn WardrobePage() -> impl IntoView {
         }
     });
     let count = move || wardrobe.items.with(Vec::len);
-    let visible = move || wardrobe.items.with(|v| v.iter().take(wardrobe.shown.get()).cloned().collect::<Vec<_>>());
+    // How many of the shown cards are mounted so far: a few more each frame until all are.
+    let mounted = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        let want = wardrobe.shown.get().min(count());
+        if mounted.get() < want {
+            set_timeout(move || mounted.update(|m| *m = (*m + CARDS_PER_FRAME).min(want)), Duration::ZERO);
+        }
+    });
+    let visible = move || {
+        let n = mounted.get().min(wardrobe.shown.get());
+        wardrobe.items.with(|v| v.iter().take(n).cloned().collect::<Vec<_>>())
+    };
     let more = move || count().saturating_sub(wardrobe.shown.get());
     view! {
         <main class="wardrobe">
