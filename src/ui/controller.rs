@@ -282,7 +282,7 @@ async fn on_remote_change(state: AppState, change: Change) {
             state.search.index.with_value(|s| s.borrow_mut().as_mut().map(|i| search::remove_item(i, &id)));
             memory::forget_item(state, &id);
         }
-        Change::Wardrobe => crate::ui::wardrobe::controller::reload(state).await,
+        Change::Wardrobe => crate::ui::wardrobe::controller::refresh(state).await,
     }
 }
 

@@ -61,8 +61,15 @@ pub fn load(state: AppState) {
     spawn_local(reload(state));
 }
 
-/// Reads the items again (another tab changed them); nothing is read before the page first wanted them.
-pub async fn reload(state: AppState) {
+/// Reads the items again when another tab changed them, if this tab has read them (else the page reads them
+/// when it first opens).
+pub async fn refresh(state: AppState) {
+    if state.wardrobe.loaded.get_untracked() {
+        reload(state).await;
+    }
+}
+
+async fn reload(state: AppState) {
     let Some(db) = store(state) else { return };
     match db.load_wardrobe().await {
         Ok(items) => {
