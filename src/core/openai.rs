@@ -539,6 +539,37 @@ struct UsageBody {
     usage: Option<WireUsage>,
 }
 
+/// Adds two usages (a call that took several attempts), keeping "none" when neither reported any.
+pub fn add_usage(a: Option<Usage>, b: Option<Usage>) -> Option<Usage> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(Usage {
+            prompt_tokens: a.prompt_tokens + b.prompt_tokens,
+            completion_tokens: a.completion_tokens + b.completion_tokens,
+            total_tokens: a.total_tokens + b.total_tokens,
+            cached_tokens: a.cached_tokens + b.cached_tokens,
+        }),
+        (a, b) => a.or(b),
+    }
+}
+
+#[derive(Deserialize)]
+struct FinishBody {
+    #[serde(default)]
+    choices: Vec<FinishChoice>,
+}
+
+#[derive(Deserialize)]
+struct FinishChoice {
+    #[serde(default)]
+    finish_reason: Option<String>,
+}
+
+/// Whether a whole `chat.completion` body's first choice stopped at the token limit (its text is cut).
+pub fn stopped_at_length(body: &str) -> bool {
+    let finish = serde_json::from_str::<FinishBody>(body).ok().and_then(|b| b.choices.into_iter().next());
+    finish.and_then(|c| c.finish_reason).as_deref() == Some("length")
+}
+
 /// The usage a whole (non-streamed) `chat.completion` body reports, with its cached tokens.
 pub fn completion_usage(body: &str) -> Option<Usage> {
     serde_json::from_str::<UsageBody>(body).ok()?.usage.map(Usage::from)

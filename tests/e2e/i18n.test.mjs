@@ -4,71 +4,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { errors as apiErrors, lastUserText } from './standin.mjs';
 import { startWorld, openApp, makeImage, addImages, waitIdle, chatRequests, captionRequests, log, until, KEY } from './app.mjs';
-import { REPO_ROOT } from './openapi.mjs';
 import { readStore } from './harness.mjs';
+import { assertNoEnglish } from './english.mjs';
 
 const opts = { timeout: 90_000 };
-
-/** The catalogue's entries, read from its source: { key: { en, ko } }. */
-function catalogue() {
-  const source = fs.readFileSync(path.join(REPO_ROOT, 'src/ui/i18n/catalogue.rs'), 'utf8');
-  const block = (locale) => {
-    const start = source.indexOf(`\n    ${locale}: {\n`);
-    const end = source.indexOf('\n    },', start);
-    return Object.fromEntries(
-      [...source.slice(start, end).matchAll(/^\s+(\w+): "(.*)",$/gm)].map((m) => [m[1], m[2]]),
-    );
-  };
-  const en = block('en');
-  const ko = block('ko');
-  assert.ok(Object.keys(en).length > 100, 'the catalogue was read');
-  return Object.fromEntries(Object.keys(en).map((k) => [k, { en: en[k], ko: ko[k] }]));
-}
-
-/**
- * The English fragments of the catalogue that would give an English string away: every literal piece between
- * `{{ values }}`, long enough to mean something, of the entries whose Korean differs.
- */
-function englishFragments() {
-  const entries = Object.values(catalogue());
-  const korean = entries.map((e) => e.ko).join('\n');
-  const out = new Set();
-  for (const { en, ko } of entries) {
-    if (en === ko) continue;
-    for (const piece of en.split(/\{\{[^}]*\}\}/)) {
-      const p = piece.trim().replace(/^[\s.,:;·()“”]+|[\s.,:;·()“”]+$/g, '');
-      // Names Korean uses too (Boda, OpenAI API, PNG, …) give nothing away.
-      if (p.length >= 4 && /[a-z]{3}/i.test(p) && !korean.includes(p)) out.add(p);
-    }
-  }
-  return [...out];
-}
-
-/** The interface's own text: visible text, accessible names, placeholders and titles, without what people and models wrote. */
-async function interfaceText(page) {
-  return page.evaluate(() => {
-    const copy = document.body.cloneNode(true);
-    // Messages' content, captions and file names are the person's and the model's words, not the interface's.
-    for (const el of copy.querySelectorAll('.msg .plain, .msg .md, .msg .markdown, .caption textarea, .thumb-name, .result-snippet, .chat-title, .result-chat, h1, img, .model, .brand'))
-      el.remove();
-    const parts = [copy.innerText ?? copy.textContent];
-    for (const el of copy.querySelectorAll('[aria-label], [placeholder], [title]')) {
-      for (const a of ['aria-label', 'placeholder', 'title']) if (el.getAttribute(a)) parts.push(el.getAttribute(a));
-    }
-    parts.push(document.title);
-    return parts.join('\n');
-  });
-}
-
-async function assertNoEnglish(page, where) {
-  const text = await interfaceText(page);
-  const found = englishFragments().filter((f) => text.includes(f));
-  assert.deepEqual(found, [], `English catalogue text on the ${where}:\n${text}`);
-}
 
 test('a Korean session by its Korean names: two photos, two questions, reload, search, an error; no English shows', opts, async () => {
   const world = await startWorld();

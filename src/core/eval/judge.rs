@@ -23,8 +23,8 @@
 //! bookkeeping), aggregate scores, or word anything for people: failures are kinds the views translate.
 
 use crate::core::openai::{
-    is_reasoning_model, model_base, ApiError, ChatMessage, ChatRequest, JsonSchemaFormat, ResponseFormat,
-    StructuredRequest, UserContent,
+    is_reasoning_model, model_base, stopped_at_length, ApiError, ChatMessage, ChatRequest, JsonSchemaFormat,
+    ResponseFormat, StructuredRequest, UserContent,
 };
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
@@ -292,18 +292,6 @@ pub fn settle<T>(attempt: u32, outcome: Result<T, Unreadable>) -> Option<Judgeme
     }
 }
 
-#[derive(Deserialize)]
-struct FinishBody {
-    #[serde(default)]
-    choices: Vec<FinishChoice>,
-}
-
-#[derive(Deserialize)]
-struct FinishChoice {
-    #[serde(default)]
-    finish_reason: Option<String>,
-}
-
 /// The message content of a whole `chat.completion` body, for the parsers below. Uses
 /// [`crate::core::openai::completion_text`]; a reply cut at the token limit is [`Unreadable::Truncated`]
 /// (its JSON would be incomplete), a refusal [`Unreadable::Refused`].
@@ -316,8 +304,7 @@ pub fn reply_content(body: &str) -> Result<String, Unreadable> {
         Err(ApiError::Refused { .. }) => return Err(Unreadable::Refused),
         Err(_) => return Err(Unreadable::NoCompletion),
     };
-    let finish = serde_json::from_str::<FinishBody>(body).ok().and_then(|b| b.choices.into_iter().next());
-    if finish.and_then(|c| c.finish_reason).as_deref() == Some("length") {
+    if stopped_at_length(body) {
         return Err(Unreadable::Truncated);
     }
     Ok(text)

@@ -13,6 +13,7 @@ use crate::core::eval::metrics;
 use crate::core::eval::model::Case;
 use crate::core::eval::schedule::{JobKey, Stage, StageRecord, StoredStage};
 use crate::core::model::Usage;
+use crate::core::openai::add_usage;
 use serde::{Deserialize, Serialize};
 
 /// Where a run is in its life.
@@ -267,19 +268,6 @@ pub fn retrieval_recall(case: &Case, config: &RunConfig, attached: &[String]) ->
     }
     let found = relevant.iter().filter(|id| attached.iter().any(|a| a == *id)).count();
     Some(found as f64 / relevant.len() as f64)
-}
-
-/// Adds two usages (a verdict that took several attempts).
-pub fn add_usage(a: Option<Usage>, b: Option<Usage>) -> Option<Usage> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(Usage {
-            prompt_tokens: a.prompt_tokens + b.prompt_tokens,
-            completion_tokens: a.completion_tokens + b.completion_tokens,
-            total_tokens: a.total_tokens + b.total_tokens,
-            cached_tokens: a.cached_tokens + b.cached_tokens,
-        }),
-        (a, b) => a.or(b),
-    }
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@
 
 use crate::core::model::{Language, Message, Role};
 use crate::core::openai::{
-    completion_text, is_reasoning_model, ApiError, ChatMessage, ChatRequest, ContentPart, Detail, ImageUrl,
-    JsonSchemaFormat, ResponseFormat, StructuredRequest, UserContent,
+    completion_text, is_reasoning_model, stopped_at_length, ApiError, ChatMessage, ChatRequest, ContentPart, Detail,
+    ImageUrl, JsonSchemaFormat, ResponseFormat, StructuredRequest, UserContent,
 };
 use crate::core::prompt::{data_url, estimate_tokens, is_sendable, PromptImage};
 use crate::core::websearch::tavily::plain_text;
@@ -203,18 +203,6 @@ struct Reply {
     look_for: String,
 }
 
-#[derive(Deserialize)]
-struct FinishBody {
-    #[serde(default)]
-    choices: Vec<FinishChoice>,
-}
-
-#[derive(Deserialize)]
-struct FinishChoice {
-    #[serde(default)]
-    finish_reason: Option<String>,
-}
-
 /// A query made plain and cut at a word boundary before [`MAX_QUERY_CHARS`] (inside a word when one word is
 /// that long).
 pub fn clean_query(query: &str) -> String {
@@ -256,8 +244,7 @@ pub fn parse_plan(body: &str) -> Result<Plan, PlanProblem> {
         Err(ApiError::Refused { .. }) => return Err(PlanProblem::Refused),
         Err(_) => return Err(PlanProblem::NoCompletion),
     };
-    let finish = serde_json::from_str::<FinishBody>(body).ok().and_then(|b| b.choices.into_iter().next());
-    if finish.and_then(|c| c.finish_reason).as_deref() == Some("length") {
+    if stopped_at_length(body) {
         return Err(PlanProblem::Truncated);
     }
     if content.len() > MAX_REPLY_BYTES {

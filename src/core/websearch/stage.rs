@@ -11,7 +11,7 @@
 
 use crate::core::client::{read_text, send_with_retries, MAX_BODY};
 use crate::core::model::{Language, Settings};
-use crate::core::openai::{completion_usage, ApiError, Usage};
+use crate::core::openai::{add_usage, completion_usage, ApiError};
 use crate::core::ports::{HttpRequest, Runtime, Transport, TransportError};
 use crate::core::websearch::plan::PlanProblem;
 use crate::core::websearch::plan::{clean_queries, parse_plan, plan_request, PlanInput};
@@ -40,19 +40,6 @@ pub enum Queries {
     Plan,
     /// These (a person's edited chips): no planning call.
     Given(Vec<String>),
-}
-
-/// Adds usage up, keeping "none" when nothing reported any.
-fn add_usage(total: Option<Usage>, more: Option<Usage>) -> Option<Usage> {
-    match (total, more) {
-        (Some(a), Some(b)) => Some(Usage {
-            prompt_tokens: a.prompt_tokens + b.prompt_tokens,
-            completion_tokens: a.completion_tokens + b.completion_tokens,
-            total_tokens: a.total_tokens + b.total_tokens,
-            cached_tokens: a.cached_tokens + b.cached_tokens,
-        }),
-        (a, b) => a.or(b),
-    }
 }
 
 /// Runs the step. `language` is the interface's (it picks the queries' language and the default country).
