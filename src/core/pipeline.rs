@@ -71,8 +71,7 @@ pub struct Ports<'a, S, B, M, T, R, W> {
     pub recall: &'a M,
     pub transport: &'a T,
     pub runtime: &'a R,
-    /// The wardrobe, read only when it is on for the question ([`crate::core::wardrobe::Empty`] where there is
-    /// none).
+    /// The wardrobe, read only when it is on for the question.
     pub wardrobe: &'a W,
 }
 

@@ -14,10 +14,9 @@
 
 use crate::core::context::{Scored, Signals, MIN_WORDS};
 use crate::core::model::{ContextItem, ContextUse, ImageMeta};
-use crate::core::ports::{Kept, StoreError, WardrobeRepo, WardrobeSource};
+use crate::core::ports::{Kept, StoreError, WardrobeRepo};
 use crate::core::search::SEARCH_MIN_SIMILARITY;
 use serde::{Deserialize, Serialize};
-use std::marker::PhantomData;
 
 /// How many wardrobe items a question carries at most unless Settings say otherwise.
 pub const DEFAULT_ITEMS: u32 = 3;
@@ -225,32 +224,13 @@ pub fn sort_items(items: &mut [WardrobeItem]) {
     items.sort_by(|a, b| b.created_ms.total_cmp(&a.created_ms).then_with(|| a.id.cmp(&b.id)));
 }
 
-/// No wardrobe at all: what a question reads when the world it is asked in has none (an evaluation case, whose
-/// images are all it has). It holds no item.
-pub struct Empty<B>(PhantomData<B>);
-
-impl<B> Default for Empty<B> {
-    fn default() -> Self {
-        Empty(PhantomData)
-    }
-}
-
-impl<B: Clone> WardrobeSource for Empty<B> {
-    type Blob = B;
-
-    async fn wardrobe_ids(&self) -> Result<Vec<String>, StoreError> {
-        Ok(Vec::new())
-    }
-
-    async fn wardrobe_item(&self, _: &str) -> Result<Option<(WardrobeItem, B)>, StoreError> {
-        Ok(None)
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod fakes {
-    //! A wardrobe in memory, whose "Blobs" are their bytes.
+    //! A wardrobe in memory, whose "Blobs" are their bytes, and a memory that ranks its items.
     use super::*;
+    use crate::core::context::{ContextPlan, PlanInput, Signals};
+    use crate::core::openai::ApiError;
+    use crate::core::ports::WardrobeSource;
     use std::cell::RefCell;
 
     #[derive(Default)]
@@ -302,6 +282,40 @@ pub(crate) mod fakes {
         async fn delete_wardrobe_item(&self, id: &str) -> Result<(), StoreError> {
             self.items.borrow_mut().retain(|(i, _)| i.id != id);
             Ok(())
+        }
+    }
+
+    /// The person's memory as an evaluation reaches it: it ranks `wardrobe`'s items (by their vectors, when
+    /// given, and their words) and embeds nothing; it counts its refreshes.
+    #[derive(Default)]
+    pub struct WardrobeMemory {
+        pub items: Vec<(WardrobeItem, Option<Vec<f32>>)>,
+        pub refreshed: std::cell::Cell<u32>,
+    }
+
+    impl crate::core::pipeline::Recall for WardrobeMemory {
+        async fn refresh(&self) {
+            self.refreshed.set(self.refreshed.get() + 1);
+        }
+        async fn embed_query(&self, _: &crate::core::model::Settings, _: &str) -> Result<Vec<f32>, ApiError> {
+            panic!("an evaluation embeds its question with the case's captions, not through the memory")
+        }
+        fn foreign_hits(&self, _: &str, _: Option<&[f32]>, _: &str) -> Vec<(String, String)> {
+            Vec::new()
+        }
+        fn plan(&self, input: PlanInput<'_>) -> ContextPlan {
+            let dims = self.items.iter().find_map(|(_, v)| v.as_ref().map(Vec::len)).unwrap_or(1);
+            let mut vectors = crate::core::retrieval::vector::VectorIndex::new(dims);
+            let mut words = crate::core::retrieval::lexical::LexicalIndex::new();
+            for (item, v) in &self.items {
+                let doc = crate::core::search::wardrobe_doc(&item.id);
+                words.upsert(&doc, &text(item));
+                if let Some(v) = v {
+                    vectors.upsert(&doc, v).unwrap();
+                }
+            }
+            let signals = Signals { vectors: Some(&vectors), lexical: Some(&words), ..input.signals };
+            crate::core::context::plan(&PlanInput { signals, ..input })
         }
     }
 
@@ -560,12 +574,5 @@ mod tests {
             r#"{"id":"x","name":"n","mime":"image/png","bytes":1,"width":1,"height":1,"created_ms":1,"digest":"d"}"#;
         let read: WardrobeItem = serde_json::from_str(minimal).unwrap();
         assert!(read.tags.is_empty() && read.caption.is_none());
-    }
-
-    #[test]
-    fn an_empty_wardrobe_has_nothing() {
-        let none = Empty::<Vec<u8>>::default();
-        assert!(block_on(none.wardrobe_ids()).unwrap().is_empty());
-        assert_eq!(block_on(none.wardrobe_item("w")).unwrap(), None);
     }
 }

@@ -8,7 +8,9 @@
 // as a tie. Cancel then Resume (also across a reload) asks nothing twice, and a reload mid-run asks again only
 // what was in flight; a 429 storm slows a run without losing anything; a test set exported and imported again
 // comes back whole, and a foreign or broken file is refused with its reason; "New test set" and "Add case"
-// make versions.
+// make versions. A configuration with web search plans and searches each case and counts its credits; one with
+// the wardrobe carries the items each question calls for (and will not start with an empty wardrobe), and its
+// faithfulness is checked against their captions.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -935,4 +937,81 @@ test('a configuration with web search plans and searches each case, keeps what i
   } finally {
     await tavily.close();
   }
+});
+
+test('a configuration with the wardrobe carries the items each question calls for and is checked for faithfulness against them; with an empty wardrobe it does not start', { timeout: 150_000 }, async () => {
+  const { fillWardrobe } = await import('./wardrobe.mjs');
+  await withApp(async ({ page }) => {
+    await configure(page, world);
+    await sampleInstalled(page);
+    const cases = [
+      {
+        question: 'What would go with my brown leather hiking boots on a mountain trail?',
+        reference: 'a navy waxed field coat',
+        image: { name: 'coat.png', hue: 220 },
+      },
+      { question: 'Which tie suits a yellow silk pocket square?', reference: 'a yellow silk tie with dots', image: { name: 'square.png', hue: 60 } },
+    ];
+    await makeSet(page, 'Wardrobe set', cases);
+    world.standin.answerFor = smallAnswers(cases);
+    const setUpWardrobeRun = async () => {
+      await setUpRun(page, { set: 'Wardrobe set · version 2 · 2 cases' });
+      await page.getByRole('region', { name: 'New run' }).getByLabel('Wardrobe of configuration 2', { exact: true }).check();
+    };
+
+    // An empty wardrobe: the run does not start, and says why.
+    await setUpWardrobeRun();
+    await page.getByRole('button', { name: 'Start run', exact: true }).click();
+    await page.getByText('A configuration uses the wardrobe, but the wardrobe is empty. Add items to it from a chat first.', { exact: true }).waitFor();
+    assert.equal(answerCalls('gpt-4o') + answerCalls('gpt-4o-mini'), 0, 'nothing was asked');
+    assert.deepEqual(await readStore(page, 'boda', 'eval_runs'), []);
+
+    // Three items kept from a chat, then the same run.
+    await page.getByRole('button', { name: 'New chat', exact: true }).click();
+    const captions = ['Brown leather hiking boots with red laces, for mountain trails.', 'A yellow silk tie with small dots.', 'A grey merino beanie hat.'];
+    const items = await fillWardrobe(page, world, ['IMG_4801.JPG', 'IMG_4802.JPG', 'IMG_4803.JPG'], captions);
+    const named = (caption) => items.find((i) => i.caption === caption).name;
+    await page.getByRole('link', { name: 'Evaluate', exact: true }).click();
+    await setUpWardrobeRun();
+    const runId = await startRun(page);
+    await waitState(page, 'Finished', 90_000);
+
+    // Configuration 2's answers carry the case's picture, then the item its question calls for first; 1's none.
+    const streamed = world.standin.requests.filter((x) => x.body?.stream === true);
+    assert.deepEqual(streamed.map((r) => r.body.model).sort(), ['gpt-4o', 'gpt-4o', 'gpt-4o-mini', 'gpt-4o-mini']);
+    for (const r of streamed) {
+      const parts = r.body.messages.flatMap((m) => (Array.isArray(m.content) ? m.content : []));
+      const worn = parts.filter((p) => p.type === 'text' && p.text.startsWith('Wardrobe item ')).map((p) => p.text);
+      const question = r.body.messages.at(-1).content;
+      if (r.body.model === 'gpt-4o-mini') {
+        assert.deepEqual(worn, [], 'configuration 1 does not take the wardrobe');
+        continue;
+      }
+      const wanted = question.includes('boots') ? captions[0] : captions[1];
+      assert.equal(worn[0], `Wardrobe item 1: ${named(wanted)} — ${wanted}`, `${question}: ${JSON.stringify(worn)}`);
+      assert.equal(parts.filter((p) => p.type === 'image_url').length, 1 + worn.length, 'their pictures go too');
+    }
+    const stored = await results(page, runId);
+    assert.equal(stored.length, 4);
+    const questions = new Map((await storedSets(page)).flatMap((s) => s.cases).map((c) => [c.id, c.question]));
+    for (const r of stored.filter((x) => x.config_id === '2')) {
+      const wanted = questions.get(r.case_id).includes('boots') ? captions[0] : captions[1];
+      assert.equal(r.answer.wardrobe[0].caption, wanted, `${r.case_id}: the answer keeps what it carried`);
+      assert.equal(r.answer.wardrobe[0].name, named(wanted));
+      assert.ok(r.answer.context.some((i) => i.used === 'wardrobe' && i.similarity !== undefined), 'with its scores');
+      assert.ok(r.faithfulness?.judgement?.scored, `${r.case_id}: checked for faithfulness`);
+    }
+    // The faithfulness check of a wardrobe answer reads the items' captions as its context.
+    const checks = world.standin.judgeData({ schema: JUDGE_SCHEMAS.faithfulness }).filter((d) => JSON.stringify(d.context).includes('Brown leather hiking boots'));
+    assert.equal(checks.length, 1, 'the boots question was checked against the boots');
+
+    // The report names the configuration, and a case's drill-down lists the items its answer saw.
+    const rows = await reportRows(page);
+    assert.deepEqual(rows.map((r) => r.configuration), [SMALL_LABEL, `${BIG_LABEL} + wardrobe`]);
+    const first = page.locator('details').filter({ hasText: cases[0].question }).first();
+    await first.locator('summary').click();
+    const seen = first.locator('.case-wardrobe');
+    await seen.waitFor();
+    assert.match(await seen.locator('li').first().innerText(), new RegExp(`^${named(captions[0]).replace('.', '\\.')} — Brown leather hiking boots`));
+  });
 });

@@ -16,6 +16,7 @@ import { readStore } from './harness.mjs';
 import { world, session } from './suite.mjs';
 import { configure, makeImage, addImages, ask, chatRequests, log, until, openApp, KEY } from './app.mjs';
 import { assertNoEnglish } from './english.mjs';
+import { fillWardrobe, thumb, vectorIds, SPACE } from './wardrobe.mjs';
 import { installHeartbeat, calibrate, beatStart, beatStop } from './heartbeat.mjs';
 
 const opts = { timeout: 180_000 };
@@ -76,14 +77,6 @@ const GARMENTS = [
 const RELEVANT = GARMENTS[0];
 const QUESTION = 'What would go with this jacket for hiking in the mountains?';
 const JACKET = 'A navy waxed cotton field coat with brass snaps.';
-const SPACE = 'text-embedding-3-small';
-
-/** The doc ids of each stored embedding space. */
-async function vectorIds(page) {
-  const records = await readStore(page, 'boda', 'vectors');
-  return Object.fromEntries(records.filter((r) => r.id.endsWith('/ids')).map((r) => [r.id.slice(0, -4), r.ids]));
-}
-
 /** The stored Blob of a wardrobe item, as the data URL a request would carry it in. */
 async function itemDataUrl(page, id) {
   return page.evaluate(async (id) => {
@@ -123,45 +116,6 @@ async function everyStore(page) {
   });
 }
 
-/** The thumbnail of the image named `name` in the open chat's strip. */
-function thumb(page, name) {
-  return page.locator('ul.image-strip > li.thumb').filter({ has: page.getByRole('button', { name: `Remove ${name}`, exact: true }) });
-}
-
-/**
- * Adds `names.length` photos to the open chat (each captioned by the stand-in with the next of `captions`, in
- * the order the app asks), keeps every one with "Add to wardrobe", and waits until the wardrobe holds them with
- * their captions and their vectors are stored. Returns the wardrobe's records.
- */
-async function fillWardrobe(page, names, captions) {
-  world.standin.scriptPlain(...captions.map((content) => ({ kind: 'json', content })));
-  const files = [];
-  for (const [i, name] of names.entries()) files.push(await makeImage(page, { name, width: 320, height: 240, hue: i * 7 }));
-  await addImages(page, files, names.length);
-  await until(
-    'every photo has its caption',
-    () => readStore(page, 'boda', 'images'),
-    (images) => images.length === names.length && images.every((i) => captions.includes(i.caption)),
-    60_000,
-  );
-  // The strip shows the captions once they are stored; "Add to wardrobe" copies the record as shown.
-  await until('the captions show', () => page.locator('.caption textarea').evaluateAll((ts) => ts.filter((t) => t.value).length), (n) => n === names.length);
-  for (const name of names) await thumb(page, name).getByRole('button', { name: 'Add to wardrobe', exact: true }).click();
-  const items = await until(
-    'the wardrobe holds every photo with its caption',
-    () => readStore(page, 'boda', 'wardrobe'),
-    (items) => items.length === names.length && items.every((i) => captions.includes(i.caption)),
-    60_000,
-  );
-  await until(
-    'the wardrobe items are embedded and stored',
-    () => vectorIds(page),
-    (s) => (s[SPACE] ?? []).filter((d) => d.startsWith('w:wardrobe:')).length === names.length,
-    60_000,
-  );
-  return items;
-}
-
 /** The texts of the image message (the chat's photos, then the wardrobe's) of the last chat request. */
 function imageMessage() {
   const parts = chatRequests(world).at(-1).messages[1]?.content;
@@ -181,7 +135,7 @@ test('the wardrobe retrieves the relevant item among 50 by caption (camera-style
   const { page } = session;
   await configure(page, world);
   const names = GARMENTS.map((_, i) => `IMG_${4801 + i}.JPG`);
-  const items = await fillWardrobe(page, names, GARMENTS);
+  const items = await fillWardrobe(page, world, names, GARMENTS);
   const boots = items.find((i) => i.caption === RELEVANT);
   assert.match(boots.name, /^IMG_48\d\d\.JPG$/);
   assert.equal(new Set(items.map((i) => i.digest)).size, 50, 'fifty pictures, fifty items');
@@ -234,7 +188,7 @@ test('a wardrobe item deleted is gone from retrieval and storage', opts, async (
   await configure(page, world);
   const garments = GARMENTS.slice(0, 8);
   const names = garments.map((_, i) => `IMG_${4821 + i}.JPG`);
-  const items = await fillWardrobe(page, names, garments);
+  const items = await fillWardrobe(page, world, names, garments);
   const boots = items.find((i) => i.caption === RELEVANT);
 
   // The same picture again is not a second item.

@@ -2,7 +2,9 @@
 //!
 //! A case becomes a chat of its own for the length of one turn: [`CaseChat`] holds its images and the turn's
 //! messages in memory (nothing of an evaluation lands among the person's chats), and [`CaseRecall`] ranks the
-//! case's images for retrieval by their captions, embedding the question and the captions in one request.
+//! case's images for retrieval by their captions, embedding the question and the captions in one request. A
+//! configuration with the wardrobe on also brings the person's wardrobe items: the memory that ranks them in a
+//! chat ranks them here (by the same question vector, and by words), and the answer keeps what it carried.
 //! [`answer_case`] runs [`crate::core::pipeline::run`] with them, times the answer (first token and whole) and
 //! returns what a result records. It does not judge, price or store anything: see `eval::judge`, `cost` and
 //! the runner.
@@ -16,7 +18,7 @@ use crate::core::model::{
 use crate::core::model::{Settings, Usage};
 use crate::core::openai::ApiError;
 use crate::core::pipeline::{self, Event, Ports, Recall, Turn};
-use crate::core::ports::{BlobReader, ImageRepo, MessageRepo, Runtime, StoreError, Transport};
+use crate::core::ports::{BlobReader, ImageRepo, MessageRepo, Runtime, StoreError, Transport, WardrobeSource};
 use crate::core::preset::{Preset, IMAGE_QA_PROMPT};
 use crate::core::retrieval::lexical::LexicalIndex;
 use crate::core::retrieval::vector::VectorIndex;
@@ -53,6 +55,10 @@ pub struct RunConfig {
     /// configuration names its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preset: Option<Preset>,
+    /// The person's wardrobe goes with each question: its most relevant items (as many as Settings say),
+    /// as pictures after the case's own.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wardrobe: bool,
 }
 
 impl RunConfig {
@@ -163,17 +169,21 @@ impl<B: Clone> ImageRepo for CaseChat<B> {
 }
 
 /// Retrieval over one case's images: their captions (and names) ranked by words and, once the question is
-/// embedded, by meaning. The question and the captions go in one embeddings request.
-pub struct CaseRecall<'a, T, R> {
+/// embedded, by meaning. The question and the captions go in one embeddings request. The wardrobe's items, when
+/// they go, are ranked by `memory` (the person's, which holds their vectors and words) with that same question
+/// vector: a case embeds nothing more for them.
+pub struct CaseRecall<'a, T, R, M> {
     transport: &'a T,
     runtime: &'a R,
+    memory: Option<&'a M>,
     texts: Vec<(String, String)>,
     lexical: LexicalIndex,
     vectors: RefCell<Option<VectorIndex>>,
 }
 
-impl<'a, T: Transport, R: Runtime> CaseRecall<'a, T, R> {
-    pub fn new(case: &Case, transport: &'a T, runtime: &'a R) -> CaseRecall<'a, T, R> {
+impl<'a, T: Transport, R: Runtime, M: Recall> CaseRecall<'a, T, R, M> {
+    /// `memory` ranks wardrobe items (`None`: the case goes without the wardrobe).
+    pub fn new(case: &Case, transport: &'a T, runtime: &'a R, memory: Option<&'a M>) -> CaseRecall<'a, T, R, M> {
         let texts: Vec<(String, String)> = case
             .images
             .iter()
@@ -186,12 +196,17 @@ impl<'a, T: Transport, R: Runtime> CaseRecall<'a, T, R> {
         for (doc, text) in &texts {
             lexical.upsert(doc, text);
         }
-        CaseRecall { transport, runtime, texts, lexical, vectors: RefCell::new(None) }
+        CaseRecall { transport, runtime, memory, texts, lexical, vectors: RefCell::new(None) }
     }
 }
 
-impl<T: Transport, R: Runtime> Recall for CaseRecall<'_, T, R> {
-    async fn refresh(&self) {}
+impl<T: Transport, R: Runtime, M: Recall> Recall for CaseRecall<'_, T, R, M> {
+    async fn refresh(&self) {
+        // Another tab may have changed the wardrobe since the last case.
+        if let Some(memory) = self.memory {
+            memory.refresh().await;
+        }
+    }
 
     async fn embed_query(&self, settings: &Settings, text: &str) -> Result<Vec<f32>, ApiError> {
         let mut inputs = vec![text.to_owned()];
@@ -217,8 +232,25 @@ impl<T: Transport, R: Runtime> Recall for CaseRecall<'_, T, R> {
     fn plan(&self, input: PlanInput<'_>) -> ContextPlan {
         let vectors = self.vectors.borrow();
         let signals = Signals { vectors: vectors.as_ref(), lexical: Some(&self.lexical), ..input.signals };
-        context::plan(&PlanInput { signals, ..input })
+        let mut plan = context::plan(&PlanInput { signals, wardrobe: &[], ..input });
+        if let Some(memory) = self.memory.filter(|_| !input.wardrobe.is_empty()) {
+            // Only the wardrobe's items: the case's images and messages are ranked above, by the case's own.
+            let wardrobe_only = PlanInput { images: &[], history: &[], foreign: &[], max_recalled: 0, ..input };
+            plan.wardrobe = memory.plan(wardrobe_only).wardrobe;
+        }
+        plan
     }
+}
+
+/// A wardrobe item an answer carried, as it was then: the judge reads its caption as context, and the
+/// drill-down shows it after the item has left the wardrobe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WornItem {
+    pub id: String,
+    pub name: String,
+    /// The caption (with its tags) the prompt gave it.
+    #[serde(default)]
+    pub caption: Option<String>,
 }
 
 /// What one answer came to.
@@ -245,6 +277,9 @@ pub struct CaseAnswer {
     /// The web search the answer made: its queries and the results it was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<Box<WebSearch>>,
+    /// The wardrobe items it carried, in the prompt's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wardrobe: Vec<WornItem>,
 }
 
 impl CaseAnswer {
@@ -262,17 +297,20 @@ impl CaseAnswer {
     }
 }
 
-/// The ports an answer uses besides the case's own chat and recall.
-pub struct AnswerPorts<'a, B, T, R> {
+/// The ports an answer uses besides the case's own chat and recall: `memory` and `wardrobe` are the person's,
+/// reached only when the configuration takes the wardrobe.
+pub struct AnswerPorts<'a, B, T, R, M, W> {
     pub blobs: &'a B,
     pub transport: &'a T,
     pub runtime: &'a R,
+    pub memory: &'a M,
+    pub wardrobe: &'a W,
 }
 
 /// Asks `case`'s question about its images under `config`, exactly as a chat would, and reports the answer.
 /// `None` when the turn could not start (it cannot, for a case: its store is in memory).
-pub async fn answer_case<Blob, B, T, R>(
-    ports: AnswerPorts<'_, B, T, R>,
+pub async fn answer_case<Blob, B, T, R, M, W>(
+    ports: AnswerPorts<'_, B, T, R, M, W>,
     base: &Settings,
     config: &RunConfig,
     case: &Case,
@@ -283,10 +321,12 @@ where
     B: BlobReader<Blob>,
     T: Transport,
     R: Runtime,
+    M: Recall,
+    W: WardrobeSource<Blob = Blob>,
 {
     let settings = config.settings(base);
     let store = CaseChat::new(case, blobs);
-    let recall = CaseRecall::new(case, ports.transport, ports.runtime);
+    let recall = CaseRecall::new(case, ports.transport, ports.runtime, config.wardrobe.then_some(ports.memory));
     let chat = Chat { detail: config.detail, ..Chat::new(case_chat_id(case), 0.0) };
     let started = ports.runtime.now_ms();
     let mut first: Option<f64> = None;
@@ -298,24 +338,31 @@ where
             }
         }
     };
-    // A case is asked about its own images only: no wardrobe.
-    let no_wardrobe = crate::core::wardrobe::Empty::default();
     let pipeline_ports = Ports {
         store: &store,
         blobs: ports.blobs,
         recall: &recall,
         transport: ports.transport,
         runtime: ports.runtime,
-        wardrobe: &no_wardrobe,
+        wardrobe: ports.wardrobe,
     };
     let web = config.web_ask(case);
     let question = Turn::Ask(case.question.clone());
-    let options = pipeline::Options { web: web.as_ref(), wardrobe: false };
+    let options = pipeline::Options { web: web.as_ref(), wardrobe: config.wardrobe };
     let outcome =
         pipeline::run(pipeline_ports, &settings, &chat, question, options, &|_| None, &mut on).await.ok().flatten()?;
     let total_ms = ports.runtime.now_ms() - started;
     let answer = outcome.answer;
     let attached = answer.context.iter().filter(|i| i.used == ContextUse::Attached).map(|i| i.id.clone()).collect();
+    let mut worn = Vec::new();
+    for item in answer.context.iter().filter(|i| i.used == ContextUse::Wardrobe) {
+        // Read a moment ago for the prompt; one deleted since keeps its name only.
+        let caption = match ports.wardrobe.wardrobe_item(&item.id).await {
+            Ok(Some((stored, _))) => crate::core::wardrobe::prompt_caption(&stored),
+            _ => None,
+        };
+        worn.push(WornItem { id: item.id.clone(), name: item.label.clone(), caption });
+    }
     Some(CaseAnswer {
         text: answer.content,
         status: answer.status,
@@ -326,6 +373,7 @@ where
         context: answer.context,
         attached,
         search: answer.search,
+        wardrobe: worn,
     })
 }
 
@@ -334,6 +382,7 @@ mod tests {
     use super::*;
     use crate::core::client::fakes::*;
     use crate::core::eval::model::ReferenceMode;
+    use crate::core::wardrobe::fakes::{item as worn_item, MemWardrobe, WardrobeMemory};
 
     struct Bytes;
     impl BlobReader<Vec<u8>> for Bytes {
@@ -368,8 +417,14 @@ mod tests {
         Settings { api_key: "sk-test-123456789".into(), base_url: "http://h/v1".into(), ..Settings::default() }
     }
 
+    /// The person's memory and wardrobe, both empty.
+    fn nothing() -> (WardrobeMemory, MemWardrobe) {
+        (WardrobeMemory::default(), MemWardrobe::default())
+    }
+
     fn config(retrieval: Option<u32>) -> RunConfig {
         RunConfig {
+            wardrobe: false,
             preset: None,
             web: None,
             id: "a".into(),
@@ -402,7 +457,8 @@ mod tests {
         let rt = FakeRuntime::default();
         let c = case(3);
         let blobs = vec![vec![1u8], vec![2], vec![3]];
-        let ports = AnswerPorts { blobs: &Bytes, transport: &t, runtime: &rt };
+        let none = nothing();
+        let ports = AnswerPorts { blobs: &Bytes, transport: &t, runtime: &rt, memory: &none.0, wardrobe: &none.1 };
         let a = block_on(answer_case(ports, &settings(), &config(None), &c, blobs)).unwrap();
         assert_eq!(a.text, "Red.");
         assert!(a.is_complete());
@@ -424,7 +480,8 @@ mod tests {
         ]);
         let rt = FakeRuntime::default();
         let c = Case { question: "Is the animal asleep?".into(), ..case(3) };
-        let ports = AnswerPorts { blobs: &Bytes, transport: &t, runtime: &rt };
+        let none = nothing();
+        let ports = AnswerPorts { blobs: &Bytes, transport: &t, runtime: &rt, memory: &none.0, wardrobe: &none.1 };
         let a =
             block_on(answer_case(ports, &settings(), &config(Some(1)), &c, vec![vec![1u8], vec![2], vec![3]])).unwrap();
         assert_eq!(a.attached, ["img1"]);
@@ -447,7 +504,8 @@ mod tests {
             None,
         ))]);
         let rt = FakeRuntime::default();
-        let ports = AnswerPorts { blobs: &Bytes, transport: &t, runtime: &rt };
+        let none = nothing();
+        let ports = AnswerPorts { blobs: &Bytes, transport: &t, runtime: &rt, memory: &none.0, wardrobe: &none.1 };
         let a = block_on(answer_case(ports, &settings(), &config(None), &case(1), vec![vec![1u8]])).unwrap();
         assert!(!a.is_complete());
         assert!(matches!(a.api_error(), Some(ApiError::InvalidKey { .. })), "{:?}", a.error);
@@ -458,14 +516,16 @@ mod tests {
     fn instructions_and_temperature_reach_the_request() {
         let t = FakeTransport::new(vec![Scripted::Reply(Reply::sse(&["Red."], true))]);
         let rt = FakeRuntime::default();
-        let ports = AnswerPorts { blobs: &Bytes, transport: &t, runtime: &rt };
+        let none = nothing();
+        let ports = AnswerPorts { blobs: &Bytes, transport: &t, runtime: &rt, memory: &none.0, wardrobe: &none.1 };
         let c = RunConfig { instructions: Some("Answer in one word.".into()), temperature: Some(0.25), ..config(None) };
         block_on(answer_case(ports, &settings(), &c, &case(1), vec![vec![1u8]])).unwrap();
         let b = body(&t, 0);
         assert_eq!(b["temperature"], 0.25);
         assert!(b["messages"][0]["content"].as_str().unwrap().ends_with("\n\nAnswer in one word."));
         let plain = FakeTransport::new(vec![Scripted::Reply(Reply::sse(&["Red."], true))]);
-        let ports = AnswerPorts { blobs: &Bytes, transport: &plain, runtime: &rt };
+        let none = nothing();
+        let ports = AnswerPorts { blobs: &Bytes, transport: &plain, runtime: &rt, memory: &none.0, wardrobe: &none.1 };
         block_on(answer_case(ports, &settings(), &config(None), &case(1), vec![vec![1u8]])).unwrap();
         assert!(body(&plain, 0).get("temperature").is_none(), "no temperature unless one is set");
     }
@@ -502,7 +562,8 @@ mod tests {
         let c = RunConfig { web: Some(SearchDepth::Advanced), ..config(None) };
         assert_eq!(c.system_prompt(), IMAGE_QA_PROMPT);
         let korean = Case { question: "자전거는 무슨 색이에요?".into(), ..case(1) };
-        let ports = AnswerPorts { blobs: &Bytes, transport: &t, runtime: &rt };
+        let none = nothing();
+        let ports = AnswerPorts { blobs: &Bytes, transport: &t, runtime: &rt, memory: &none.0, wardrobe: &none.1 };
         let a = block_on(answer_case(ports, &s, &c, &korean, vec![vec![1u8]])).unwrap();
         let search = a.search.as_ref().expect("the search is kept with the answer");
         assert_eq!(search.results[0].title, "Red bikes");
@@ -526,11 +587,65 @@ mod tests {
         let rt = FakeRuntime::default();
         let stylist = Preset { model: Some("gpt-4o".into()), ..crate::core::preset::Builtin::StyleAdvisor.preset() };
         let c = RunConfig { preset: Some(stylist), ..config(None) };
-        let ports = AnswerPorts { blobs: &Bytes, transport: &t, runtime: &rt };
+        let none = nothing();
+        let ports = AnswerPorts { blobs: &Bytes, transport: &t, runtime: &rt, memory: &none.0, wardrobe: &none.1 };
         block_on(answer_case(ports, &settings(), &c, &case(1), vec![vec![1u8]])).unwrap();
         let b = body(&t, 0);
         let system = b["messages"][0]["content"].as_str().unwrap();
         assert!(system.starts_with(crate::core::preset::STYLE_ADVISOR_PROMPT), "{system}");
         assert_eq!(b["model"], "gpt-4o-mini", "the configuration's model");
+    }
+
+    #[test]
+    fn a_configuration_with_the_wardrobe_carries_the_items_the_memory_ranks_by_the_cases_own_question_vector() {
+        // The question and the case's caption are embedded together; the memory compares the question's vector
+        // with the wardrobe's stored ones (the boots point where the question does) and embeds nothing.
+        let t = FakeTransport::new(vec![
+            Scripted::Reply(embeddings(&[[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])),
+            Scripted::Reply(Reply::sse(&["The boots."], true)),
+        ]);
+        let rt = FakeRuntime::default();
+        let (boots, boots_jpeg) = worn_item("w-boots", "IMG_4801.JPG", Some("Brown leather hiking boots."), &[7, 7]);
+        let (tie, tie_jpeg) = worn_item("w-tie", "IMG_4802.JPG", Some("A yellow silk tie."), &[8]);
+        let memory = WardrobeMemory {
+            items: vec![(boots.clone(), Some(vec![1.0, 0.0, 0.0])), (tie.clone(), Some(vec![0.0, 1.0, 0.0]))],
+            ..WardrobeMemory::default()
+        };
+        let closet = MemWardrobe::with(vec![(boots, boots_jpeg.clone()), (tie, tie_jpeg)]);
+        let c = Case { question: "What goes with this jacket on a trail?".into(), ..case(1) };
+        let with = RunConfig { wardrobe: true, ..config(None) };
+        let ports = AnswerPorts { blobs: &Bytes, transport: &t, runtime: &rt, memory: &memory, wardrobe: &closet };
+        let a = block_on(answer_case(ports, &settings(), &with, &c, vec![vec![1u8]])).unwrap();
+        assert!(a.is_complete());
+        assert_eq!(memory.refreshed.get(), 1, "the memory is brought up to date first");
+        assert_eq!(
+            a.wardrobe,
+            [WornItem {
+                id: "w-boots".into(),
+                name: "IMG_4801.JPG".into(),
+                caption: Some("Brown leather hiking boots.".into())
+            }]
+        );
+        let worn = a.context.iter().find(|i| i.used == ContextUse::Wardrobe).expect("in the Context");
+        assert!(worn.similarity.is_some_and(|s| s > 0.99), "{worn:?}");
+        let sent = t.sent.borrow();
+        let e: serde_json::Value = serde_json::from_str(sent[0].body.as_deref().unwrap()).unwrap();
+        assert_eq!(e["input"].as_array().unwrap().len(), 2, "one embeddings request: the question and the caption");
+        drop(sent);
+        let b = body(&t, 1);
+        assert_eq!(image_parts(&b), 2, "the case's picture, then the boots");
+        let boots_url = format!(
+            "data:image/jpeg;base64,{}",
+            base64::Engine::encode(&base64::prelude::BASE64_STANDARD, &boots_jpeg)
+        );
+        assert!(b.to_string().contains(&boots_url), "the item's own picture is sent");
+
+        // Without the wardrobe the same case reads neither the memory nor the wardrobe.
+        let t = FakeTransport::new(vec![Scripted::Reply(Reply::sse(&["A jacket."], true))]);
+        let ports = AnswerPorts { blobs: &Bytes, transport: &t, runtime: &rt, memory: &memory, wardrobe: &closet };
+        let a = block_on(answer_case(ports, &settings(), &config(None), &c, vec![vec![1u8]])).unwrap();
+        assert!(a.wardrobe.is_empty());
+        assert_eq!(memory.refreshed.get(), 1);
+        assert_eq!(t.sent.borrow().len(), 1, "nothing embedded: the only image goes");
     }
 }

@@ -5,13 +5,16 @@
 //! of each case go as pictures (images of one case are usually of one size, so which ones hardly matters) and
 //! the others as their captions. It also says when a configuration pays more per image than one on a model
 //! whose tokens cost more: at high detail gpt-4o-mini counts 2,833 + 5,667 tokens per tile, so a picture can
-//! cost it more than it costs gpt-4o. It sends nothing and stores nothing.
+//! cost it more than it costs gpt-4o. A configuration with the wardrobe on is counted as carrying, with every
+//! question, the pictures and captions of the largest items it could pick ([`WardrobeLoad`]): which ones a
+//! question picks is not known before it is asked. It sends nothing and stores nothing.
 
 use crate::core::cost::{estimate_answer, estimate_judging, Estimate, JudgingPlan, PriceTable};
 use crate::core::eval::answer::RunConfig;
 use crate::core::eval::model::TestSet;
 use crate::core::image_plan::image_tokens;
 use crate::core::prompt::estimate_tokens;
+use crate::core::wardrobe::WardrobeItem;
 use crate::core::websearch::plan::{planner_tokens, MAX_QUERIES};
 use crate::core::websearch::search_cost;
 
@@ -73,13 +76,36 @@ impl RunEstimate {
     }
 }
 
-/// Estimates a run of `configs` on `set`, judged by `judge_model`.
+/// What the wardrobe adds to each question of a configuration that takes it, at most: the `k` largest items'
+/// pictures (by pixels, which image tokens grow with) and their captions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WardrobeLoad {
+    /// Width and height of each picture.
+    pub pictures: Vec<(u32, u32)>,
+    /// The captions the prompt gives them, together.
+    pub captions: String,
+}
+
+impl WardrobeLoad {
+    /// The load of a question that carries `k` of `items` (fewer when the wardrobe holds fewer).
+    pub fn of(items: &[WardrobeItem], k: usize) -> WardrobeLoad {
+        let mut largest: Vec<&WardrobeItem> = items.iter().collect();
+        largest.sort_by_key(|i| std::cmp::Reverse(u64::from(i.width) * u64::from(i.height)));
+        largest.truncate(k);
+        let captions: Vec<String> = largest.iter().filter_map(|i| crate::core::wardrobe::prompt_caption(i)).collect();
+        WardrobeLoad { pictures: largest.iter().map(|i| (i.width, i.height)).collect(), captions: captions.join(" ") }
+    }
+}
+
+/// Estimates a run of `configs` on `set`, judged by `judge_model`; `wardrobe` is what a question that takes
+/// the wardrobe carries.
 pub fn estimate_run(
     set: &TestSet,
     configs: &[RunConfig],
     judge_model: &str,
     prices: &PriceTable,
     credit_usd: f64,
+    wardrobe: &WardrobeLoad,
 ) -> RunEstimate {
     let mut out = Vec::with_capacity(configs.len());
     let mut notes = Vec::new();
@@ -94,10 +120,14 @@ pub fn estimate_run(
         };
         for case in &set.cases {
             let k = config.retrieval.map_or(case.images.len(), |k| (k as usize).min(case.images.len()));
-            let sent: Vec<(u32, u32)> = case.images.iter().take(k).map(|i| (i.width, i.height)).collect();
-            // Captions of the images left out travel as text with the question.
-            let captions: String =
+            let mut sent: Vec<(u32, u32)> = case.images.iter().take(k).map(|i| (i.width, i.height)).collect();
+            // Captions of the images left out travel as text with the question, as do the wardrobe items'.
+            let mut captions: String =
                 case.images.iter().skip(k).filter_map(|i| i.caption.as_deref()).collect::<Vec<_>>().join(" ");
+            if config.wardrobe {
+                sent.extend(&wardrobe.pictures);
+                captions = format!("{captions} {}", wardrobe.captions);
+            }
             let question = format!("{} {captions}", case.question);
             answers = answers.plus(estimate_answer(
                 prices,
@@ -122,13 +152,18 @@ pub fn estimate_run(
             }
             images += sent.len() as u32;
             tokens += sent.iter().map(|&(w, h)| image_tokens(&config.model, w, h, config.detail)).sum::<u32>();
-            let context: u32 = case.images.iter().filter_map(|i| i.caption.as_deref()).map(estimate_tokens).sum();
+            let mut context: u32 = case.images.iter().filter_map(|i| i.caption.as_deref()).map(estimate_tokens).sum();
+            if config.wardrobe {
+                context += estimate_tokens(&wardrobe.captions);
+            }
+            // Faithfulness is checked when retrieval or the wardrobe gives the answer context.
+            let checked = config.retrieval.is_some() || config.wardrobe;
             let plan = JudgingPlan {
                 judge_model,
                 question: &case.question,
                 reference: &case.reference,
                 expected_answer_tokens: EXPECTED_ANSWER_TOKENS,
-                retrieved_context_tokens: config.retrieval.map(|_| context),
+                retrieved_context_tokens: checked.then_some(context),
             };
             judging = judging.plus(estimate_judging(prices, &plan).total());
         }
@@ -204,13 +239,14 @@ mod tests {
             instructions: None,
             temperature: None,
             web: None,
+            wardrobe: false,
         }
     }
 
     #[test]
     fn at_high_detail_the_small_model_pays_more_per_picture_and_the_estimate_says_so() {
         let configs = [config("mini", "gpt-4o-mini", Detail::High, None), config("big", "gpt-4o", Detail::High, None)];
-        let e = estimate_run(&set(), &configs, "gpt-4.1", &PriceTable::defaults(), 0.008);
+        let e = estimate_run(&set(), &configs, "gpt-4.1", &PriceTable::defaults(), 0.008, &WardrobeLoad::default());
         assert_eq!(e.configs[0].images, 8);
         // 1024×1024 at high detail: 2 × 2 tiles.
         assert_eq!(e.configs[0].image_tokens, 8 * (2833 + 4 * 5667));
@@ -224,7 +260,7 @@ mod tests {
     fn retrieval_sends_fewer_pictures_and_adds_a_faithfulness_check() {
         let all = config("all", "gpt-4o", Detail::Low, None);
         let two = config("two", "gpt-4o", Detail::Low, Some(2));
-        let e = estimate_run(&set(), &[all, two], "gpt-4.1", &PriceTable::defaults(), 0.008);
+        let e = estimate_run(&set(), &[all, two], "gpt-4.1", &PriceTable::defaults(), 0.008, &WardrobeLoad::default());
         assert_eq!((e.configs[0].images, e.configs[1].images), (8, 4));
         assert!(e.configs[1].answers.input_tokens < e.configs[0].answers.input_tokens);
         assert!(e.configs[1].judging.input_tokens > e.configs[0].judging.input_tokens);
@@ -239,6 +275,7 @@ mod tests {
             "gpt-4.1",
             &PriceTable::defaults(),
             0.008,
+            &WardrobeLoad::default(),
         );
         assert_eq!(e.total().usd, None);
         assert_eq!(e.notes, [EstimateNote::Unpriced { model: "my-local-model".into() }]);
@@ -252,12 +289,41 @@ mod tests {
             web: Some(crate::core::websearch::tavily::SearchDepth::Advanced),
             ..config("on", "gpt-4o-mini", Detail::Low, None)
         };
-        let e = estimate_run(&set(), &[off, on], "gpt-4.1", &PriceTable::defaults(), 0.008);
+        let e = estimate_run(&set(), &[off, on], "gpt-4.1", &PriceTable::defaults(), 0.008, &WardrobeLoad::default());
         let cases = set().cases.len() as f64;
         assert_eq!(e.configs[0].search_credits, 0.0);
         assert_eq!(e.configs[1].search_credits, cases * 3.0 * 2.0);
         let extra = e.configs[1].answers.usd.unwrap() - e.configs[0].answers.usd.unwrap();
         assert!(extra > cases * 6.0 * 0.008, "credits and the planning calls: {extra}");
         assert!(e.configs[1].answers.input_tokens > e.configs[0].answers.input_tokens);
+    }
+
+    #[test]
+    fn the_wardrobe_adds_its_largest_items_pictures_and_a_faithfulness_check() {
+        let item = |id: &str, w: u32, h: u32, caption: &str| WardrobeItem {
+            width: w,
+            height: h,
+            ..crate::core::wardrobe::fakes::item(id, &format!("{id}.jpg"), Some(caption), &[1]).0
+        };
+        let items = [
+            item("small", 64, 64, "a small pin"),
+            item("coat", 1024, 768, "a long camel coat"),
+            item("boots", 768, 768, "brown boots"),
+            item("scarf", 512, 512, "a red scarf"),
+        ];
+        let load = WardrobeLoad::of(&items, 2);
+        assert_eq!(load.pictures, [(1024, 768), (768, 768)], "the two largest");
+        assert_eq!(load.captions, "a long camel coat brown boots");
+        assert_eq!(WardrobeLoad::of(&items[..1], 3).pictures.len(), 1, "no more than the wardrobe holds");
+
+        let off = config("off", "gpt-4o-mini", Detail::Low, None);
+        let on = RunConfig { wardrobe: true, ..config("on", "gpt-4o-mini", Detail::Low, None) };
+        let e = estimate_run(&set(), &[off, on], "gpt-4.1", &PriceTable::defaults(), 0.008, &load);
+        let cases = set().cases.len() as u32;
+        assert_eq!(e.configs[1].images - e.configs[0].images, 2 * cases);
+        // At low detail a picture counts 2,833 tokens on gpt-4o-mini, whatever its size.
+        assert_eq!(e.configs[1].image_tokens - e.configs[0].image_tokens, 2 * cases * 2833);
+        assert!(e.configs[1].answers.input_tokens > e.configs[0].answers.input_tokens + 2 * cases * 2833);
+        assert!(e.configs[1].judging.input_tokens > e.configs[0].judging.input_tokens, "faithfulness is checked");
     }
 }

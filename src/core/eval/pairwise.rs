@@ -168,6 +168,7 @@ mod tests {
 
     fn fixture() -> (Run, TestSet, Vec<CaseResult>) {
         let config = |id: &str| RunConfig {
+            wardrobe: false,
             preset: None,
             web: None,
             id: id.into(),
@@ -210,6 +211,7 @@ mod tests {
             cases: vec![case("c1"), case("c2")],
         };
         let answer = |text: &str| CaseAnswer {
+            wardrobe: Vec::new(),
             search: None,
             text: text.into(),
             status: MessageStatus::Complete,

@@ -832,6 +832,7 @@ pub(crate) mod testing {
 
     pub fn config(id: &str, model: &str, retrieval: Option<u32>) -> RunConfig {
         RunConfig {
+            wardrobe: false,
             preset: None,
             web: None,
             id: id.into(),
@@ -906,6 +907,7 @@ pub(crate) mod testing {
     pub fn answered(run: &Run, config: &RunConfig, case: &Case, text: &str) -> CaseResult {
         let mut r = CaseResult::new(&run.id, &JobKey::new(case.id.clone(), config.id.clone()));
         let answer = CaseAnswer {
+            wardrobe: Vec::new(),
             search: None,
             text: text.into(),
             status: MessageStatus::Complete,

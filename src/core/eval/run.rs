@@ -298,6 +298,7 @@ mod tests {
 
     fn config(retrieval: Option<u32>) -> RunConfig {
         RunConfig {
+            wardrobe: false,
             preset: None,
             web: None,
             id: "x".into(),
@@ -311,6 +312,7 @@ mod tests {
 
     fn answer(text: &str, attached: &[&str]) -> CaseAnswer {
         CaseAnswer {
+            wardrobe: Vec::new(),
             search: None,
             text: text.into(),
             status: MessageStatus::Complete,

@@ -23,7 +23,8 @@ use crate::core::eval::schedule::{
 };
 use crate::core::model::{ContextUse, Settings, Usage};
 use crate::core::openai::{completion_usage, ApiError};
-use crate::core::ports::{BlobReader, RunRepo, Runtime, StoreError, TestSetRepo, Transport};
+use crate::core::pipeline::Recall;
+use crate::core::ports::{BlobReader, RunRepo, Runtime, StoreError, TestSetRepo, Transport, WardrobeSource};
 use futures_util::future::{select, Either};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::cell::Cell;
@@ -67,20 +68,24 @@ impl Control {
 }
 
 /// The ports a run uses: the store (test sets, their images, runs and results), a reader of the images'
-/// bytes, the network and the clock.
-pub struct RunPorts<'a, S, B, T, R> {
+/// bytes, the network and the clock; and the person's memory and wardrobe, for configurations that take the
+/// wardrobe.
+pub struct RunPorts<'a, S, B, T, R, M, W> {
     pub store: &'a S,
     pub blobs: &'a B,
     pub transport: &'a T,
     pub runtime: &'a R,
+    pub memory: &'a M,
+    pub wardrobe: &'a W,
 }
 
 /// The stages a case needs under a configuration: an answer and its verdict, and faithfulness when retrieval
-/// supplies context.
+/// or the wardrobe supplies context.
 pub fn stages_of(config: &RunConfig) -> Vec<Stage> {
-    match config.retrieval {
-        Some(_) => vec![Stage::Answer, Stage::Judge, Stage::Faithfulness],
-        None => vec![Stage::Answer, Stage::Judge],
+    if config.retrieval.is_some() || config.wardrobe {
+        vec![Stage::Answer, Stage::Judge, Stage::Faithfulness]
+    } else {
+        vec![Stage::Answer, Stage::Judge]
     }
 }
 
@@ -98,7 +103,7 @@ enum Output {
 }
 
 /// The texts retrieval gave the answer, as the judge can read them: the captions of the images it carried,
-/// attached or in place of a picture.
+/// attached or in place of a picture, then those of the wardrobe items it carried.
 fn context_texts(case: &Case, result: &CaseResult) -> Vec<String> {
     let Some(answer) = &result.answer else { return Vec::new() };
     case.images
@@ -107,13 +112,14 @@ fn context_texts(case: &Case, result: &CaseResult) -> Vec<String> {
             answer.context.iter().any(|c| c.id == i.id && matches!(c.used, ContextUse::Attached | ContextUse::Caption))
         })
         .filter_map(|i| i.caption.clone())
+        .chain(answer.wardrobe.iter().filter_map(|w| w.caption.clone()))
         .collect()
 }
 
 /// Runs (or resumes) `run` on `set` until it finishes, is cancelled, or pauses; returns the state it ended in,
 /// which is also stored. `stored` is what an earlier session stored of it.
-pub async fn drive<S, B, T, R>(
-    ports: RunPorts<'_, S, B, T, R>,
+pub async fn drive<S, B, T, R, M, W>(
+    ports: RunPorts<'_, S, B, T, R, M, W>,
     settings: &Settings,
     run: &mut Run,
     set: &TestSet,
@@ -126,8 +132,10 @@ where
     B: BlobReader<<S as TestSetRepo>::Blob>,
     T: Transport,
     R: Runtime,
+    M: Recall,
+    W: WardrobeSource<Blob = <S as TestSetRepo>::Blob>,
 {
-    let RunPorts { store, blobs, transport, runtime } = ports;
+    let RunPorts { store, blobs, transport, runtime, memory, wardrobe } = ports;
     let cases: HashMap<&str, &Case> = set.cases.iter().map(|c| (c.id.as_str(), c)).collect();
     let configs: HashMap<&str, &RunConfig> = run.configs.iter().map(|c| (c.id.as_str(), c)).collect();
     let mut results: HashMap<JobKey, CaseResult> = HashMap::new();
@@ -180,7 +188,7 @@ where
                                 _ => return (task, Output::ImageLost),
                             }
                         }
-                        let answer_ports = AnswerPorts { blobs, transport, runtime };
+                        let answer_ports = AnswerPorts { blobs, transport, runtime, memory, wardrobe };
                         match answer_case(answer_ports, settings, config, case, images).await {
                             Some(answer) => {
                                 let outcome = match (answer.is_complete(), answer.api_error()) {
@@ -345,6 +353,7 @@ mod tests {
     use crate::core::eval::schedule::StageRecord;
     use crate::core::model::Detail;
     use crate::core::ports::{HttpHead, HttpRequest, ResponseBody, TransportError};
+    use crate::core::wardrobe::fakes::{MemWardrobe, WardrobeMemory};
     use std::cell::RefCell;
     use std::collections::VecDeque;
 
@@ -523,6 +532,7 @@ mod tests {
 
     fn config(id: &str, model: &str, retrieval: Option<u32>) -> RunConfig {
         RunConfig {
+            wardrobe: false,
             preset: None,
             web: None,
             id: id.into(),
@@ -564,10 +574,22 @@ mod tests {
         set: &TestSet,
         control: &Control,
     ) -> (RunState, Vec<RunEvent>) {
+        go_with(store, server, run, set, control, (&WardrobeMemory::default(), &MemWardrobe::default()))
+    }
+
+    /// [`go`] with the person's memory and wardrobe.
+    fn go_with(
+        store: &Store,
+        server: &Server,
+        run: &mut Run,
+        set: &TestSet,
+        control: &Control,
+        (memory, wardrobe): (&WardrobeMemory, &MemWardrobe),
+    ) -> (RunState, Vec<RunEvent>) {
         let rt = FakeRuntime::default();
         let mut events = Vec::new();
         let stored = block_on(store.load_results(&run.id)).unwrap();
-        let ports = RunPorts { store, blobs: &Bytes, transport: server, runtime: &rt };
+        let ports = RunPorts { store, blobs: &Bytes, transport: server, runtime: &rt, memory, wardrobe };
         let end = block_on(drive(ports, &settings(), run, set, stored, control, &mut |e| events.push(e)));
         (end, events)
     }
@@ -616,6 +638,45 @@ mod tests {
     }
 
     #[test]
+    fn a_configuration_with_the_wardrobe_carries_an_item_and_is_checked_for_faithfulness_against_it() {
+        let set = set(2);
+        let store = store_for(&set);
+        let server = Server::default();
+        // The server embeds every question as [1, 0, 0.5]: the scarf's stored vector is the same direction.
+        let (scarf, jpeg) = crate::core::wardrobe::fakes::item("w-1", "IMG_0001.JPG", Some("A red wool scarf."), &[9]);
+        let memory = WardrobeMemory { items: vec![(scarf.clone(), Some(vec![2.0, 0.0, 1.0]))], ..Default::default() };
+        let wardrobe = MemWardrobe::with(vec![(scarf, jpeg)]);
+        let mut run = run(vec![RunConfig { wardrobe: true, ..config("worn", "gpt-4o", None) }]);
+        let (end, _) = go_with(&store, &server, &mut run, &set, &Control::default(), (&memory, &wardrobe));
+        assert_eq!(end, RunState::Finished);
+        // Two answers, two verdicts, and two faithfulness checks: the wardrobe gave the answers context.
+        assert_eq!(count(&server, false), 2);
+        assert_eq!(count(&server, true), 4);
+        for r in store.results.borrow().iter() {
+            let answer = r.answer.as_ref().unwrap();
+            assert_eq!(answer.wardrobe.len(), 1, "{}", r.key());
+            assert_eq!(answer.wardrobe[0].caption.as_deref(), Some("A red wool scarf."));
+            assert_eq!(r.faithfulness_score(), Some(0.5));
+        }
+        let sent = server.sent.borrow();
+        let bodies: Vec<serde_json::Value> =
+            sent.iter().filter_map(|r| r.body.as_deref()).map(|b| serde_json::from_str(b).unwrap()).collect();
+        let answers: Vec<_> = bodies.iter().filter(|b| b["stream"] == true).collect();
+        assert!(
+            answers.iter().all(|b| crate::core::client::fakes::image_parts(b) == 4),
+            "three pictures and the scarf"
+        );
+        let checks: Vec<_> = bodies
+            .iter()
+            .filter(|b| b.get("response_format").is_some())
+            .filter_map(|b| b["messages"][1]["content"].as_str())
+            .filter(|c| c.contains("\"context\""))
+            .collect();
+        assert_eq!(checks.len(), 2);
+        assert!(checks.iter().all(|c| c.contains("A red wool scarf.")), "{checks:?}");
+    }
+
+    #[test]
     fn cancel_stores_what_came_back_and_resume_asks_only_the_rest() {
         let set = set(5);
         let store = store_for(&set);
@@ -625,7 +686,15 @@ mod tests {
         // Cancel as soon as the first result lands.
         let rt = FakeRuntime::default();
         let stored = Vec::new();
-        let ports = RunPorts { store: &store, blobs: &Bytes, transport: &server, runtime: &rt };
+        let (memory, wardrobe) = (WardrobeMemory::default(), MemWardrobe::default());
+        let ports = RunPorts {
+            store: &store,
+            blobs: &Bytes,
+            transport: &server,
+            runtime: &rt,
+            memory: &memory,
+            wardrobe: &wardrobe,
+        };
         let end = block_on(drive(ports, &settings(), &mut run, &set, stored, &control, &mut |e| {
             if matches!(e, RunEvent::Result(_)) {
                 control.cancel();

@@ -10,8 +10,9 @@ use crate::core::eval::run::{CaseResult, Run, RunState};
 use crate::core::eval::runner::{drive, Control, RunEvent, RunPorts};
 use crate::core::eval::sample::{SAMPLE_SET_ID, SAMPLE_VERSION};
 use crate::core::notice::Alert;
-use crate::core::ports::{RunRepo, Runtime, TestSetRepo};
+use crate::core::ports::{RunRepo, Runtime, TestSetRepo, WardrobeSource};
 use crate::ui::eval::state::{Driving, EvalProblem, EvalState, StartProblem};
+use crate::ui::memory::MemoryRecall;
 use crate::ui::state::{store, AppState};
 use crate::web::download::{file_of, read_text, save_text};
 use crate::web::files::{blob_bytes, prepare_image, BlobBytes};
@@ -300,6 +301,10 @@ pub async fn start_run(app: AppState, eval: EvalState, setup: RunSetup) -> Optio
         return None;
     }
     let db = db(app).await?;
+    if setup.configs.iter().any(|c| c.wardrobe) && db.wardrobe_ids().await.is_ok_and(|ids| ids.is_empty()) {
+        eval.problem.set(Some(EvalProblem::CannotStart(StartProblem::EmptyWardrobe)));
+        return None;
+    }
     let settings = app.session.settings.get_untracked();
     let run = Run {
         id: new_uuid(),
@@ -366,7 +371,16 @@ async fn go(app: AppState, eval: EvalState, db: IdbStore, mut run: Run, set: Tes
     spawn_local(async move {
         let transport = FetchTransport::new(None);
         let runtime = BrowserRuntime::default();
-        let ports = RunPorts { store: &db, blobs: &BlobBytes, transport: &transport, runtime: &runtime };
+        // The wardrobe, for configurations that take it, is ranked by this tab's memory as a chat's would be.
+        let memory = MemoryRecall::new(app, None);
+        let ports = RunPorts {
+            store: &db,
+            blobs: &BlobBytes,
+            transport: &transport,
+            runtime: &runtime,
+            memory: &memory,
+            wardrobe: &db,
+        };
         let run_id = run.id.clone();
         let mut on = |event: RunEvent| match event {
             RunEvent::Progress(p) => eval.progress.update(|m| {

@@ -499,6 +499,29 @@ fn CaseResultView(
             </div>
         }
     });
+    // The wardrobe items the answer carried, with the captions the prompt gave them (kept with the result, so
+    // they show after an item has left the wardrobe).
+    let worn: Vec<String> = r
+        .answer
+        .as_ref()
+        .map(|a| {
+            a.wardrobe
+                .iter()
+                .map(|w| match &w.caption {
+                    Some(c) => format!("{} — {c}", w.name),
+                    None => w.name.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let worn = (!worn.is_empty()).then(|| {
+        view! {
+            <div class="case-wardrobe">
+                <p>{t!(i18n, wardrobe_used)}</p>
+                <ul>{worn.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ul>
+            </div>
+        }
+    });
     let status_text = match &status {
         ResultStatus::Failed(Some(k)) => text::failure(i18n.get_locale_untracked(), k),
         ResultStatus::Failed(None) => t_string!(i18n, answer_incomplete).to_owned(),
@@ -519,6 +542,7 @@ fn CaseResultView(
             {scores.map(|s| view! { <p class="metrics">{s}</p> })}
             {(!context.is_empty()).then(|| view! { <p class="context">{t!(i18n, context_used)}": "{context.join(", ")}</p> })}
             {search}
+            {worn}
             <label>
                 {select_label.clone()}
                 <select

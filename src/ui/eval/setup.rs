@@ -1,10 +1,11 @@
 //! A new run: which test set, the configurations to compare (model, image detail, retrieval and its k,
-//! instructions, temperature), the judge and how many requests at once; and, before "Start run", what the
-//! answers and the judging will cost, per configuration, with what the pictures alone cost.
+//! instructions, temperature, web search, assistant, wardrobe), the judge and how many requests at once; and,
+//! before "Start run", what the answers and the judging will cost, per configuration, with what the pictures
+//! alone cost.
 
 use crate::core::cost::format_usd;
 use crate::core::eval::answer::RunConfig;
-use crate::core::eval::estimate::estimate_run;
+use crate::core::eval::estimate::{estimate_run, WardrobeLoad};
 use crate::core::eval::judge::same_family;
 use crate::core::model::Detail;
 use crate::core::preset::{self, Preset};
@@ -37,6 +38,8 @@ struct Draft {
     web: Option<SearchDepth>,
     /// The assistant's id (Image Q&A when empty).
     preset: String,
+    /// The wardrobe goes with each question.
+    wardrobe: bool,
 }
 
 impl Draft {
@@ -55,12 +58,13 @@ impl Draft {
             temperature: self.temperature.trim().parse::<f32>().ok().filter(|t| (0.0..=2.0).contains(t)),
             web: self.web,
             preset,
+            wardrobe: self.wardrobe,
         }
     }
 }
 
-/// A configuration's short label in `l`: its model, its retrieval, its web search, and its assistant unless it
-/// is Image Q&A.
+/// A configuration's short label in `l`: its model, its retrieval, its web search, the wardrobe when it takes it,
+/// and its assistant unless it is Image Q&A.
 pub fn config_label(c: &RunConfig, l: Locale) -> String {
     let mut label = match c.retrieval {
         Some(k) => format!("{} + {} (k = {k})", c.model, td_string!(l, with_retrieval)),
@@ -68,6 +72,9 @@ pub fn config_label(c: &RunConfig, l: Locale) -> String {
     };
     if let Some(depth) = c.web {
         label.push_str(&format!(" + {} ({})", td_string!(l, with_web_search), depth.as_str()));
+    }
+    if c.wardrobe {
+        label.push_str(&format!(" + {}", td_string!(l, with_wardrobe)));
     }
     if let Some(p) = &c.preset {
         label.push_str(&format!(" · {}", crate::ui::i18n::text::preset_name(l, p)));
@@ -93,6 +100,7 @@ pub fn Setup() -> impl IntoView {
             temperature: String::new(),
             web: None,
             preset: String::new(),
+            wardrobe: false,
         },
         Draft {
             n: 2,
@@ -104,6 +112,7 @@ pub fn Setup() -> impl IntoView {
             temperature: String::new(),
             web: None,
             preset: String::new(),
+            wardrobe: false,
         },
     ]);
     let judge = RwSignal::new(DEFAULT_JUDGE.to_owned());
@@ -113,10 +122,19 @@ pub fn Setup() -> impl IntoView {
     let chosen =
         Memo::new(move |_| eval.sets.with(|sets| sets.iter().find(|s| s.id == set_id.get()).or(sets.first()).cloned()));
     let configs = move || app.session.presets.with(|ps| drafts.get().iter().map(|d| d.config(ps)).collect::<Vec<_>>());
+    // The wardrobe's items are read (once) when a configuration first takes the wardrobe: the estimate counts
+    // the largest of them.
+    Effect::new(move |_| {
+        if drafts.with(|d| d.iter().any(|x| x.wardrobe)) {
+            crate::ui::wardrobe::controller::load(app);
+        }
+    });
     let estimate = Memo::new(move |_| {
         let set = chosen.get()?;
-        let (prices, credit_usd) = app.session.settings.with(|s| (s.prices.clone(), s.search.credit_usd));
-        Some(estimate_run(&set, &configs(), judge.get().trim(), &prices, credit_usd))
+        let (prices, credit_usd, k) =
+            app.session.settings.with(|s| (s.prices.clone(), s.search.credit_usd, s.wardrobe_items as usize));
+        let worn = app.wardrobe.items.with(|items| WardrobeLoad::of(items, k));
+        Some(estimate_run(&set, &configs(), judge.get().trim(), &prices, credit_usd, &worn))
     });
     let label_of = move |id: &str| {
         drafts
@@ -140,6 +158,7 @@ pub fn Setup() -> impl IntoView {
                 temperature: String::new(),
                 web: None,
                 preset: String::new(),
+                wardrobe: false,
             });
             next.n = n;
             d.push(next);
@@ -208,6 +227,7 @@ pub fn Setup() -> impl IntoView {
                         <th>{t!(i18n, instructions)}</th>
                         <th>{t!(i18n, web_search)}</th>
                         <th>{t!(i18n, assistant)}</th>
+                        <th>{t!(i18n, wardrobe)}</th>
                         <th></th>
                     </tr>
                 </thead>
@@ -428,6 +448,17 @@ fn ConfigRow(n: u32, drafts: RwSignal<Vec<Draft>>) -> impl IntoView {
                             .collect_view()
                     }}
                 </select>
+            </td>
+            <td>
+                <input
+                    type="checkbox"
+                    aria-label=move || t_string!(i18n, config_wardrobe, n = n)
+                    prop:checked=move || get().is_some_and(|d| d.wardrobe)
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        edit(&|d| d.wardrobe = on)
+                    }
+                />
             </td>
             <td>
                 <button

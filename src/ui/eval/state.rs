@@ -42,6 +42,8 @@ pub enum StartProblem {
     NoJudge,
     /// A configuration searches the web, and Settings have no Tavily key.
     NoSearchKey,
+    /// A configuration takes the wardrobe, and the wardrobe holds nothing.
+    EmptyWardrobe,
 }
 
 /// A run this tab is driving: how to cancel it, and the lock that keeps other tabs from driving it too.

@@ -57,6 +57,7 @@ pub fn start_problem(l: Locale, p: StartProblem) -> &'static str {
         StartProblem::NoModel => td_string!(l, start_no_model),
         StartProblem::NoJudge => td_string!(l, start_no_judge),
         StartProblem::NoSearchKey => td_string!(l, start_no_search_key),
+        StartProblem::EmptyWardrobe => td_string!(l, start_empty_wardrobe),
     }
 }
 

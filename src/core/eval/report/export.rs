@@ -28,13 +28,16 @@ pub const RUN_EXPORT_FORMAT: &str = "boda-run";
 pub const RUN_EXPORT_VERSION: u32 = 1;
 
 /// The CSV's columns, in order; the first line of every export.
-pub const CSV_COLUMNS: [&str; 30] = [
+pub const CSV_COLUMNS: [&str; 34] = [
     "run_id",
     "set_version",
     "config_id",
     "model",
     "detail",
     "retrieval_k",
+    "web_search",
+    "assistant",
+    "wardrobe",
     "case_id",
     "tags",
     "question",
@@ -55,6 +58,7 @@ pub const CSV_COLUMNS: [&str; 30] = [
     "prompt_tokens",
     "completion_tokens",
     "cost_usd",
+    "search_credits",
     "judge_cost_usd",
     "first_token_ms",
     "total_ms",
@@ -70,7 +74,9 @@ pub const CSV_COLUMNS: [&str; 30] = [
 /// `forbidden`, `not_found`, `quota_exceeded`, `rejected_<status>`, `refused`, `unavailable`, `unreadable`, or
 /// `incomplete` for an answer that stopped early). `tags` are joined with `; `. `cost_usd` is the answer's,
 /// `judge_cost_usd` that of its verdicts together; `judge_correctness` the judge's score, `human_correctness`
-/// a person's, `correctness` the one the report uses.
+/// a person's, `correctness` the one the report uses. `web_search` is the configuration's search depth (empty
+/// without search), `assistant` its assistant (a built-in one by its id, the person's own by name; empty for
+/// Image Q&A), `wardrobe` `true` or `false`, and `search_credits` the Tavily credits the answer's search used.
 pub fn to_csv(run: &Run, set: &TestSet, results: &[CaseResult]) -> String {
     let grid = Grid::new(run, &set.cases, results);
     let mut out = String::new();
@@ -89,6 +95,13 @@ pub fn to_csv(run: &Run, set: &TestSet, results: &[CaseResult]) -> String {
                 config.model.clone(),
                 config.detail.as_str().to_owned(),
                 config.retrieval.map(|k| k.to_string()).unwrap_or_default(),
+                config.web.map(|d| d.as_str().to_owned()).unwrap_or_default(),
+                config
+                    .preset
+                    .as_ref()
+                    .map(|p| if p.builtin.is_some() { p.id.clone() } else { p.name.clone() })
+                    .unwrap_or_default(),
+                config.wardrobe.to_string(),
                 case.id.clone(),
                 case.tags.join("; "),
                 case.question.clone(),
@@ -109,6 +122,7 @@ pub fn to_csv(run: &Run, set: &TestSet, results: &[CaseResult]) -> String {
                 usage.map(|u| u.prompt_tokens.to_string()).unwrap_or_default(),
                 usage.map(|u| u.completion_tokens.to_string()).unwrap_or_default(),
                 number(r.answer_cost_usd),
+                number(answer.and_then(|a| a.search.as_ref()).map(|s| s.credits)),
                 number(super::judging_cost(r).filter(|_| r.correctness.is_some() || r.faithfulness.is_some())),
                 number(answer.and_then(|a| a.first_token_ms)),
                 number(answer.map(|a| a.total_ms)),
@@ -378,6 +392,38 @@ mod tests {
             ("failed", "rejected_413", "", "")
         );
         assert_eq!((cell(4, "retrieval_k"), cell(4, "faithfulness"), cell(4, "recall")), ("", "", ""));
+        assert_eq!(
+            (cell(1, "web_search"), cell(1, "assistant"), cell(1, "wardrobe"), cell(1, "search_credits")),
+            ("", "", "false", "")
+        );
+    }
+
+    #[test]
+    fn csv_names_a_configurations_search_assistant_and_wardrobe_and_the_credits_used() {
+        use crate::core::eval::answer::RunConfig;
+        use crate::core::websearch::{tavily::SearchDepth, SearchState, WebSearch};
+        let set = set(1);
+        let stylist = crate::core::preset::Builtin::StyleAdvisor.preset();
+        let own = crate::core::preset::Preset { name: "Mein Stil".into(), builtin: None, ..stylist.clone() };
+        let mut run = run(vec![config("a", "gpt-4o-mini", None), config("b", "gpt-4o-mini", None)]);
+        run.configs[0] = RunConfig {
+            web: Some(SearchDepth::Advanced),
+            preset: Some(stylist),
+            wardrobe: true,
+            ..run.configs[0].clone()
+        };
+        run.configs[1] = RunConfig { preset: Some(own), ..run.configs[1].clone() };
+        let mut searched = result(&run, &run.configs[0], &set.cases[0], Some(10));
+        let search =
+            WebSearch { state: SearchState::Done, credits: 2.0, ..WebSearch::start(Some(vec!["red scarf".into()])) };
+        searched.answer.as_mut().unwrap().search = Some(Box::new(search));
+        let plain = result(&run, &run.configs[1], &set.cases[0], Some(10));
+        let rows = read_csv(&to_csv(&run, &set, &[searched, plain]));
+        let cells = |row: usize| {
+            ["web_search", "assistant", "wardrobe", "search_credits"].map(|name| rows[row][column(name)].clone())
+        };
+        assert_eq!(cells(1), ["advanced", "style-advisor", "true", "2"]);
+        assert_eq!(cells(2), ["", "Mein Stil", "false", ""]);
     }
 
     #[test]
