@@ -461,16 +461,7 @@ mod tests {
         for (custom, id, prompt, model) in cases {
             let settings = resolve(custom, id).apply(&base);
             let t = FakeTransport::new(vec![Scripted::Reply(Reply::sse(&["Wear blue."], true))]);
-            let input = TurnInput {
-                settings: &settings,
-                chat: &chat,
-                messages: &[],
-                images: &[],
-                wardrobe: &[],
-                recalled: &[],
-                context: &[],
-                web: None,
-            };
+            let input = TurnInput::question_only(&settings, &chat);
             let out = block_on(ask(&MemStore::default(), &t, &FakeRuntime::default(), input, "What now?", &mut |_| {}));
             assert_eq!(out.answer.model.as_deref(), Some(model));
             let body: serde_json::Value = serde_json::from_str(t.sent.borrow()[0].body.as_deref().unwrap()).unwrap();

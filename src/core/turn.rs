@@ -53,6 +53,15 @@ pub struct TurnInput<'a> {
     pub web: Option<&'a WebAsk>,
 }
 
+#[cfg(test)]
+impl<'a> TurnInput<'a> {
+    /// A turn of `chat` with nothing besides the question (for tests): no messages before it, no images,
+    /// nothing recalled, no web search; a test names what it adds.
+    pub fn question_only(settings: &'a Settings, chat: &'a Chat) -> TurnInput<'a> {
+        TurnInput { settings, chat, messages: &[], images: &[], wardrobe: &[], recalled: &[], context: &[], web: None }
+    }
+}
+
 /// A question's web search, as asked for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebAsk {
@@ -359,16 +368,7 @@ mod tests {
         let existing = store.messages.borrow().clone();
         let images = [PromptImage { name: "a.jpg", mime: "image/jpeg", bytes: b"x", caption: None, attached: true }];
         let mut events = Vec::new();
-        let input = TurnInput {
-            settings: &s,
-            chat: &chat,
-            messages: &existing,
-            images: &images,
-            wardrobe: &[],
-            recalled: &[],
-            context: &[],
-            web: None,
-        };
+        let input = TurnInput { messages: &existing, images: &images, ..TurnInput::question_only(&s, &chat) };
         let out = block_on(ask(store, t, rt, input, question, &mut |e| events.push(e)));
         (out, events)
     }
@@ -454,16 +454,7 @@ mod tests {
         let s = settings();
         let existing = store.messages.borrow().clone();
         let mut events = Vec::new();
-        let input = TurnInput {
-            settings: &s,
-            chat: &chat,
-            messages: &existing,
-            images: &[],
-            wardrobe: &[],
-            recalled: &[],
-            context: &[],
-            web: None,
-        };
+        let input = TurnInput { messages: &existing, ..TurnInput::question_only(&s, &chat) };
         let out = block_on(regenerate(&store, &t, &rt, input, &mut |e| events.push(e))).unwrap();
         assert_eq!(out.answer.content, "third");
         let contents: Vec<String> = store.messages.borrow().iter().map(|m| m.content.clone()).collect();
@@ -487,16 +478,7 @@ mod tests {
         let before = store.messages.borrow().clone();
         let chat = Chat::new("c1".into(), 0.0);
         let s = settings();
-        let input = TurnInput {
-            settings: &s,
-            chat: &chat,
-            messages: &before,
-            images: &[],
-            wardrobe: &[],
-            recalled: &[],
-            context: &[],
-            web: None,
-        };
+        let input = TurnInput { messages: &before, ..TurnInput::question_only(&s, &chat) };
         let mut events = Vec::new();
         let out = block_on(regenerate(&store, &t, &rt, input, &mut |e| events.push(e))).unwrap();
         assert!(matches!(out.error, Some(ApiError::Unreachable { .. })));
@@ -566,16 +548,7 @@ mod tests {
         let t = StallingTransport { rt: rt.clone() };
         let chat = Chat::new("c1".into(), 0.0);
         let s = settings();
-        let input = TurnInput {
-            settings: &s,
-            chat: &chat,
-            messages: &[],
-            images: &[],
-            wardrobe: &[],
-            recalled: &[],
-            context: &[],
-            web: None,
-        };
+        let input = TurnInput::question_only(&s, &chat);
         let out = block_on(ask(&store, &t, &*rt, input, "q", &mut |_| {}));
         assert_eq!(out.answer.status, MessageStatus::Interrupted);
         let history = store.history.borrow();
@@ -611,16 +584,7 @@ mod tests {
             caption: Some("A navy blazer."),
             attached: true,
         }];
-        let input = TurnInput {
-            settings: &s,
-            chat: &chat,
-            messages: &[],
-            images: &images,
-            wardrobe: &[],
-            recalled: &[],
-            context: &[],
-            web: Some(web),
-        };
+        let input = TurnInput { images: &images, web: Some(web), ..TurnInput::question_only(&s, &chat) };
         block_on(ask(store, t, &FakeRuntime::default(), input, "What trousers go with it?", &mut |_| {}))
     }
 

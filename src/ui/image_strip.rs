@@ -2,7 +2,7 @@
 //! "Add to wardrobe".
 
 use crate::core::image_plan::{human_bytes, image_tokens};
-use crate::core::model::ImageMeta;
+use crate::ui::caption_editor::CaptionEditor;
 use crate::ui::controller;
 use crate::ui::i18n::{t, t_string, use_i18n};
 use crate::ui::state::{use_app_state, ShownImage};
@@ -48,18 +48,6 @@ fn Thumb(img: ShownImage) -> impl IntoView {
     let id = meta.id.clone();
     let name = StoredValue::new(meta.name.clone());
     let label = move || t_string!(i18n, remove_image, name = name.get_value());
-    let caption_label = move || t_string!(i18n, caption_of, name = name.get_value());
-    let caption = meta.caption.clone().unwrap_or_default();
-    let by = StoredValue::new(meta.caption_model.clone());
-    let by = move || {
-        by.get_value().map(|m| {
-            if m == ImageMeta::CAPTION_BY_PERSON {
-                t_string!(i18n, caption_by_you).to_string()
-            } else {
-                t_string!(i18n, caption_by_model, model = m)
-            }
-        })
-    };
     let describing = Signal::derive({
         let id = id.clone();
         move || state.session.describing.with(|d| d.contains(&id))
@@ -89,37 +77,22 @@ fn Thumb(img: ShownImage) -> impl IntoView {
             >
                 "×"
             </button>
-            <div class="caption">
-                <textarea
-                    aria-label=caption_label
-                    rows="3"
-                    placeholder=move || {
-                        if describing.get() { t_string!(i18n, describing) } else { t_string!(i18n, no_description) }
-                    }
-                    prop:value=caption
-                    on:change=move |ev| controller::edit_caption(state, edit_id.clone(), event_target_value(&ev))
-                ></textarea>
-                <div class="caption-actions">
-                    <small class="caption-by">
-                        {move || if describing.get() { Some(t_string!(i18n, describing).to_string()) } else { by() }}
-                    </small>
-                    <button
-                        type="button"
-                        class="link"
-                        disabled=describing
-                        on:click=move |_| controller::describe_again(state, again_id.clone())
-                    >
-                        {t!(i18n, describe_again)}
-                    </button>
-                    <button
-                        type="button"
-                        class="link add-wardrobe"
-                        on:click=move |_| crate::ui::wardrobe::controller::add_image(state, keep_id.clone())
-                    >
-                        {t!(i18n, add_to_wardrobe)}
-                    </button>
-                </div>
-            </div>
+            <CaptionEditor
+                name=meta.name.clone()
+                caption=meta.caption.clone()
+                caption_model=meta.caption_model.clone()
+                describing=describing
+                on_edit=Callback::new(move |text| controller::edit_caption(state, edit_id.clone(), text))
+                on_again=Callback::new(move |()| controller::describe_again(state, again_id.clone()))
+            >
+                <button
+                    type="button"
+                    class="link add-wardrobe"
+                    on:click=move |_| crate::ui::wardrobe::controller::add_image(state, keep_id.clone())
+                >
+                    {t!(i18n, add_to_wardrobe)}
+                </button>
+            </CaptionEditor>
         </li>
     }
 }

@@ -4,6 +4,7 @@
 //! in `thread_local!`s: each concern (session, search, memory, notices) is a context of its own, see `state`.
 
 pub mod add_case_dialog;
+pub mod caption_editor;
 pub mod chat_pane;
 pub mod composer;
 pub mod context_view;

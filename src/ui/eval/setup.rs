@@ -317,6 +317,20 @@ fn ConfigRow(n: u32, drafts: RwSignal<Vec<Draft>>) -> impl IntoView {
         })
     };
     let field = move |f: fn(&Draft) -> String| move || get().map(|d| f(&d)).unwrap_or_default();
+    // A checkbox named `label` for the draft's flag that `flag` points at.
+    let switch = move |label: Signal<String>, flag: fn(&mut Draft) -> &mut bool| {
+        view! {
+            <input
+                type="checkbox"
+                aria-label=label
+                prop:checked=move || get().is_some_and(|mut d| *flag(&mut d))
+                on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    edit(&|d| *flag(d) = on)
+                }
+            />
+        }
+    };
     view! {
         <tr>
             <td>
@@ -351,15 +365,7 @@ fn ConfigRow(n: u32, drafts: RwSignal<Vec<Draft>>) -> impl IntoView {
                 </select>
             </td>
             <td>
-                <input
-                    type="checkbox"
-                    aria-label=move || t_string!(i18n, config_retrieval, n = n)
-                    prop:checked=move || get().is_some_and(|d| d.retrieval)
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        edit(&|d| d.retrieval = on)
-                    }
-                />
+                {switch(Signal::derive(move || t_string!(i18n, config_retrieval, n = n).to_string()), |d| &mut d.retrieval)}
             </td>
             <td>
                 <input
@@ -450,15 +456,7 @@ fn ConfigRow(n: u32, drafts: RwSignal<Vec<Draft>>) -> impl IntoView {
                 </select>
             </td>
             <td>
-                <input
-                    type="checkbox"
-                    aria-label=move || t_string!(i18n, config_wardrobe, n = n)
-                    prop:checked=move || get().is_some_and(|d| d.wardrobe)
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        edit(&|d| d.wardrobe = on)
-                    }
-                />
+                {switch(Signal::derive(move || t_string!(i18n, config_wardrobe, n = n).to_string()), |d| &mut d.wardrobe)}
             </td>
             <td>
                 <button

@@ -2,8 +2,8 @@
 //! "Describe again") and tags (editable, separated by commas), and Delete after a confirmation. The name,
 //! caption and tags are shown as text only.
 
-use crate::core::model::ImageMeta;
 use crate::core::wardrobe::{tags_text, WardrobeItem};
+use crate::ui::caption_editor::CaptionEditor;
 use crate::ui::i18n::{t, t_string, use_i18n};
 use crate::ui::state::use_app_state;
 use crate::ui::wardrobe::controller;
@@ -17,19 +17,6 @@ pub fn WardrobeCard(item: WardrobeItem) -> impl IntoView {
     let id = StoredValue::new(item.id.clone());
     let name = StoredValue::new(item.name.clone());
     let describing = Signal::derive(move || state.wardrobe.describing.with(|d| d.contains(&id.get_value())));
-    let by = StoredValue::new(item.caption_model.clone());
-    let by = move || {
-        if describing.get() {
-            return Some(t_string!(i18n, describing).to_string());
-        }
-        by.get_value().map(|m| {
-            if m == ImageMeta::CAPTION_BY_PERSON {
-                t_string!(i18n, caption_by_you).to_string()
-            } else {
-                t_string!(i18n, caption_by_model, model = m)
-            }
-        })
-    };
     // Where it came from, while that chat is still there.
     let source = StoredValue::new(item.source.as_ref().map(|s| s.chat_id.clone()));
     let from = move || {
@@ -44,7 +31,6 @@ pub fn WardrobeCard(item: WardrobeItem) -> impl IntoView {
             controller::delete(state, id.get_value());
         }
     };
-    let caption = item.caption.clone().unwrap_or_default();
     let tags = tags_text(&item.tags);
     view! {
         <li class="wardrobe-item">
@@ -55,28 +41,14 @@ pub fn WardrobeCard(item: WardrobeItem) -> impl IntoView {
                 </span>
                 {move || from().map(|f| view! { <small class="wardrobe-from">{f}</small> })}
             </div>
-            <div class="caption">
-                <textarea
-                    aria-label=move || t_string!(i18n, caption_of, name = name.get_value())
-                    rows="3"
-                    placeholder=move || {
-                        if describing.get() { t_string!(i18n, describing) } else { t_string!(i18n, no_description) }
-                    }
-                    prop:value=caption
-                    on:change=move |ev| controller::edit_caption(state, id.get_value(), event_target_value(&ev))
-                ></textarea>
-                <div class="caption-actions">
-                    <small class="caption-by">{by}</small>
-                    <button
-                        type="button"
-                        class="link"
-                        disabled=describing
-                        on:click=move |_| controller::describe_again(state, id.get_value())
-                    >
-                        {t!(i18n, describe_again)}
-                    </button>
-                </div>
-            </div>
+            <CaptionEditor
+                name=item.name.clone()
+                caption=item.caption.clone()
+                caption_model=item.caption_model.clone()
+                describing=describing
+                on_edit=Callback::new(move |text| controller::edit_caption(state, id.get_value(), text))
+                on_again=Callback::new(move |()| controller::describe_again(state, id.get_value()))
+            />
             <label class="wardrobe-tags">
                 <span>{t!(i18n, wardrobe_tags_label)}</span>
                 <input
