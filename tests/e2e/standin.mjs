@@ -26,9 +26,9 @@
 // implement any other endpoint (those get an OpenAI-shaped 404), rate-limit
 // on its own (only the storms a test asks for), or need the network.
 
-import http from 'node:http';
 import crypto from 'node:crypto';
 import { loadValidator, DEFAULT_SPEC_PATH } from './openapi.mjs';
+import { startServer, requestTarget, readJson, answerPreflight, sleep, hang, HANG_CAP_MS } from './server.mjs';
 
 /** Models listed by GET /v1/models; requests for any other model get 404 model_not_found. */
 export const MODELS = [
@@ -39,7 +39,6 @@ export const MODELS = [
 ];
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
-const HANG_CAP_MS = 60_000;
 
 /**
  * @typedef {{message: string, type: string, param: string|null, code: string|null}} OpenAIErrorDetail
@@ -659,20 +658,6 @@ export function maskKey(key) {
   return key.slice(0, keep) + '*'.repeat(Math.max(4, key.length - keep - tail.length)) + tail;
 }
 
-/** Sleep that ends early when `signal` aborts. @param {number} ms @param {AbortSignal} signal */
-function sleep(ms, signal) {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(undefined);
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve(undefined);
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 /** @param {UsageInput|undefined} u @param {number} completionDefault */
 function usageObject(u, completionDefault) {
   const prompt = u?.prompt_tokens ?? 100;
@@ -727,29 +712,6 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
   const embeddingQueue = [];
   /** Judge replies, used before `control.judgeMode`. @type {JudgeEntry[]} */
   const judgeQueue = [];
-  const shutdown = new AbortController();
-  /** @type {Set<import('node:net').Socket>} */ const sockets = new Set();
-
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      // A handler bug must not take the test process down; report it as a 500.
-      if (!res.headersSent && !res.destroyed) {
-        try {
-          send(res, 500, errorBody(`stand-in internal error: ${err?.message ?? err}`, 'server_error'));
-        } catch {
-          /* ignore */
-        }
-      } else {
-        res.destroy();
-      }
-    });
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
-  });
-  server.on('clientError', (_err, socket) => socket.destroy());
 
   /**
    * @param {import('node:http').ServerResponse} res @param {number} status @param {any} body
@@ -767,55 +729,17 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
     res.end(text);
   }
 
-  /** @param {import('node:http').IncomingMessage} req @returns {Promise<Buffer>} */
-  function readBody(req) {
-    return new Promise((resolve, reject) => {
-      /** @type {Buffer[]} */ const parts = [];
-      let n = 0;
-      req.on('data', (c) => {
-        n += c.length;
-        if (n > MAX_BODY_BYTES) {
-          reject(new Error('body too large'));
-          req.destroy();
-        } else parts.push(c);
-      });
-      req.on('end', () => resolve(Buffer.concat(parts)));
-      req.on('error', reject);
-    });
-  }
-
   /** @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res */
   async function handle(req, res) {
-    res.on('error', () => {});
-    req.on('error', () => {});
-    const url = new URL(req.url ?? '/', 'http://standin');
-    const pathname = url.pathname.replace(/\/+$/, '') || '/';
-    const method = req.method ?? 'GET';
+    const { method, url, pathname } = requestTarget(req);
 
     if (method === 'OPTIONS') {
       preflights.push({ method, path: pathname, headers: req.headers });
-      res.writeHead(204, {
-        ...CORS,
-        'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-        'Access-Control-Allow-Headers':
-          req.headers['access-control-request-headers'] || 'authorization, content-type',
-        'Access-Control-Max-Age': '600',
-        'Content-Length': '0',
-      });
-      res.end();
-      return;
+      const allowHeaders = req.headers['access-control-request-headers'] || 'authorization, content-type';
+      return answerPreflight(res, CORS, { allowHeaders, maxAgeSeconds: 600 });
     }
 
-    const raw = method === 'POST' ? await readBody(req) : Buffer.alloc(0);
-    let body = null;
-    let badJson = false;
-    if (raw.length > 0) {
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        badJson = true;
-      }
-    }
+    const { body, badJson } = await readJson(req, MAX_BODY_BYTES);
     requests.push({ method, path: pathname, url: url.pathname + url.search, headers: req.headers, body, at: Date.now() });
 
     if (!pathname.startsWith('/v1/') && pathname !== '/v1') {
@@ -1012,14 +936,7 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
     call.status = r.kind === 'error' ? r.status : noReply ? null : 200;
 
     // Abort when the client goes away or the server shuts down.
-    const ac = new AbortController();
-    const onShutdown = () => ac.abort();
-    shutdown.signal.addEventListener('abort', onShutdown, { once: true });
-    res.on('close', () => {
-      ac.abort();
-      shutdown.signal.removeEventListener('abort', onShutdown);
-    });
-    const signal = ac.signal;
+    const signal = srv.gone(res);
 
     const id = `chatcmpl-${crypto.randomBytes(12).toString('base64url')}`;
     const created = Math.floor(Date.now() / 1000);
@@ -1030,11 +947,7 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
     if (r.kind === 'json' || !streamReq) {
       // Non-streaming request (or a scripted plain-JSON answer).
       if (!streamReq && r.kind === 'drop') return void res.destroy();
-      if (!streamReq && r.kind === 'hang') {
-        await sleep(HANG_CAP_MS, signal);
-        if (!res.destroyed) res.destroy();
-        return;
-      }
+      if (!streamReq && r.kind === 'hang') return hang(res, signal);
       if (!streamReq && r.kind === 'malformed') {
         res.writeHead(200, { ...CORS, 'Content-Type': 'application/json' });
         return void res.end('{this is not json');
@@ -1137,12 +1050,11 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
     }
   }
 
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(undefined));
+  const srv = await startServer({
+    handle,
+    onError: (res, message) => send(res, 500, errorBody(message, 'server_error')),
   });
-  const addr = /** @type {import('node:net').AddressInfo} */ (server.address());
-  const origin = `http://127.0.0.1:${addr.port}`;
+  const origin = srv.origin;
 
   return {
     origin,
@@ -1218,13 +1130,6 @@ export async function startStandin({ specPath = DEFAULT_SPEC_PATH } = {}) {
       planQueue.length = 0;
       embeddingQueue.length = 0;
     },
-    close() {
-      shutdown.abort();
-      return new Promise((resolve) => {
-        server.close(() => resolve(undefined));
-        server.closeAllConnections?.();
-        for (const s of sockets) s.destroy();
-      });
-    },
+    close: srv.close,
   };
 }

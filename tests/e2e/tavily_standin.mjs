@@ -27,6 +27,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import { formatErrors, normaliseForAjv } from './openapi.mjs';
+import { startServer, requestTarget, readJson, answerPreflight, sleep, hang } from './server.mjs';
 
 /** Ajv ships CommonJS; depending on interop the class is the default export or `.default` of it. */
 const Ajv2020 = /** @type {any} */ (Ajv2020Module).default ?? Ajv2020Module;
@@ -69,7 +70,6 @@ export const BAD_JSON_MESSAGE = 'Invalid JSON body: the request body must be a J
 export const PLAN = Object.freeze({ name: 'Researcher', keyLimit: 1000, planLimit: 1000, paygoLimit: 0 });
 
 const MAX_BODY_BYTES = 1024 * 1024;
-const HANG_CAP_MS = 60_000;
 
 /**
  * @typedef {{detail: {error: string}}} TavilyErrorBody
@@ -386,19 +386,12 @@ const CORS = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Header
 /** Milliseconds since the epoch, fractional. */
 const now = () => performance.timeOrigin + performance.now();
 
-/** Sleep that ends early when `signal` aborts. @param {number} ms @param {AbortSignal} signal */
-function sleep(ms, signal) {
-  return new Promise((resolve) => {
-    if (signal.aborted || !(ms > 0)) return resolve(undefined);
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve(undefined);
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
+/**
+ * Sleep that ends early when `signal` aborts, and takes no timer's turn at all for a delay that is not above
+ * 0 (with no latency, a search is answered as soon as it is read).
+ * @param {number} ms @param {AbortSignal} signal
+ */
+const pause = (ms, signal) => (ms > 0 ? sleep(ms, signal) : Promise.resolve(undefined));
 
 /**
  * What kind of scripted entry this is; throws a TypeError for anything else.
@@ -436,31 +429,6 @@ export async function startTavily({ specPath = DEFAULT_TAVILY_SPEC_PATH, latency
   const control = { latencyMs, preflightFails: false, creditsUsed: 0, failAll: null };
   let inFlight = 0;
   let maxInFlight = 0;
-  const shutdown = new AbortController();
-  /** @type {Set<import('node:net').Socket>} */ const sockets = new Set();
-  /** Filled in once listening. */
-  let origin = '';
-
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      // A handler bug must not take the test process down; report it as a 500.
-      if (!res.headersSent && !res.destroyed) {
-        try {
-          send(res, 500, errorBody(`stand-in internal error: ${err?.message ?? err}`));
-        } catch {
-          /* ignore */
-        }
-      } else {
-        res.destroy();
-      }
-    });
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
-  });
-  server.on('clientError', (_err, socket) => socket.destroy());
 
   /**
    * @param {import('node:http').ServerResponse} res @param {number} status @param {any} body JSON, or a string
@@ -495,58 +463,16 @@ export async function startTavily({ specPath = DEFAULT_TAVILY_SPEC_PATH, latency
     return { status: e.status, body, headers };
   }
 
-  /** @param {import('node:http').IncomingMessage} req @returns {Promise<Buffer>} */
-  function readBody(req) {
-    return new Promise((resolve, reject) => {
-      /** @type {Buffer[]} */ const parts = [];
-      let n = 0;
-      req.on('data', (c) => {
-        n += c.length;
-        if (n > MAX_BODY_BYTES) {
-          reject(new Error('body too large'));
-          req.destroy();
-        } else parts.push(c);
-      });
-      req.on('end', () => resolve(Buffer.concat(parts)));
-      req.on('error', reject);
-    });
-  }
-
   /** @param {import('node:http').IncomingHttpHeaders} headers @returns {boolean} */
   function authorised(headers) {
     const m = typeof headers.authorization === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization) : null;
     return m !== null && m[1].startsWith(KEY_PREFIX);
   }
 
-  /**
-   * An AbortSignal that fires when the client goes away or the server shuts down.
-   * @param {import('node:http').ServerResponse} res
-   */
-  function gone(res) {
-    const ac = new AbortController();
-    const onShutdown = () => ac.abort();
-    shutdown.signal.addEventListener('abort', onShutdown, { once: true });
-    res.on('close', () => {
-      ac.abort();
-      shutdown.signal.removeEventListener('abort', onShutdown);
-    });
-    return ac.signal;
-  }
-
-  /** @param {import('node:http').ServerResponse} res @param {AbortSignal} signal */
-  async function hang(res, signal) {
-    await sleep(HANG_CAP_MS, signal);
-    if (!res.destroyed) res.destroy();
-  }
-
   /** @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res */
   async function handle(req, res) {
-    res.on('error', () => {});
-    req.on('error', () => {});
     const at = now();
-    const url = new URL(req.url ?? '/', 'http://standin');
-    const pathname = url.pathname.replace(/\/+$/, '') || '/';
-    const method = req.method ?? 'GET';
+    const { method, url, pathname } = requestTarget(req);
 
     if (method === 'OPTIONS') {
       if (control.preflightFails) {
@@ -555,27 +481,11 @@ export async function startTavily({ specPath = DEFAULT_TAVILY_SPEC_PATH, latency
         return void res.end('Forbidden');
       }
       preflights.push({ method, path: pathname, headers: req.headers, at, status: 204 });
-      res.writeHead(204, {
-        ...CORS,
-        'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-        'Access-Control-Allow-Headers': ALLOWED_HEADERS.join(', '),
-        // Not cached, so a test can make the next preflight fail.
-        'Access-Control-Max-Age': '0',
-        'Content-Length': '0',
-      });
-      return void res.end();
+      // Not cached, so a test can make the next preflight fail.
+      return answerPreflight(res, CORS, { allowHeaders: ALLOWED_HEADERS.join(', '), maxAgeSeconds: 0 });
     }
 
-    const raw = method === 'POST' ? await readBody(req) : Buffer.alloc(0);
-    let body = null;
-    let badJson = false;
-    if (raw.length > 0) {
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        badJson = true;
-      }
-    }
+    const { body, badJson } = await readJson(req, MAX_BODY_BYTES);
     requests.push({ method, path: pathname, url: url.pathname + url.search, headers: req.headers, body, at });
 
     const svg = /^\/(img|favicon)\/([A-Za-z0-9_-]{1,64})\.svg$/.exec(pathname);
@@ -623,14 +533,14 @@ export async function startTavily({ specPath = DEFAULT_TAVILY_SPEC_PATH, latency
       inFlight -= 1;
       record.endedAt ??= now();
     });
-    const signal = gone(res);
+    const signal = srv.gone(res);
 
     /**
      * Waits the latency, then sends (unless the client went away).
      * @type {(status: number, b: any, h?: Record<string,string>, delayMs?: number) => Promise<void>}
      */
     const reply = async (status, b, h = {}, delayMs = control.latencyMs) => {
-      await sleep(delayMs, signal);
+      await pause(delayMs, signal);
       if (signal.aborted || res.destroyed) return;
       record.status = status;
       send(res, status, b, h);
@@ -658,7 +568,7 @@ export async function startTavily({ specPath = DEFAULT_TAVILY_SPEC_PATH, latency
 
     if (kind === 'hang') return hang(res, signal);
     if (kind === 'drop') {
-      await sleep(delay, signal);
+      await pause(delay, signal);
       return void req.socket.destroy();
     }
     if (kind === 'reply') {
@@ -667,7 +577,7 @@ export async function startTavily({ specPath = DEFAULT_TAVILY_SPEC_PATH, latency
     }
 
     const custom = kind === 'results' ? /** @type {ResultsEntry} */ (entry) : null;
-    await sleep(delay, signal);
+    await pause(delay, signal);
     if (signal.aborted || res.destroyed) return;
     const credits = creditsFor(body);
     /** @type {any} */
@@ -697,7 +607,7 @@ export async function startTavily({ specPath = DEFAULT_TAVILY_SPEC_PATH, latency
     const entry = usageQueue.shift();
     if (entry) {
       const kind = entryKind(entry);
-      if (kind === 'hang') return hang(res, gone(res));
+      if (kind === 'hang') return hang(res, srv.gone(res));
       if (kind === 'drop') return void req.socket.destroy();
       if (kind === 'reply') {
         const r = replyOf(/** @type {ReplyEntry} */ (entry), '/usage');
@@ -730,12 +640,8 @@ export async function startTavily({ specPath = DEFAULT_TAVILY_SPEC_PATH, latency
     });
   }
 
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(undefined));
-  });
-  const addr = /** @type {import('node:net').AddressInfo} */ (server.address());
-  origin = `http://127.0.0.1:${addr.port}`;
+  const srv = await startServer({ handle, onError: (res, message) => send(res, 500, errorBody(message)) });
+  const origin = srv.origin;
 
   return {
     origin,
@@ -801,13 +707,6 @@ export async function startTavily({ specPath = DEFAULT_TAVILY_SPEC_PATH, latency
       usageQueue.length = 0;
       maxInFlight = inFlight;
     },
-    close() {
-      shutdown.abort();
-      return new Promise((resolve) => {
-        server.close(() => resolve(undefined));
-        server.closeAllConnections?.();
-        for (const s of sockets) s.destroy();
-      });
-    },
+    close: srv.close,
   };
 }
