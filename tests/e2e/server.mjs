@@ -9,7 +9,8 @@
 // stops listening and destroys every connection, kept-alive ones included. It also lends the stand-ins the
 // small pieces they parse and answer requests with: the request's path and method, its body read as JSON
 // with a size limit, a CORS preflight's 204 reply, a sleep that a signal ends early, and a held request that
-// is cut after a minute.
+// is cut after a minute. For the stand-ins' own test files, `serverPerFile` registers the node:test hooks
+// that start one stand-in before a file's first test, reset it before each test and close it after the last.
 //
 // Does not: route, check keys, write a JSON reply, or choose CORS headers; those differ from one API to the
 // other (OpenAI's replies carry an X-Request-Id and expose it, Tavily's merge header names whatever their
@@ -17,6 +18,7 @@
 // serves no files (see static.mjs), speaks neither TLS nor HTTP/2, and listens on loopback only.
 
 import http from 'node:http';
+import { before, after, beforeEach } from 'node:test';
 
 /** How long a held request waits for its client to go away before its connection is cut. */
 export const HANG_CAP_MS = 60_000;
@@ -189,4 +191,23 @@ export function sleep(ms, signal) {
 export async function hang(res, signal) {
   await sleep(HANG_CAP_MS, signal);
   if (!res.destroyed) res.destroy();
+}
+
+/**
+ * Give a test file one server for all its tests: `start()` before the first (the server is handed to `use`),
+ * `reset()` before each, `close()` after the last. Call it at the top level of a test file.
+ * @template {{reset: () => void, close: () => Promise<void>}} S
+ * @param {() => Promise<S>} start @param {(server: S) => void} use
+ * @param {{timeout?: number}} [opts] how long `start()` may take (no limit by default)
+ */
+export function serverPerFile(start, use, { timeout = Infinity } = {}) {
+  /** @type {S|undefined} */ let started;
+  before(async () => {
+    started = await start();
+    use(started);
+  }, { timeout });
+  after(async () => {
+    await started?.close();
+  });
+  beforeEach(() => /** @type {S} */ (started).reset());
 }

@@ -9,7 +9,7 @@
 //
 // Run: cd <repo> && node --test tests/e2e/standin_judge.test.mjs
 
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
@@ -25,6 +25,7 @@ import {
   JUDGE_SCHEMAS,
   JUDGE_MODES,
 } from './standin.mjs';
+import { serverPerFile } from './server.mjs';
 
 const T = { timeout: 20_000 };
 const KEY = 'sk-test-judge-0123456789';
@@ -33,16 +34,7 @@ const PNG_DATA_URL =
 
 /** @type {Awaited<ReturnType<typeof startStandin>>} */
 let api;
-
-before(async () => {
-  api = await startStandin();
-}, { timeout: 120_000 });
-
-after(async () => {
-  await api?.close();
-});
-
-beforeEach(() => api.reset());
+serverPerFile(startStandin, (s) => (api = s), { timeout: 120_000 });
 
 // ---------------------------------------------------------------------------
 // Requests as the app sends them

@@ -13,7 +13,7 @@
 //
 // Run: cd <repo> && node --test --test-concurrency=1 tests/e2e/tavily_standin.test.mjs
 
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import fs from 'node:fs';
@@ -32,22 +32,14 @@ import {
   DEFAULT_TAVILY_SPEC_PATH,
 } from './tavily_standin.mjs';
 import { launchBrowser } from './harness.mjs';
+import { serverPerFile } from './server.mjs';
 
 const T = { timeout: 20_000 };
 const KEY = 'tvly-test-0123456789abcdef';
 
 /** @type {Awaited<ReturnType<typeof startTavily>>} */
 let tv;
-
-before(async () => {
-  tv = await startTavily();
-});
-
-after(async () => {
-  await tv?.close();
-});
-
-beforeEach(() => tv.reset());
+serverPerFile(startTavily, (s) => (tv = s));
 
 /**
  * POST /search with a JSON body (a string is sent as it is).
