@@ -4,7 +4,7 @@
 
 use crate::core::websearch::tavily::{Country, SearchDepth, TimeRange, Topic, COUNTRIES};
 use crate::ui::field::Field;
-use crate::ui::i18n::{t, t_string, td_string, use_i18n, Locale};
+use crate::ui::i18n::{countries, t, t_string, td_string, use_i18n, Locale};
 use leptos::prelude::*;
 
 pub fn depth_name(l: Locale, d: SearchDepth) -> &'static str {
@@ -32,17 +32,6 @@ fn time_name(l: Locale, t: Option<TimeRange>) -> &'static str {
         Some(TimeRange::Month) => td_string!(l, time_month),
         Some(TimeRange::Year) => td_string!(l, time_year),
     }
-}
-
-/// A country as Tavily names it, with capitals ("south korea" reads "South Korea").
-fn country_label(c: &str) -> String {
-    c.split(' ')
-        .map(|w| {
-            let mut cs = w.chars();
-            cs.next().map(|f| f.to_uppercase().chain(cs).collect::<String>()).unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// The value a country choice has in its select.
@@ -155,17 +144,19 @@ pub fn SearchOptionsFields(
                 <option value="off" selected=move || country.get() == Country::Off>
                     {t!(i18n, country_off)}
                 </option>
-                {COUNTRIES
-                    .iter()
-                    .map(|c| {
-                        let named = Country::Named((*c).to_owned());
-                        view! {
-                            <option value=*c selected=move || country.with(|k| country_value(k) == country_value(&named))>
-                                {country_label(c)}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
+                {move || {
+                    countries::in_order(i18n.get_locale(), COUNTRIES)
+                        .into_iter()
+                        .map(|(value, name)| {
+                            let named = Country::Named(value.to_owned());
+                            view! {
+                                <option value=value selected=move || country.with(|k| country_value(k) == country_value(&named))>
+                                    {name}
+                                </option>
+                            }
+                        })
+                        .collect_view()
+                }}
             </select>
         </div>
         <div class="field">
