@@ -1,8 +1,8 @@
-// What gives English away on a Korean screen: the English fragments of the interface catalogue, and the
-// interface's own text on a page (without what people and models wrote). The same rule as i18n.test.mjs
-// applies, for test files that check a page of their own in Korean.
+// What gives English away on a Korean screen: the English fragments of the interface catalogue and the
+// countries' English labels, and the interface's own text on a page (without what people and models wrote).
+// The same rule as i18n.test.mjs applies, for test files that check a page of their own in Korean.
 //
-// Does not open pages or assert anything but that the catalogue was read.
+// Does not open pages or assert anything but that the catalogue and the country list were read.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -24,8 +24,23 @@ export function catalogue() {
 }
 
 /**
- * The English fragments of the catalogue that would give an English string away: every literal piece between
- * `{{ values }}`, long enough to mean something, of the entries whose Korean differs.
+ * The countries' English labels, as the web search's country select shows them in English: Tavily's names
+ * from the core's list, with capitals ("south korea" reads "South Korea"). They are not in the catalogue, so a
+ * Korean select that fell back to them would otherwise pass.
+ */
+export function countryLabels() {
+  const source = fs.readFileSync(path.join(REPO_ROOT, 'src/core/websearch/tavily.rs'), 'utf8');
+  const start = source.indexOf('pub const COUNTRIES: &[&str] = &[');
+  const list = source.slice(start, source.indexOf('];', start));
+  const names = [...list.matchAll(/^\s+"([a-z ]+)",$/gm)].map((m) => m[1]);
+  assert.ok(names.length > 100, 'the country list was read');
+  return names.map((n) => n.replace(/\b[a-z]/g, (c) => c.toUpperCase()));
+}
+
+/**
+ * The English fragments that would give an English string away: every literal piece of the catalogue between
+ * `{{ values }}`, long enough to mean something, of the entries whose Korean differs, and the countries'
+ * English labels.
  */
 export function englishFragments() {
   const entries = Object.values(catalogue());
@@ -38,6 +53,7 @@ export function englishFragments() {
       if (p.length >= 4 && /[a-z]{3}/i.test(p) && !korean.includes(p)) out.add(p);
     }
   }
+  for (const label of countryLabels()) out.add(label);
   return [...out];
 }
 
@@ -65,5 +81,5 @@ export async function interfaceText(page) {
 export async function assertNoEnglish(page, where) {
   const text = await interfaceText(page);
   const found = englishFragments().filter((f) => text.includes(f));
-  assert.deepEqual(found, [], `English catalogue text on the ${where}:\n${text}`);
+  assert.deepEqual(found, [], `English interface text on the ${where}:\n${text}`);
 }

@@ -129,6 +129,11 @@ test('switching the language re-renders everything at once, a stored error and i
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     await page.getByLabel('Language', { exact: true }).selectOption('ko');
     await page.getByRole('dialog').getByRole('heading', { name: '설정' }).waitFor();
+    // The open dialog's country select too: Korean names in 가나다순, the same values.
+    const country = page.getByLabel('우선할 국가', { exact: true });
+    assert.equal(await country.locator('option[value="south korea"]').textContent(), '대한민국');
+    assert.equal(await country.locator('option').nth(2).getAttribute('value'), 'ghana');
+    await assertNoEnglish(page, 'Settings dialog after switching to Korean');
     await page.getByRole('button', { name: '닫기', exact: true }).click();
     await log(page).getByText('답변이 끝나기 전에 연결이 끊겼어요.', { exact: false }).waitFor();
     await page.getByRole('alert').filter({ hasText: '답변이 끝나기 전에 연결이 끊겼어요.' }).waitFor();

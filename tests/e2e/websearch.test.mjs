@@ -241,7 +241,7 @@ test('a bad Tavily key is reported when Settings are saved', opts, async () => {
   assert.equal(settings.tavily_key, TAVILY_KEY);
 });
 
-test('in Korean the search boosts South Korea and the screen reads Korean', opts, async () => {
+test('in Korean the search boosts South Korea, the screen reads Korean, and a country is picked by its Korean name', opts, async () => {
   await session.context.close();
   session = await openApp(world, { locale: 'ko-KR' });
   const { page } = session;
@@ -251,6 +251,19 @@ test('in Korean the search boosts South Korea and the screen reads Korean', opts
   await page.getByLabel('API 기본 URL', { exact: true }).fill(world.standin.baseUrl);
   await page.getByLabel('Tavily API 키', { exact: true }).fill(TAVILY_KEY);
   await page.getByLabel('검색 프록시 URL', { exact: true }).fill(tavily.origin);
+  // The country select names the countries in Korean, in 가나다순 after its two choices, with Tavily's names as
+  // the values (a string sort is 가나다순 for Hangul).
+  const options = await page
+    .getByLabel('우선할 국가', { exact: true })
+    .locator('option')
+    .evaluateAll((os) => os.map((o) => [o.value, o.textContent]));
+  assert.deepEqual(options.slice(0, 3).map(([v]) => v), ['auto', 'off', 'ghana']);
+  assert.equal(options[2][1], '가나');
+  assert.ok(options.some(([v, name]) => v === 'south korea' && name === '대한민국'));
+  assert.ok(options.some(([v, name]) => v === 'turkey' && name === '튀르키예'));
+  const names = options.slice(2).map(([, name]) => name);
+  assert.deepEqual(names, [...names].sort());
+  assert.deepEqual(names.filter((n) => /[A-Za-z]/.test(n)), [], 'no country keeps its English name');
   await page.getByRole('button', { name: '저장', exact: true }).click();
   await page.getByRole('dialog').waitFor({ state: 'hidden' });
   world.standin.answerFor = () => '베이지 치노 팬츠가 잘 어울려요 [1].';
@@ -265,4 +278,14 @@ test('in Korean the search boosts South Korea and the screen reads Korean', opts
   assert.equal(await answer.getByRole('textbox', { name: '검색어 1', exact: true }).inputValue(), '이 재킷에 어울리는 바지는?');
   assert.equal(await answer.getByRole('button', { name: '다시 검색', exact: true }).count(), 1);
   assert.match(await answer.locator('.search-cost').innerText(), /^웹 검색: 1크레딧 · \$0\.008$/);
+
+  // A country picked by its Korean name is sent by Tavily's.
+  await page.getByRole('button', { name: '설정', exact: true }).click();
+  await page.getByLabel('우선할 국가', { exact: true }).selectOption({ label: '일본' });
+  await page.getByRole('button', { name: '저장', exact: true }).click();
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  await page.getByLabel('메시지', { exact: true }).fill('도쿄에서는 어떤 바지가 유행이야?');
+  await page.getByRole('button', { name: '보내기', exact: true }).click();
+  await waitIdle(page, 4);
+  assert.equal(tavily.searches().at(-1).body.country, 'japan');
 });
