@@ -442,23 +442,49 @@ impl JudgingEstimate {
     }
 }
 
+/// The input tokens of a judge's requests apart from a case's own words (rubric, schema, the data's keys), for
+/// one judge model: the same for every case, so a run's estimate works them out once, not once per case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JudgeOverhead {
+    correctness: u32,
+    faithfulness: u32,
+}
+
+impl JudgeOverhead {
+    /// The requests [`judge::correctness_request`] and [`judge::faithfulness_request`] build for `judge_model`,
+    /// counted with an empty question, reference, answer and context.
+    pub fn of(judge_model: &str) -> JudgeOverhead {
+        let correctness = CorrectnessCase { question: "", reference: "", mode: ReferenceMode::All, answer: "" };
+        let faithfulness = FaithfulnessCase { question: "", answer: "", context: &[] };
+        JudgeOverhead {
+            correctness: judge_request_tokens(&judge::correctness_request(judge_model, &correctness)),
+            faithfulness: judge_request_tokens(&judge::faithfulness_request(judge_model, &faithfulness)),
+        }
+    }
+}
+
 /// The foreseen cost of judging one case: the correctness request as [`judge::correctness_request`] builds it
 /// (rubric, question, reference) plus the expected answer, with [`JUDGE_OUTPUT_TOKENS`] out; and, with
 /// retrieval on, the faithfulness request with the expected answer and context, whose output restates the
 /// answer as claims (the answer's tokens again, plus about ten tokens of JSON per claim of some fifteen
 /// tokens).
 pub fn estimate_judging(table: &PriceTable, plan: &JudgingPlan) -> JudgingEstimate {
+    estimate_judging_with(table, plan, &JudgeOverhead::of(plan.judge_model))
+}
+
+/// [`estimate_judging`] with the judge's `overhead` worked out already. The case's words are counted on their
+/// own, so the figure can differ from the request as built by a token or two (of rounding).
+pub fn estimate_judging_with(table: &PriceTable, plan: &JudgingPlan, overhead: &JudgeOverhead) -> JudgingEstimate {
     let answer = plan.expected_answer_tokens;
-    let correctness_case =
-        CorrectnessCase { question: plan.question, reference: plan.reference, mode: ReferenceMode::All, answer: "" };
-    let correctness_in =
-        judge_request_tokens(&judge::correctness_request(plan.judge_model, &correctness_case)).saturating_add(answer);
+    let question = estimate_tokens(plan.question);
+    let correctness_in = overhead
+        .correctness
+        .saturating_add(question)
+        .saturating_add(estimate_tokens(plan.reference))
+        .saturating_add(answer);
     let correctness = Estimate::of(table, plan.judge_model, correctness_in, JUDGE_OUTPUT_TOKENS);
     let faithfulness = plan.retrieved_context_tokens.map(|context| {
-        let case = FaithfulnessCase { question: plan.question, answer: "", context: &[] };
-        let input = judge_request_tokens(&judge::faithfulness_request(plan.judge_model, &case))
-            .saturating_add(answer)
-            .saturating_add(context);
+        let input = overhead.faithfulness.saturating_add(question).saturating_add(answer).saturating_add(context);
         let output = answer.saturating_add(answer.div_ceil(15).saturating_mul(10)).saturating_add(10);
         Estimate::of(table, plan.judge_model, input, output)
     });
@@ -676,7 +702,8 @@ mod tests {
             answer: "",
         };
         let built = judge_request_tokens(&judge::correctness_request("gpt-4.1-mini", &case));
-        assert_eq!(e.correctness.input_tokens, built + 150);
+        // The case's words are counted apart from the rest: a token or two of rounding.
+        assert!(e.correctness.input_tokens.abs_diff(built + 150) <= 2, "{} ~ {}", e.correctness.input_tokens, built);
         assert!(built > 300, "the rubric is counted: {built}");
         let longer = estimate_judging(&t, &JudgingPlan { expected_answer_tokens: 450, ..plan });
         assert_eq!(longer.correctness.input_tokens, e.correctness.input_tokens + 300);

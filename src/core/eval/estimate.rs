@@ -9,7 +9,7 @@
 //! question, the pictures and captions of the largest items it could pick ([`WardrobeLoad`]): which ones a
 //! question picks is not known before it is asked. It sends nothing and stores nothing.
 
-use crate::core::cost::{estimate_answer, estimate_judging, Estimate, JudgingPlan, PriceTable};
+use crate::core::cost::{estimate_answer, estimate_judging_with, Estimate, JudgeOverhead, JudgingPlan, PriceTable};
 use crate::core::eval::answer::RunConfig;
 use crate::core::eval::model::TestSet;
 use crate::core::image_plan::image_tokens;
@@ -109,6 +109,7 @@ pub fn estimate_run(
 ) -> RunEstimate {
     let mut out = Vec::with_capacity(configs.len());
     let mut notes = Vec::new();
+    let overhead = JudgeOverhead::of(judge_model);
     for config in configs {
         let mut answers = Estimate { usd: Some(0.0), ..Estimate::default() };
         let mut judging = Estimate { usd: Some(0.0), ..Estimate::default() };
@@ -165,7 +166,7 @@ pub fn estimate_run(
                 expected_answer_tokens: EXPECTED_ANSWER_TOKENS,
                 retrieved_context_tokens: checked.then_some(context),
             };
-            judging = judging.plus(estimate_judging(prices, &plan).total());
+            judging = judging.plus(estimate_judging_with(prices, &plan, &overhead).total());
         }
         let image_usd = prices.price(&config.model).map(|p| p.usd(tokens, 0, 0));
         for model in [config.model.as_str(), judge_model] {

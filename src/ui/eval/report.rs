@@ -371,19 +371,30 @@ fn Shown(run: Run, set: TestSet, report: Report, open: RwSignal<HashSet<String>>
 }
 
 /// Every case with each configuration's answer, verdict and metrics, and the person's score.
+/// Cases the report's list mounts per task.
+const CASES_PER_TASK: usize = 40;
+
 #[component]
 fn Cases(run: Run, set: TestSet, app: crate::ui::state::AppState, open: RwSignal<HashSet<String>>) -> impl IntoView {
     let eval = use_eval();
     let i18n = use_i18n();
     let run = StoredValue::new(run);
-    let cases = set.cases.clone();
+    let cases = StoredValue::new(set.cases);
+    // The list is mounted a batch at a time after the figures above it, so the report's table shows at once and
+    // no single task builds hundreds of cases.
+    let mounted = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        let (have, want) = (mounted.get(), cases.with_value(Vec::len));
+        if have < want {
+            set_timeout(move || mounted.set((have + CASES_PER_TASK).min(want)), std::time::Duration::ZERO);
+        }
+    });
     view! {
         <h3>{t!(i18n, cases)}</h3>
         <ol class="cases">
-            {cases
-                .into_iter()
-                .enumerate()
-                .map(|(i, case)| {
+            <For each=move || 0..mounted.get() key=|i| *i let:i>
+                {
+                    let case = cases.with_value(|c| c[i].clone());
                     let case_id = case.id.clone();
                     let reference = case.reference.clone();
                     let question = case.question.clone();
@@ -431,8 +442,8 @@ fn Cases(run: Run, set: TestSet, app: crate::ui::state::AppState, open: RwSignal
                             </details>
                         </li>
                     }
-                })
-                .collect_view()}
+                }
+            </For>
         </ol>
     }
 }

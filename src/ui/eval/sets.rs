@@ -96,6 +96,7 @@ fn SetItem(set: TestSet, on_edit: impl Fn(TestSet, Option<Case>) + 'static + Cop
     let name = move || set_name(&stored.get_value(), t_string!(i18n, sample_set));
     let cases = set.cases.len();
     let version = set.version;
+    let open = RwSignal::new(false);
     let delete = move |_| {
         let question = t_string!(i18n, confirm_delete_set, name = name());
         if window().confirm_with_message(&question).unwrap_or(false) {
@@ -118,10 +119,19 @@ fn SetItem(set: TestSet, on_edit: impl Fn(TestSet, Option<Case>) + 'static + Cop
             <button class="danger" on:click=delete aria-label=move || t_string!(i18n, delete_set, name = name())>
                 {t!(i18n, delete)}
             </button>
-            <details class="set-cases">
+            <details
+                class="set-cases"
+                on:toggle=move |ev| {
+                    let d: web_sys::HtmlDetailsElement = event_target(&ev);
+                    open.set(d.open());
+                }
+            >
                 <summary>{move || t_string!(i18n, show_cases, name = name())}</summary>
+                // Rendered only while open: the sets' cases (hundreds, each with two buttons) made the page's
+                // first render take twice as long.
+                <Show when=move || open.get()>
                 <ol>
-                    {set
+                    {stored.with_value(|set| set
                         .cases
                         .iter()
                         .map(|c| {
@@ -157,8 +167,9 @@ fn SetItem(set: TestSet, on_edit: impl Fn(TestSet, Option<Case>) + 'static + Cop
                                 </li>
                             }
                         })
-                        .collect_view()}
+                        .collect_view())}
                 </ol>
+                </Show>
             </details>
         </li>
     }
