@@ -21,7 +21,7 @@ use crate::core::ports::{BlobReader, ImageRepo, MessageRepo, Runtime, Transport,
 use crate::core::prompt::PromptImage;
 use crate::core::search::{parse_doc, wardrobe_doc};
 use crate::core::turn::{self, TurnEvent, TurnInput, TurnOutcome, WebAsk};
-use crate::core::wardrobe::{self, WardrobeItem};
+use crate::core::wardrobe::{self, Carried, WardrobeItem};
 
 /// The memory as a turn sees it: the question's embedding, and the ranking that uses it.
 pub trait Recall {
@@ -175,6 +175,10 @@ where
             Err(e) => on(Event::Alert(Alert::Store(e))),
         }
     }
+    let carried: Vec<Carried> = worn
+        .iter()
+        .map(|(item, _, caption)| Carried { id: item.id.clone(), name: item.name.clone(), caption: caption.clone() })
+        .collect();
     let worn: Vec<PromptImage> = worn
         .iter()
         .map(|(item, bytes, caption)| PromptImage {
@@ -208,10 +212,11 @@ where
         web: options.web,
     };
     let mut on_turn = |e| on(Event::Turn(e));
-    Ok(match turn {
+    let outcome = match turn {
         Turn::Ask(q) => Some(turn::ask(store, transport, runtime, input, &q, &mut on_turn).await),
         Turn::Regenerate => turn::regenerate(store, transport, runtime, input, &mut on_turn).await,
-    })
+    };
+    Ok(outcome.map(|o| TurnOutcome { wardrobe: carried, ..o }))
 }
 
 /// Retrieval for one question: embeds it (unless nothing could change: every image fits, the whole history is

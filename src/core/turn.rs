@@ -76,6 +76,9 @@ pub struct WebAsk {
 pub struct TurnOutcome {
     pub answer: Message,
     pub error: Option<ApiError>,
+    /// The wardrobe items the question carried, in the prompt's order (filled by the pipeline, which chose
+    /// them).
+    pub wardrobe: Vec<crate::core::wardrobe::Carried>,
 }
 
 /// Asks a new question.
@@ -339,7 +342,7 @@ async fn finish<S: MessageRepo>(
     }
     save(store, &answer, on).await;
     on(TurnEvent::Upsert(answer.clone()));
-    TurnOutcome { answer, error }
+    TurnOutcome { answer, error, wardrobe: Vec::new() }
 }
 
 #[cfg(test)]

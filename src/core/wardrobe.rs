@@ -204,6 +204,17 @@ pub fn choose(signals: &Signals, docs: &[String], k: usize) -> Vec<Scored> {
         .collect()
 }
 
+/// A wardrobe item a question carried, as it was then: its id, name, and the caption (with its tags) the prompt
+/// gave it. An evaluation keeps it with its result, for the faithfulness check and the drill-down, so it shows
+/// after the item has left the wardrobe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Carried {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub caption: Option<String>,
+}
+
 /// What an answer's Context keeps of a wardrobe item it carried: its name and scores. It belongs to no chat
 /// (`chat_id` is empty), so deleting the chat it came from changes nothing; deleting the item forgets it.
 pub fn context_item(item: &WardrobeItem, scored: &Scored) -> ContextItem {

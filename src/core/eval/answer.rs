@@ -24,6 +24,7 @@ use crate::core::retrieval::lexical::LexicalIndex;
 use crate::core::retrieval::vector::VectorIndex;
 use crate::core::search::{image_doc, image_text};
 use crate::core::turn::{TurnEvent, WebAsk};
+use crate::core::wardrobe::Carried;
 use crate::core::websearch::stage::Queries;
 use crate::core::websearch::tavily::{SearchDepth, SearchOptions};
 use crate::core::websearch::WebSearch;
@@ -242,17 +243,6 @@ impl<T: Transport, R: Runtime, M: Recall> Recall for CaseRecall<'_, T, R, M> {
     }
 }
 
-/// A wardrobe item an answer carried, as it was then: the judge reads its caption as context, and the
-/// drill-down shows it after the item has left the wardrobe.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WornItem {
-    pub id: String,
-    pub name: String,
-    /// The caption (with its tags) the prompt gave it.
-    #[serde(default)]
-    pub caption: Option<String>,
-}
-
 /// What one answer came to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseAnswer {
@@ -279,7 +269,7 @@ pub struct CaseAnswer {
     pub search: Option<Box<WebSearch>>,
     /// The wardrobe items it carried, in the prompt's order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub wardrobe: Vec<WornItem>,
+    pub wardrobe: Vec<Carried>,
 }
 
 impl CaseAnswer {
@@ -352,17 +342,8 @@ where
     let outcome =
         pipeline::run(pipeline_ports, &settings, &chat, question, options, &|_| None, &mut on).await.ok().flatten()?;
     let total_ms = ports.runtime.now_ms() - started;
-    let answer = outcome.answer;
+    let (answer, worn) = (outcome.answer, outcome.wardrobe);
     let attached = answer.context.iter().filter(|i| i.used == ContextUse::Attached).map(|i| i.id.clone()).collect();
-    let mut worn = Vec::new();
-    for item in answer.context.iter().filter(|i| i.used == ContextUse::Wardrobe) {
-        // Read a moment ago for the prompt; one deleted since keeps its name only.
-        let caption = match ports.wardrobe.wardrobe_item(&item.id).await {
-            Ok(Some((stored, _))) => crate::core::wardrobe::prompt_caption(&stored),
-            _ => None,
-        };
-        worn.push(WornItem { id: item.id.clone(), name: item.label.clone(), caption });
-    }
     Some(CaseAnswer {
         text: answer.content,
         status: answer.status,
@@ -620,7 +601,7 @@ mod tests {
         assert_eq!(memory.refreshed.get(), 1, "the memory is brought up to date first");
         assert_eq!(
             a.wardrobe,
-            [WornItem {
+            [Carried {
                 id: "w-boots".into(),
                 name: "IMG_4801.JPG".into(),
                 caption: Some("Brown leather hiking boots.".into())
