@@ -22,6 +22,7 @@ pub mod search_options;
 pub mod settings_dialog;
 pub mod sidebar;
 pub mod state;
+pub mod use_mounted;
 pub mod wardrobe;
 pub mod web_search_view;
 

@@ -20,6 +20,7 @@ use crate::ui::eval::state::use_eval;
 use crate::ui::eval::text;
 use crate::ui::i18n::{t, t_string, td_string, use_i18n, Locale};
 use crate::ui::state::use_app_state;
+use crate::ui::use_mounted::use_mounted;
 use leptos::prelude::*;
 use std::collections::HashSet;
 
@@ -382,13 +383,7 @@ fn Cases(run: Run, set: TestSet, app: crate::ui::state::AppState, open: RwSignal
     let cases = StoredValue::new(set.cases);
     // The list is mounted a batch at a time after the figures above it, so the report's table shows at once and
     // no single task builds hundreds of cases.
-    let mounted = RwSignal::new(0usize);
-    Effect::new(move |_| {
-        let (have, want) = (mounted.get(), cases.with_value(Vec::len));
-        if have < want {
-            set_timeout(move || mounted.set((have + CASES_PER_TASK).min(want)), std::time::Duration::ZERO);
-        }
-    });
+    let mounted = use_mounted(move || cases.with_value(Vec::len), CASES_PER_TASK);
     view! {
         <h3>{t!(i18n, cases)}</h3>
         <ol class="cases">

@@ -14,8 +14,8 @@ pub mod thumb;
 use crate::ui::i18n::{t, t_string, use_i18n};
 use crate::ui::state::use_app_state;
 use crate::ui::state::wardrobe::PAGE;
+use crate::ui::use_mounted::use_mounted;
 use leptos::prelude::*;
-use std::time::Duration;
 
 /// Cards mounted per frame.
 const CARDS_PER_FRAME: usize = 8;
@@ -32,13 +32,7 @@ pub fn WardrobePage() -> impl IntoView {
     });
     let count = move || wardrobe.items.with(Vec::len);
     // How many of the shown cards are mounted so far: a few more each frame until all are.
-    let mounted = RwSignal::new(0usize);
-    Effect::new(move |_| {
-        let want = wardrobe.shown.get().min(count());
-        if mounted.get() < want {
-            set_timeout(move || mounted.update(|m| *m = (*m + CARDS_PER_FRAME).min(want)), Duration::ZERO);
-        }
-    });
+    let mounted = use_mounted(move || wardrobe.shown.get().min(count()), CARDS_PER_FRAME);
     let visible = move || {
         let n = mounted.get().min(wardrobe.shown.get());
         wardrobe.items.with(|v| v.iter().take(n).cloned().collect::<Vec<_>>())
